@@ -1,0 +1,67 @@
+"""The services actions call, built once when the action server starts.
+
+Loading the embedding model and the product index takes seconds, so it happens once per
+process (the first time an action is created), never per message. Tests build their own
+:class:`ShopServices` and hand it to the actions they create.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from retrieval.embeddings import TextEncoder
+from retrieval.product_index import ProductIndex, load_or_build
+from shopdesk.settings import Settings, get_settings
+from storage.catalog import iter_product_records
+from storage.db import create_engine_for, session_factory
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ShopServices:
+    """Everything an action may call: the shop database and the product index."""
+
+    settings: Settings
+    sessions: sessionmaker
+    product_index: ProductIndex
+
+    def session(self) -> Session:
+        """A new database session (use it as a context manager)."""
+        return self.sessions()
+
+    def product_url(self, handle: str) -> str:
+        """The shop's page for a product."""
+        return f"{self.settings.shop_url}/products/{handle}"
+
+
+def build_services(settings: Settings) -> ShopServices:
+    """Connect to the shop database and load (or rebuild, when stale) the product index."""
+    import torch
+
+    torch.set_num_threads(settings.torch_threads)
+    sessions = session_factory(create_engine_for(settings.database_url))
+    encoder = TextEncoder(settings.embedding_model)
+
+    def load_records():
+        with sessions() as session:
+            return list(iter_product_records(session))
+
+    index = load_or_build(
+        settings.index_dir,
+        load_records,
+        encoder,
+        approximate_threshold=settings.approximate_index_threshold,
+    )
+    logger.info("Product index ready: %d products", len(index))
+    return ShopServices(settings=settings, sessions=sessions, product_index=index)
+
+
+@lru_cache(maxsize=1)
+def shop_services() -> ShopServices:
+    """The process-wide services, built on first use from the environment's settings."""
+    return build_services(get_settings())

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Start the local PostgreSQL server the test suite talks to, when it is not running.
+set -uo pipefail
+pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+if ! pg_up; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    echo "PostgreSQL is down; starting it" >&2
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+    for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+  fi
+fi
+pg_up || echo "warning: PostgreSQL is not reachable on 127.0.0.1:5432; the PostgreSQL tests will fail and say so" >&2
+exit 0

@@ -1,0 +1,3 @@
+"""shopdesk: an open-source customer-service assistant for online shops."""
+
+__version__ = "0.1.0"

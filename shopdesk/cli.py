@@ -1,0 +1,173 @@
+"""The ``shopdesk`` command: operator tasks for a shop's assistant."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Optional, Sequence
+
+from rich.console import Console
+
+from shopdesk.settings import Settings, get_settings
+
+console = Console()
+
+
+def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.operations import prepare_database
+
+    prepare_database(settings)
+    console.print(f"Database is at the latest schema: {settings.database_url}")
+    return 0
+
+
+def _cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.operations import seed_demo
+
+    if seed_demo(settings, products=args.products):
+        console.print(f"Seeded the demo store ({args.products} products). Its facts: docs/demo-data.md")
+    else:
+        console.print("The database already holds products; the demo store was not seeded again.")
+    return 0
+
+
+def _cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.operations import import_catalog_file
+
+    report = import_catalog_file(settings, Path(args.file), args.format)
+    console.print(report.summary())
+    for error in report.errors:
+        console.print(f"  line {error.line}: {error.reason}", style="yellow")
+    return 1 if report.errors and not (report.created_ids or report.updated_ids) else 0
+
+
+def _cmd_index_build(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.operations import refresh_index
+
+    index = refresh_index(settings, rebuild=args.rebuild)
+    console.print(f"Product index ready at {settings.index_dir}: {len(index)} products.")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.training import train_bot
+
+    model = train_bot(settings, force=args.force)
+    console.print(f"Model: {model}")
+    return 0
+
+
+def _serve(settings: Settings, model: Path) -> int:
+    from shopdesk.serve import start_bot
+
+    console.print("Starting the action server and the Rasa server (this takes about a minute)…")
+    bot = start_bot(settings, model, log_dir=settings.data_dir / "logs")
+    url = f"http://localhost:{settings.rasa_port}"
+    console.print(
+        f"\n[bold green]shopdesk is running.[/]\n"
+        f"  Chat (REST):  curl -s -XPOST {url}/webhooks/rest/webhook -H 'Content-Type: application/json' "
+        f"-d '{{\"sender\": \"me\", \"message\": \"do you have running shoes under $100?\"}}'\n"
+        f"  HTTP API token: {bot.token}   e.g. curl -s '{url}/status?token={bot.token}'\n"
+        f"  Logs: {settings.data_dir / 'logs'}\n"
+        f"Press Ctrl-C to stop."
+    )
+    stopping = False
+
+    def _stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    while not stopping and bot.rasa_server.poll() is None and bot.action_server.poll() is None:
+        time.sleep(0.5)
+    bot.stop()
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.training import latest_model
+
+    model = Path(args.model) if args.model else latest_model(settings.rasa_model_dir)
+    if model is None:
+        console.print("No trained model yet: run 'shopdesk train' (or 'make demo') first.", style="red")
+        return 2
+    return _serve(settings, model)
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.operations import prepare_database, refresh_index, seed_demo
+    from shopdesk.training import train_bot
+
+    console.rule("1/4 shop database")
+    prepare_database(settings)
+    if seed_demo(settings, products=args.products):
+        console.print(f"Seeded the demo store into {settings.database_url}")
+    else:
+        console.print("Using the products already in the database.")
+    console.rule("2/4 product index")
+    index = refresh_index(settings)
+    console.print(f"{len(index)} products indexed.")
+    console.rule("3/4 training (skipped when nothing changed)")
+    model = train_bot(settings)
+    console.rule("4/4 servers")
+    if args.no_serve:
+        return 0
+    return _serve(settings, model)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``shopdesk`` command."""
+    parser = argparse.ArgumentParser(prog="shopdesk", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="shop database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="create or upgrade the schema").set_defaults(handler=_cmd_db_upgrade)
+
+    demo = commands.add_parser("demo", help="seed, index, train and start the demo")
+    demo.add_argument("--products", type=int, default=2400, help="products in the demo store (default 2400)")
+    demo.add_argument("--no-serve", action="store_true", help="prepare everything but do not start the servers")
+    demo.set_defaults(handler=_cmd_demo)
+    demo_commands = demo.add_subparsers(dest="demo_command")
+    seed = demo_commands.add_parser("seed", help="seed the demo store into an empty database")
+    seed.add_argument("--products", type=int, default=2400)
+    seed.set_defaults(handler=_cmd_demo_seed)
+
+    catalog = commands.add_parser("catalog", help="product catalog").add_subparsers(dest="catalog_command", required=True)
+    importer = catalog.add_parser("import", help="import a Shopify CSV, generic CSV or JSON Lines file")
+    importer.add_argument("file")
+    importer.add_argument("--format", default="auto", choices=["auto", "shopify", "csv", "jsonl"])
+    importer.set_defaults(handler=_cmd_catalog_import)
+
+    index = commands.add_parser("index", help="product search index").add_subparsers(dest="index_command", required=True)
+    build = index.add_parser("build", help="build the index, or refresh it when the catalog changed")
+    build.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
+    build.set_defaults(handler=_cmd_index_build)
+
+    train = commands.add_parser("train", help="train the Rasa model (skipped when nothing changed)")
+    train.add_argument("--force", action="store_true")
+    train.set_defaults(handler=_cmd_train)
+
+    run = commands.add_parser("run", help="start the action server and the Rasa server")
+    run.add_argument("--model", help="model archive (default: the newest trained one)")
+    run.set_defaults(handler=_cmd_run)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``shopdesk`` command."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args, get_settings())
+    except (ValueError, LookupError, RuntimeError, OSError) as error:
+        console.print(f"[red]Error:[/] {error}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Running the bot: the action server (port 5055) and the Rasa server (port 5005)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from shopdesk.settings import PROJECT_ROOT, Settings
+
+CREDENTIALS = PROJECT_ROOT / "bot" / "credentials.yml"
+
+
+class ServerFailedToStart(RuntimeError):
+    """A server process exited or did not answer in time."""
+
+
+def api_token(settings: Settings) -> str:
+    """``SHOPDESK_API_TOKEN``, or a generated token kept in the data directory."""
+    if settings.api_token:
+        return settings.api_token
+    path = settings.data_dir / "api-token"
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+def tracker_store_config(url: str) -> dict:
+    """Rasa's SQL tracker store settings for a SQLAlchemy URL."""
+    parsed = make_url(url)
+    config = {"type": "SQL", "dialect": parsed.drivername.split("+")[0], "db": parsed.database}
+    if parsed.host:
+        config.update(host=parsed.host, port=parsed.port, username=parsed.username, password=parsed.password)
+    return {k: v for k, v in config.items() if v is not None}
+
+
+def write_endpoints(settings: Settings, path: Path) -> Path:
+    """The endpoints file for ``rasa run``: action server and tracker store from the settings."""
+    endpoints = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
+        "tracker_store": tracker_store_config(settings.tracker_store_url),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
+    return path
+
+
+@dataclass
+class RunningBot:
+    """The two server processes of a running bot."""
+
+    action_server: subprocess.Popen
+    rasa_server: subprocess.Popen
+    token: str
+
+    def stop(self) -> None:
+        """Stop both servers (SIGTERM, then SIGKILL after 20 s)."""
+        for process in (self.rasa_server, self.action_server):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (self.rasa_server, self.action_server):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerFailedToStart(f"The {name} exited with code {process.returncode}; see its log above.")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise ServerFailedToStart(f"The {name} did not answer at {url} within {timeout:.0f} s.")
+
+
+def start_bot(
+    settings: Settings,
+    model: Path,
+    *,
+    log_dir: Optional[Path] = None,
+    timeout: float = 240.0,
+) -> RunningBot:
+    """Start the action server, then the Rasa server with the REST channel and the token-protected API."""
+    token = api_token(settings)
+    endpoints = write_endpoints(settings, settings.data_dir / "endpoints.yml")
+    env = {**os.environ, "SHOPDESK_DATA_DIR": str(settings.data_dir), "SHOPDESK_DATABASE_URL": settings.database_url}
+
+    def output(name: str):
+        if log_dir is None:
+            return None
+        log_dir.mkdir(parents=True, exist_ok=True)
+        return open(log_dir / f"{name}.log", "ab")
+
+    action_server = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+        cwd=PROJECT_ROOT, env=env, stdout=output("action-server"), stderr=subprocess.STDOUT if log_dir else None,
+    )
+    rasa_server = subprocess.Popen(
+        [
+            sys.executable, "-m", "rasa", "run",
+            "--model", str(model),
+            "--enable-api", "--auth-token", token,
+            "--cors", "*",
+            "--endpoints", str(endpoints),
+            "--credentials", str(CREDENTIALS),
+            "--port", str(settings.rasa_port),
+        ],
+        cwd=PROJECT_ROOT, env=env, stdout=output("rasa-server"), stderr=subprocess.STDOUT if log_dir else None,
+    )
+    bot = RunningBot(action_server, rasa_server, token)
+    try:
+        _wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", action_server, "action server", timeout)
+        _wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa_server, "Rasa server", timeout)
+        _wait_until_up(
+            f"http://127.0.0.1:{settings.rasa_port}/status?token={token}", rasa_server, "Rasa server", timeout
+        )
+    except ServerFailedToStart:
+        bot.stop()
+        raise
+    return bot

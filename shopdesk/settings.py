@@ -1,0 +1,98 @@
+"""The one place shopdesk reads its configuration.
+
+Every setting comes from an environment variable with a documented default, so the
+demo runs with nothing set and a production install changes only its environment.
+Libraries below the top layer (``storage``, ``retrieval``, ``models``) never read the
+environment themselves: they receive these values as arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """shopdesk's configuration, read from ``SHOPDESK_*`` environment variables."""
+
+    #: Working directory for everything shopdesk generates (database, index, models).
+    data_dir: Path = field(default_factory=lambda: Path(_env("SHOPDESK_DATA_DIR", str(PROJECT_ROOT / ".shopdesk"))))
+    #: SQLAlchemy URL of the shop database. Default: a SQLite file in the data directory.
+    database_url: str = ""
+    #: Where Rasa keeps conversations (SQLAlchemy URL). Default: a SQLite file in the data directory.
+    tracker_store_url: str = ""
+    #: Sentence-embedding model (name on a model hub or local path). Default: the bundled all-MiniLM-L6-v2.
+    embedding_model: str = field(default_factory=lambda: _env("SHOPDESK_EMBEDDING_MODEL", "bundled:all-MiniLM-L6-v2"))
+    #: Base model the intent classifier fine-tunes. Default: the bundled all-MiniLM-L6-v2.
+    intent_base_model: str = field(default_factory=lambda: _env("SHOPDESK_INTENT_BASE_MODEL", "bundled:all-MiniLM-L6-v2"))
+    #: Directory holding the persisted product index. Default: ``<data_dir>/product-index``.
+    index_dir: Path = field(default_factory=lambda: Path(_env("SHOPDESK_INDEX_DIR", "")))
+    #: Catalog size above which the product index switches from exact to approximate FAISS search.
+    approximate_index_threshold: int = field(default_factory=lambda: _env_int("SHOPDESK_APPROX_INDEX_THRESHOLD", 50_000))
+    #: Port of the Rasa server (REST channel and HTTP API).
+    rasa_port: int = field(default_factory=lambda: _env_int("SHOPDESK_RASA_PORT", 5005))
+    #: Port of the rasa-sdk action server.
+    action_port: int = field(default_factory=lambda: _env_int("SHOPDESK_ACTION_PORT", 5055))
+    #: Token protecting Rasa's HTTP API. Unset: ``make demo`` generates one and prints it.
+    api_token: str = field(default_factory=lambda: _env("SHOPDESK_API_TOKEN", ""))
+    #: Public address of the shop, used to build product links.
+    shop_url: str = field(default_factory=lambda: _env("SHOPDESK_SHOP_URL", "https://shop.example.com").rstrip("/"))
+    #: Currency for prices when a catalog row does not name one.
+    default_currency: str = field(default_factory=lambda: _env("SHOPDESK_CURRENCY", "USD"))
+    #: How many products a search answer shows.
+    search_results: int = field(default_factory=lambda: _env_int("SHOPDESK_SEARCH_RESULTS", 5))
+    #: Threads PyTorch may use for inference on the message path.
+    torch_threads: int = field(default_factory=lambda: _env_int("SHOPDESK_TORCH_THREADS", 1))
+    #: Seed used when generating the demo store.
+    demo_seed: int = field(default_factory=lambda: _env_int("SHOPDESK_DEMO_SEED", 7))
+    #: Return window in days.
+    return_window_days: int = field(default_factory=lambda: _env_int("SHOPDESK_RETURN_WINDOW_DAYS", 30))
+    #: Longest shopper message, in characters, the REST channel accepts (longer ones get HTTP 413).
+    max_message_chars: int = field(default_factory=lambda: _env_int("SHOPDESK_MAX_MESSAGE_CHARS", 5_000))
+    #: Lowest intent confidence the bot acts on before asking to clarify.
+    nlu_threshold: float = field(default_factory=lambda: _env_float("SHOPDESK_NLU_THRESHOLD", 0.5))
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            url = _env("SHOPDESK_DATABASE_URL", f"sqlite:///{self.data_dir / 'shop.db'}")
+            object.__setattr__(self, "database_url", url)
+        if not self.tracker_store_url:
+            url = _env("SHOPDESK_TRACKER_STORE_URL", f"sqlite:///{self.data_dir / 'conversations.db'}")
+            object.__setattr__(self, "tracker_store_url", url)
+        if str(self.index_dir) in ("", "."):
+            object.__setattr__(self, "index_dir", self.data_dir / "product-index")
+
+    @property
+    def rasa_model_dir(self) -> Path:
+        """Where ``rasa train`` writes its model archives."""
+        return self.data_dir / "rasa-models"
+
+
+def get_settings() -> Settings:
+    """Read the settings from the current environment."""
+    return Settings()

@@ -1,0 +1,90 @@
+"""Training the Rasa model: lookup tables from the catalog, then ``rasa train``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from shopdesk.lookups import catalog_lookup_tables, write_lookup_file
+from shopdesk.settings import PROJECT_ROOT, Settings
+from storage.db import create_engine_for, session_factory
+
+BOT_DIR = PROJECT_ROOT / "bot"
+NLU_TRAIN_DIR = PROJECT_ROOT / "nlu_data" / "train"
+
+
+class TrainingFailed(RuntimeError):
+    """``rasa train`` did not produce a model."""
+
+
+@dataclass(frozen=True)
+class TrainingInputs:
+    """The files one ``rasa train`` run reads."""
+
+    config: Path
+    domain: Path
+    data: tuple[Path, ...]
+
+
+def default_inputs(settings: Settings, config: Optional[Path] = None) -> TrainingInputs:
+    """The shop bot's config, domain, NLU data, stories and generated lookup tables."""
+    lookups = settings.data_dir / "generated" / "lookups.yml"
+    return TrainingInputs(
+        config=config or BOT_DIR / "config.yml",
+        domain=BOT_DIR / "domain.yml",
+        data=(NLU_TRAIN_DIR, BOT_DIR / "data", lookups),
+    )
+
+
+def refresh_lookup_tables(settings: Settings, path: Path) -> Path:
+    """Regenerate the brand, colour and category lookup tables from the shop database."""
+    engine = create_engine_for(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            return write_lookup_file(catalog_lookup_tables(session), path)
+    finally:
+        engine.dispose()
+
+
+def latest_model(model_dir: Path) -> Optional[Path]:
+    """The newest model archive in ``model_dir``, if any."""
+    archives = sorted(model_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return archives[-1] if archives else None
+
+
+def train_bot(
+    settings: Settings,
+    *,
+    config: Optional[Path] = None,
+    output: Optional[Path] = None,
+    force: bool = False,
+) -> Path:
+    """Train the bot unless nothing changed since the last model; return the model archive.
+
+    Rasa fingerprints the config, domain and data and skips training when the newest model
+    in ``output`` was trained on the same inputs, so calling this on every start is cheap.
+    """
+    inputs = default_inputs(settings, config)
+    refresh_lookup_tables(settings, inputs.data[-1])
+    output = output or settings.rasa_model_dir
+    output.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "rasa", "train",
+        "--config", str(inputs.config),
+        "--domain", str(inputs.domain),
+        "--data", *[str(p) for p in inputs.data],
+        "--out", str(output),
+    ]
+    if force:
+        command.append("--force")
+    completed = subprocess.run(command, cwd=PROJECT_ROOT)
+    model = latest_model(output)
+    if completed.returncode != 0 or model is None:
+        raise TrainingFailed(
+            f"'rasa train' failed with exit code {completed.returncode}; its output above says why. "
+            "Fix the training data or config and run 'shopdesk train' again."
+        )
+    return model
