@@ -46,7 +46,6 @@ def seed_demo(settings: Settings, products: int = 2400, today: Optional[date] = 
     try:
         with session_factory(engine)() as session:
             seed_demo_store(session, today=today or date.today(), seed=settings.demo_seed, product_count=products)
-            session.commit()
     finally:
         engine.dispose()
     return True
@@ -87,10 +86,9 @@ def import_catalog_file(settings: Settings, path: Path, file_format: str = "auto
             report = import_catalog(
                 path, session, format=file_format, default_currency=settings.default_currency
             )
-            session.commit()
     finally:
         engine.dispose()
-    changed = list(report.created_ids) + list(report.updated_ids)
+    changed = list(report.changed_ids)
     if changed and settings.index_dir.exists():
         encoder = TextEncoder(settings.embedding_model)
         index = ProductIndex.load(settings.index_dir, encoder)
