@@ -1,0 +1,56 @@
+"""Actions run against real services: a seeded demo store and a real product index."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterator, Optional
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions.services import ShopServices
+from retrieval.embeddings import TextEncoder
+from retrieval.product_index import ProductIndex
+from shopdesk.settings import Settings
+from storage.catalog import iter_product_records
+from storage.db import create_engine_for, session_factory
+from storage.demo_store import seed_demo_store
+from storage.migrations import upgrade
+
+SEEDED_ON = date(2025, 3, 14)
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory) -> Iterator[ShopServices]:
+    """Services over a 400-product demo store seeded once for the actions' tests."""
+    home = tmp_path_factory.mktemp("actions")
+    settings = Settings(data_dir=home, database_url=f"sqlite:///{home / 'shop.db'}")
+    engine = create_engine_for(settings.database_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions() as session:
+        seed_demo_store(session, SEEDED_ON, product_count=400, progress=False)
+    with sessions() as session:
+        records = list(iter_product_records(session))
+    index = ProductIndex.build(records, TextEncoder("bundled:all-MiniLM-L6-v2"), progress=False)
+    yield ShopServices(settings=settings, sessions=sessions, product_index=index)
+    engine.dispose()
+
+
+def tracker_for(
+    text: str,
+    intent: str,
+    entities: Optional[list[dict[str, Any]]] = None,
+    slots: Optional[dict[str, Any]] = None,
+    sender: str = "shopper",
+) -> Tracker:
+    """A conversation whose latest message is ``text`` with the given intent and entities."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []}
+    return Tracker(sender, slots or {}, latest, [], False, None, {}, "action_listen")
+
+
+def entity(name: str, value: str, text: str, phrase: Optional[str] = None) -> dict[str, Any]:
+    """An entity as the NLU pipeline reports it, located at ``phrase`` (default: the value) in ``text``."""
+    phrase = phrase or value
+    start = text.index(phrase)
+    return {"entity": name, "value": value, "start": start, "end": start + len(phrase)}

@@ -1,0 +1,118 @@
+"""A real shop bot on loopback: demo store, product index, a small trained model, both servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from shopdesk.operations import refresh_index, seed_demo
+from shopdesk.serve import start_bot
+from shopdesk.settings import PROJECT_ROOT, Settings, get_settings
+from shopdesk.training import train_bot
+from storage.db import create_engine_for, session_factory
+
+E2E_PRODUCTS = 600
+E2E_EPOCHS = 4
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def small_config(path: Path) -> Path:
+    """The bot's config.yml with fewer classifier epochs, so the test trains in about a minute."""
+    config = yaml.safe_load((PROJECT_ROOT / "bot" / "config.yml").read_text())
+    for component in config["pipeline"]:
+        if component["name"].endswith("BertIntentClassifier"):
+            component["epochs"] = E2E_EPOCHS
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+@dataclass
+class BotClient:
+    """Talks to the running Rasa server over HTTP."""
+
+    url: str
+    token: str
+    settings: Settings
+
+    def post(self, path: str, body: Any, raw: bool = False) -> tuple[int, Any]:
+        data = body if raw else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + path, data=data, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                return reply.status, json.loads(reply.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def get(self, path: str) -> tuple[int, Any]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=60) as reply:
+                return reply.status, json.loads(reply.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def say(self, sender: str, message: str) -> list[dict]:
+        """Send one message over the REST channel and return the bot's replies."""
+        status, replies = self.post("/webhooks/rest/webhook", {"sender": sender, "message": message})
+        assert status == 200, replies
+        return replies
+
+    def text(self, sender: str, message: str) -> str:
+        """Send one message and return the bot's text replies joined by newlines."""
+        return "\n".join(r["text"] for r in self.say(sender, message) if "text" in r)
+
+    @staticmethod
+    def payload(replies: list[dict], kind: str) -> dict:
+        """The custom payload of the given ``type`` among the replies ({} when there is none)."""
+        for reply in replies:
+            custom = reply.get("custom") or {}
+            if custom.get("type") == kind:
+                return custom
+        return {}
+
+    def session(self):
+        """A session on the bot's shop database, to check what the bot changed."""
+        return session_factory(create_engine_for(self.settings.database_url))()
+
+
+@pytest.fixture(scope="session")
+def bot(tmp_path_factory) -> BotClient:
+    """Seed, index, train and start the bot once for all end-to-end tests."""
+    home = tmp_path_factory.mktemp("shopdesk-e2e")
+    overrides = {
+        "SHOPDESK_DATA_DIR": str(home),
+        "SHOPDESK_RASA_PORT": str(free_port()),
+        "SHOPDESK_ACTION_PORT": str(free_port()),
+        "SHOPDESK_API_TOKEN": "e2e-secret-token",
+    }
+    saved = {k: os.environ.get(k) for k in overrides}
+    os.environ.update(overrides)
+    settings = get_settings()
+    seed_demo(settings, products=E2E_PRODUCTS)
+    refresh_index(settings)
+    model = train_bot(settings, config=small_config(home / "config.yml"))
+    running = start_bot(settings, model, log_dir=home / "logs")
+    try:
+        yield BotClient(f"http://127.0.0.1:{settings.rasa_port}", running.token, settings)
+    finally:
+        running.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
