@@ -1,0 +1,618 @@
+"""Hybrid product search: FAISS dense vectors + bm25s keyword scores, fused by rank.
+
+See docs/search.md for the design. In short:
+
+* every product has an embedding text and a BM25 text (:mod:`retrieval.product_text`);
+* dense vectors live in FAISS under their product id: an exact ``IndexFlatIP`` wrapped in
+  ``IndexIDMap2`` for small catalogs, an ``IndexIVFFlat`` (which supports adding and
+  removing ids) from ``approximate_threshold`` products on;
+* filters become a boolean mask over precomputed attribute arrays
+  (:mod:`retrieval.filters`) and are applied *before* the top-k cut, inside FAISS through
+  an ``IDSelector`` and in BM25 by masking the score array;
+* the two rankings are merged with reciprocal rank fusion (:mod:`retrieval.fusion`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import shutil
+import tempfile
+import threading
+import typing
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import bm25s
+import faiss
+import numpy as np
+
+from retrieval.filters import AttributeTable, SearchFilters
+from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.product_text import embedding_text, lexical_query, lexical_text, tokenize
+
+if TYPE_CHECKING:
+    from retrieval.embeddings import TextEncoder
+    from storage.catalog import ProductRecord
+
+logger = logging.getLogger(__name__)
+
+#: Version of the on-disk layout written by :meth:`ProductIndex.save`.
+FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+VECTORS_FILE = "vectors.faiss"
+RECORDS_FILE = "records.json"
+
+DEFAULT_APPROXIMATE_THRESHOLD = 50_000
+#: Candidates taken from each ranking before fusion (at least ``k``).
+DEFAULT_CANDIDATES = 50
+#: Longest query looked at; longer input is cut here rather than embedded whole.
+MAX_QUERY_CHARS = 1_000
+
+FLAT = "flat"
+IVF = "ivf"
+
+__all__ = [
+    "CorruptIndexError",
+    "IndexManifest",
+    "IndexNotFoundError",
+    "ProductIndex",
+    "ProductIndexError",
+    "SearchFilters",
+    "SearchHit",
+    "StaleIndexError",
+    "UpsertResult",
+    "catalog_fingerprint",
+    "load_or_build",
+    "read_manifest",
+]
+
+
+class ProductIndexError(Exception):
+    """Base class of product index errors."""
+
+
+class StaleIndexError(ProductIndexError):
+    """A saved index was built with another embedding model, dimension or format version."""
+
+
+class IndexNotFoundError(ProductIndexError, FileNotFoundError):
+    """No saved index in the given directory."""
+
+
+class CorruptIndexError(ProductIndexError):
+    """A saved index whose files are missing, unreadable or disagree with each other."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result: the product and its fused score (higher is better).
+
+    ``dense_score`` is the cosine similarity to the query, ``lexical_score`` the BM25 score
+    (0 when no query word matched); both are 0 for an empty query, whose ``score`` is the
+    product rating.
+    """
+
+    record: ProductRecord
+    score: float
+    dense_score: float = 0.0
+    lexical_score: float = 0.0
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What :meth:`ProductIndex.upsert` changed."""
+
+    added: int
+    updated: int
+    embedded: int
+
+
+@dataclass(frozen=True)
+class IndexManifest:
+    """Contents of ``manifest.json``: what a saved index was built from and how."""
+
+    format_version: int
+    model_name: str
+    dimension: int
+    product_count: int
+    catalog_fingerprint: str
+    index_type: str
+    created_at: str
+    ivf_lists: int | None = None
+    ivf_probe: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IndexManifest:
+        """Read a manifest dictionary, rejecting one with missing fields."""
+        names = {field.name for field in fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in names})
+
+
+@cache
+def _record_field_types() -> dict[str, Any]:
+    from storage.catalog import ProductRecord
+
+    return typing.get_type_hints(ProductRecord)
+
+
+def record_to_dict(record: ProductRecord) -> dict[str, Any]:
+    """JSON-ready dictionary of a record (tuples as lists, datetimes as ISO 8601)."""
+    data: dict[str, Any] = {}
+    for field in fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        data[field.name] = value
+    return data
+
+
+def record_from_dict(data: dict[str, Any]) -> ProductRecord:
+    """Inverse of :func:`record_to_dict`."""
+    from storage.catalog import ProductRecord
+
+    values = {}
+    for name, hint in _record_field_types().items():
+        value = data[name]
+        if value is not None and datetime in (hint, *typing.get_args(hint)):
+            value = datetime.fromisoformat(value)
+        elif typing.get_origin(hint) is tuple:
+            value = tuple(value)
+        values[name] = value
+    return ProductRecord(**values)
+
+
+def catalog_fingerprint(records: Iterable[ProductRecord]) -> str:
+    """Stable hash of the content of all records, independent of their order."""
+    rows = sorted((record_to_dict(record) for record in records), key=lambda row: row["product_id"])
+    payload = json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _ivf_lists_for(count: int) -> int:
+    # ~4·sqrt(n) lists is FAISS's usual starting point; k-means wants >= 39 points per list.
+    return max(1, min(round(4 * math.sqrt(count)), count // 39))
+
+
+def _new_vector_index(
+    vectors: np.ndarray, ids: np.ndarray, index_type: str, ivf_lists: int | None
+) -> faiss.Index:
+    dimension = vectors.shape[1]
+    if index_type == FLAT:
+        index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+    else:
+        lists = min(ivf_lists or _ivf_lists_for(len(vectors)), len(vectors))
+        index = faiss.IndexIVFFlat(
+            faiss.IndexFlatIP(dimension), dimension, lists, faiss.METRIC_INNER_PRODUCT
+        )
+        index.train(vectors)
+        # A hash-table direct map lets the IVF index reconstruct and remove single ids.
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)
+    index.add_with_ids(vectors, ids)
+    return index
+
+
+def _id_array(ids: Iterable[int]) -> np.ndarray:
+    return np.fromiter((int(i) for i in ids), dtype=np.int64)
+
+
+class ProductIndex:
+    """Searchable index of product records (dense + BM25, with filters).
+
+    Create with :meth:`build` or :meth:`load`; keep it up to date with :meth:`upsert` and
+    :meth:`remove`. Searching and changing are guarded by one lock, so an index can be
+    shared by the threads of an action server.
+    """
+
+    def __init__(
+        self,
+        encoder: TextEncoder,
+        records: dict[int, ProductRecord],
+        vectors: faiss.Index,
+        *,
+        index_type: str,
+        created_at: str,
+        ivf_probe: int | None = None,
+        candidates: int = DEFAULT_CANDIDATES,
+        progress: bool = False,
+    ) -> None:
+        """Internal: use :meth:`build` or :meth:`load`."""
+        self._encoder = encoder
+        self._records = records
+        self._vectors = vectors
+        self._index_type = index_type
+        self._created_at = created_at
+        self._ivf_probe = ivf_probe
+        self._candidates = candidates
+        self._lock = threading.RLock()
+        ordered = sorted(records)
+        self._tokens = dict(
+            zip(ordered, tokenize((lexical_text(records[i]) for i in ordered), progress))
+        )
+        self._refresh_rows()
+
+    # ----------------------------------------------------------------- construction
+
+    @classmethod
+    def build(
+        cls,
+        records: Iterable[ProductRecord],
+        encoder: TextEncoder,
+        *,
+        approximate_threshold: int = DEFAULT_APPROXIMATE_THRESHOLD,
+        ivf_lists: int | None = None,
+        ivf_probe: int | None = None,
+        candidates: int = DEFAULT_CANDIDATES,
+        progress: bool = True,
+    ) -> ProductIndex:
+        """Embed and index ``records``.
+
+        From ``approximate_threshold`` products on the dense index is an IVF index with
+        ``ivf_lists`` lists (default about 4·sqrt(n)) of which ``ivf_probe`` are searched
+        (default lists/16, at least 8); below it search is exact.
+        """
+        by_id: dict[int, ProductRecord] = {}
+        for record in records:
+            if record.product_id in by_id:
+                raise ProductIndexError(
+                    f"Product id {record.product_id} appears twice in the catalog given to "
+                    "ProductIndex.build; product ids must be unique."
+                )
+            by_id[record.product_id] = record
+        ids = _id_array(sorted(by_id))
+        vectors = encoder.encode([embedding_text(by_id[int(i)]) for i in ids], progress=progress)
+        index_type = IVF if len(ids) >= max(1, approximate_threshold) else FLAT
+        index = _new_vector_index(vectors, ids, index_type, ivf_lists)
+        if index_type == IVF:
+            ivf_probe = min(index.nlist, ivf_probe or max(8, index.nlist // 16))
+        logger.info("Built %s product index over %d products", index_type, len(ids))
+        return cls(
+            encoder,
+            by_id,
+            index,
+            index_type=index_type,
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            ivf_probe=ivf_probe if index_type == IVF else None,
+            candidates=candidates,
+            progress=progress,
+        )
+
+    def _refresh_rows(self) -> None:
+        """Recompute everything derived from the records: rows, attribute arrays, BM25.
+
+        bm25s has no incremental API, so BM25 is re-indexed from the cached token lists
+        after every change; that is a sparse matrix build, milliseconds for thousands of
+        products, and only the changed products are re-tokenized.
+        """
+        self._ids = _id_array(sorted(self._records))
+        self._rows = [self._records[int(i)] for i in self._ids]
+        self._attributes = AttributeTable(self._rows)
+        self._bm25 = bm25s.BM25()
+        if self._rows:
+            self._bm25.index([self._tokens[int(i)] for i in self._ids], show_progress=False)
+        self._fingerprint = catalog_fingerprint(self._rows)
+
+    # ----------------------------------------------------------------- inspection
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __contains__(self, product_id: object) -> bool:
+        return product_id in self._records
+
+    def get(self, product_id: int) -> ProductRecord | None:
+        """The indexed record of ``product_id``, or None."""
+        return self._records.get(product_id)
+
+    @property
+    def index_type(self) -> str:
+        """``"flat"`` (exact) or ``"ivf"`` (approximate)."""
+        return self._index_type
+
+    @property
+    def fingerprint(self) -> str:
+        """:func:`catalog_fingerprint` of the indexed records."""
+        return self._fingerprint
+
+    @property
+    def manifest(self) -> IndexManifest:
+        """The manifest :meth:`save` writes for the index as it is now."""
+        return IndexManifest(
+            format_version=FORMAT_VERSION,
+            model_name=self._encoder.model_name,
+            dimension=self._encoder.dimension,
+            product_count=len(self._records),
+            catalog_fingerprint=self._fingerprint,
+            index_type=self._index_type,
+            created_at=self._created_at,
+            ivf_lists=int(self._vectors.nlist) if self._index_type == IVF else None,
+            ivf_probe=self._ivf_probe,
+        )
+
+    def is_stale(self, fingerprint: str) -> bool:
+        """True when the catalog with ``fingerprint`` differs from the indexed records."""
+        return fingerprint != self._fingerprint
+
+    # ----------------------------------------------------------------- search
+
+    def search(
+        self, query: str, filters: SearchFilters | None = None, k: int = 5
+    ) -> list[SearchHit]:
+        """Up to ``k`` products matching ``filters``, best match for ``query`` first.
+
+        An empty query ranks the matching products by rating, then stock. Fewer than ``k``
+        hits come back only when fewer than ``k`` products match the filters.
+        """
+        with self._lock:
+            allowed = self._attributes.mask(filters)
+            allowed_rows = np.flatnonzero(allowed)
+            if k <= 0 or allowed_rows.size == 0:
+                return []
+            query = query.strip()[:MAX_QUERY_CHARS]
+            if not query:
+                return [
+                    SearchHit(self._rows[row], float(np.nan_to_num(self._attributes.ratings[row])))
+                    for row in self._attributes.popularity_order(allowed_rows)[:k]
+                ]
+            query_vector = self._encoder.encode([query])
+            pool = max(k, self._candidates)
+            dense_rows, dense_scores = self._dense_candidates(query_vector, allowed_rows, pool)
+            lexical = self._lexical_scores(query, allowed)
+            lexical_rows = np.flatnonzero(lexical > 0)
+            if lexical_rows.size > pool:
+                lexical_rows = lexical_rows[np.argpartition(-lexical[lexical_rows], pool)[:pool]]
+            extra_rows = np.setdiff1d(lexical_rows, dense_rows)
+            rows = np.concatenate([dense_rows, extra_rows])
+            dense = np.concatenate([dense_scores, self._dense_scores_of(query_vector, extra_rows)])
+            fused = reciprocal_rank_fusion(dense, lexical[rows])
+            best = np.lexsort((-dense, -fused))[:k]
+            return [
+                SearchHit(
+                    self._rows[rows[i]], float(fused[i]), float(dense[i]), float(lexical[rows[i]])
+                )
+                for i in best
+            ]
+
+    def _dense_candidates(
+        self, query_vector: np.ndarray, allowed_rows: np.ndarray, pool: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and cosine scores of the ``pool`` allowed products nearest to the query."""
+        count = min(pool, allowed_rows.size)
+        selector = None
+        if allowed_rows.size < len(self._rows):
+            selector = faiss.IDSelectorBatch(self._ids[allowed_rows])
+        if self._index_type == FLAT:
+            params = faiss.SearchParameters(sel=selector) if selector is not None else None
+            scores, ids = self._vectors.search(query_vector, count, params=params)
+        else:
+            scores, ids = self._search_ivf(query_vector, count, selector, self._ivf_probe)
+            if (ids[0] >= 0).sum() < count:
+                # The probed lists held fewer than `count` allowed products (a narrow
+                # filter): probe every list, which scans exactly the allowed products.
+                scores, ids = self._search_ivf(query_vector, count, selector, self._vectors.nlist)
+        found = ids[0] >= 0
+        return np.searchsorted(self._ids, ids[0][found]), scores[0][found]
+
+    def _search_ivf(
+        self, query_vector: np.ndarray, count: int, selector: faiss.IDSelector | None, probe: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        params = faiss.SearchParametersIVF(nprobe=int(probe))
+        if selector is not None:
+            params.sel = selector
+        return self._vectors.search(query_vector, count, params=params)
+
+    def _dense_scores_of(self, query_vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Cosine scores of given rows (BM25 candidates the dense search did not return)."""
+        if rows.size == 0:
+            return np.zeros(0, dtype=np.float32)
+        vectors = np.stack([self._vectors.reconstruct(int(self._ids[row])) for row in rows])
+        return vectors @ query_vector[0]
+
+    def _lexical_scores(self, query: str, allowed: np.ndarray) -> np.ndarray:
+        """BM25 score of every row for ``query``; 0 for rows outside ``allowed``."""
+        token_ids = self._bm25.get_tokens_ids(tokenize([lexical_query(query)])[0])
+        if not token_ids:
+            return np.zeros(len(self._rows), dtype=np.float32)
+        return self._bm25.get_scores_from_ids(token_ids) * allowed
+
+    # ----------------------------------------------------------------- changes
+
+    def upsert(self, records: Iterable[ProductRecord], progress: bool = False) -> UpsertResult:
+        """Add new products and replace changed ones.
+
+        Only products whose embedding text changed are re-embedded.
+        """
+        with self._lock:
+            incoming = {record.product_id: record for record in records}
+            changed = {pid: r for pid, r in incoming.items() if self._records.get(pid) != r}
+            to_embed = [
+                record
+                for pid, record in changed.items()
+                if pid not in self._records
+                or embedding_text(self._records[pid]) != embedding_text(record)
+            ]
+            if to_embed:
+                ids = _id_array(record.product_id for record in to_embed)
+                vectors = self._encoder.encode(
+                    [embedding_text(r) for r in to_embed], progress=progress
+                )
+                self._vectors.remove_ids(ids)
+                self._vectors.add_with_ids(vectors, ids)
+            tokens = tokenize((lexical_text(record) for record in changed.values()), progress)
+            added = sum(pid not in self._records for pid in changed)
+            self._tokens.update(zip(changed, tokens))
+            self._records.update(changed)
+            if changed:
+                self._refresh_rows()
+            return UpsertResult(added=added, updated=len(changed) - added, embedded=len(to_embed))
+
+    def remove(self, product_ids: Iterable[int]) -> int:
+        """Remove products (unknown ids are ignored); returns how many were removed."""
+        with self._lock:
+            present = sorted({int(pid) for pid in product_ids if pid in self._records})
+            if not present:
+                return 0
+            self._vectors.remove_ids(_id_array(present))
+            for pid in present:
+                del self._records[pid]
+                del self._tokens[pid]
+            self._refresh_rows()
+            return len(present)
+
+    # ----------------------------------------------------------------- persistence
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the index to ``directory`` atomically (a temporary directory renamed in)."""
+        target = Path(directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        )
+        try:
+            with self._lock:
+                faiss.write_index(self._vectors, str(staging / VECTORS_FILE))
+                records = [record_to_dict(record) for record in self._rows]
+                manifest = asdict(self.manifest)
+            (staging / RECORDS_FILE).write_text(
+                json.dumps(records, ensure_ascii=False), encoding="utf-8"
+            )
+            (staging / MANIFEST_FILE).write_text(
+                json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+            )
+            if target.exists():
+                retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex}"
+                target.rename(retired)
+                staging.rename(target)
+                shutil.rmtree(retired, ignore_errors=True)
+            else:
+                staging.rename(target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        logger.info("Saved product index (%d products) to %s", len(self._records), target)
+        return target
+
+    @classmethod
+    def load(
+        cls,
+        directory: str | Path,
+        encoder: TextEncoder,
+        *,
+        candidates: int = DEFAULT_CANDIDATES,
+        progress: bool = False,
+    ) -> ProductIndex:
+        """Load an index written by :meth:`save`.
+
+        Raises :class:`IndexNotFoundError` when there is none, :class:`StaleIndexError` when
+        it was built with another model, dimension or format version (rebuild it), and
+        :class:`CorruptIndexError` when its files are damaged.
+        """
+        manifest = read_manifest(directory)
+        source = Path(directory)
+        if manifest.format_version != FORMAT_VERSION:
+            raise StaleIndexError(
+                f"The product index in {source} has format version {manifest.format_version}, "
+                f"this shopdesk reads version {FORMAT_VERSION}; rebuild the index."
+            )
+        if manifest.model_name != encoder.model_name or manifest.dimension != encoder.dimension:
+            raise StaleIndexError(
+                f"The product index in {source} was built with the embedding model "
+                f"{manifest.model_name!r} (dimension {manifest.dimension}), but the configured "
+                f"model is {encoder.model_name!r} (dimension {encoder.dimension}); "
+                "rebuild the index."
+            )
+        try:
+            vectors = faiss.read_index(str(source / VECTORS_FILE))
+            rows = json.loads((source / RECORDS_FILE).read_text(encoding="utf-8"))
+            records = {record.product_id: record for record in map(record_from_dict, rows)}
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
+            raise CorruptIndexError(
+                f"The product index in {source} cannot be read ({type(exc).__name__}: {exc}); "
+                "delete the directory and rebuild the index."
+            ) from exc
+        index = cls(
+            encoder,
+            records,
+            vectors,
+            index_type=manifest.index_type,
+            created_at=manifest.created_at,
+            ivf_probe=manifest.ivf_probe,
+            candidates=candidates,
+            progress=progress,
+        )
+        counts = {vectors.ntotal, len(records), manifest.product_count}
+        if len(counts) > 1 or index.fingerprint != manifest.catalog_fingerprint:
+            raise CorruptIndexError(
+                f"The files of the product index in {source} disagree with its manifest "
+                f"({vectors.ntotal} vectors, {len(records)} records, manifest says "
+                f"{manifest.product_count}); delete the directory and rebuild the index."
+            )
+        return index
+
+
+def read_manifest(directory: str | Path) -> IndexManifest:
+    """The manifest of the index saved in ``directory``."""
+    path = Path(directory) / MANIFEST_FILE
+    if not path.is_file():
+        raise IndexNotFoundError(
+            f"No product index in {Path(directory)} (no {MANIFEST_FILE}); build one first."
+        )
+    try:
+        return IndexManifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as exc:
+        raise CorruptIndexError(
+            f"{path} is not a valid product index manifest ({exc}); "
+            f"delete {Path(directory)} and rebuild."
+        ) from exc
+
+
+def load_or_build(
+    directory: str | Path,
+    records_loader: Callable[[], Iterable[ProductRecord]],
+    encoder: TextEncoder,
+    *,
+    approximate_threshold: int = DEFAULT_APPROXIMATE_THRESHOLD,
+    candidates: int = DEFAULT_CANDIDATES,
+    progress: bool = True,
+) -> ProductIndex:
+    """Load the index in ``directory`` if it matches the catalog, else rebuild and save it.
+
+    ``records_loader`` is always called: the catalog fingerprint decides freshness. An index
+    built with another model, of the wrong kind for ``approximate_threshold``, damaged or
+    missing is rebuilt; a stale index is never returned.
+    """
+    records: Sequence[ProductRecord] = list(records_loader())
+    fingerprint = catalog_fingerprint(records)
+    expected_type = IVF if len(records) >= max(1, approximate_threshold) else FLAT
+    try:
+        index = ProductIndex.load(directory, encoder, candidates=candidates)
+    except ProductIndexError as exc:
+        reason = str(exc)
+    else:
+        if not index.is_stale(fingerprint) and index.index_type == expected_type:
+            logger.info("Loaded product index from %s (%d products)", directory, len(index))
+            return index
+        reason = (
+            "the catalog changed since it was built"
+            if index.is_stale(fingerprint)
+            else f"it is a {index.index_type} index, the catalog size calls for {expected_type}"
+        )
+    logger.info("Rebuilding the product index in %s: %s", directory, reason)
+    index = ProductIndex.build(
+        records,
+        encoder,
+        approximate_threshold=approximate_threshold,
+        candidates=candidates,
+        progress=progress,
+    )
+    index.save(directory)
+    return index
