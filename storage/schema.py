@@ -1,4 +1,4 @@
-"""SQLAlchemy ORM schema of the shop: catalog, customers, orders, shipments and returns.
+"""SQLAlchemy ORM schema of the shop: catalog, customers, orders, shipments, returns and support.
 
 Classic ``Column`` declarative so it runs on SQLAlchemy 1.4 and 2.0. Money is
 ``Numeric(10, 2)`` (``Decimal`` in Python). Status enums are stored as plain strings
@@ -20,12 +20,14 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -400,3 +402,73 @@ class Refund(Base):
 
     order = relationship("Order", back_populates="refunds")
     return_request = relationship("ReturnRequest", back_populates="refunds")
+
+
+class OrderCancellation(Base):
+    """When an order was cancelled (one row per cancelled order; the order's status says it too)."""
+
+    __tablename__ = "order_cancellations"
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(
+        Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    cancelled_at = Column(DateTime, nullable=False, default=_utcnow)
+
+
+class HandoffReason(str, enum.Enum):
+    """Why a conversation was passed to a human agent."""
+
+    REQUESTED = "requested"
+    REPEATED_FALLBACK = "repeated_fallback"
+    COMPLAINT = "complaint"
+    VERIFICATION_FAILED = "verification_failed"
+
+
+class HandoffStatus(str, enum.Enum):
+    """Whether a human still has to pick the conversation up."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class HandoffRequest(Base):
+    """A conversation (Rasa ``sender_id``) waiting for, or handled by, a human agent.
+
+    At most one request per conversation is open at a time; a partial unique index
+    (SQLite and PostgreSQL both have them) enforces that even for concurrent requests.
+    """
+
+    __tablename__ = "handoff_requests"
+    __table_args__ = (
+        Index(
+            "uq_handoff_requests_open_sender_id",
+            "sender_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    reason = Column(StringEnum(HandoffReason, "handoff_reason"), nullable=False)
+    status = Column(
+        StringEnum(HandoffStatus, "handoff_status"), nullable=False, default=HandoffStatus.OPEN
+    )
+    note = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=_utcnow)
+    resolved_at = Column(DateTime, nullable=True)
+
+
+class SatisfactionRating(Base):
+    """A shopper's 1-5 rating of how a support flow went."""
+
+    __tablename__ = "satisfaction_ratings"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    rating = Column(Integer, nullable=False)
+    flow = Column(String(50), nullable=False, index=True)
+    comment = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=_utcnow)

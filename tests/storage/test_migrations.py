@@ -19,7 +19,9 @@ from storage.schema import Base, Order
 EXPECTED_TABLES = {
     "alembic_version", "categories", "products", "product_variants", "customers", "orders",
     "order_lines", "shipments", "return_requests", "return_lines", "refunds",
+    "order_cancellations", "handoff_requests", "satisfaction_ratings",
 }  # fmt: skip
+HEAD = "0002"
 
 
 def schema_differences(url: str) -> list:
@@ -36,7 +38,7 @@ def schema_differences(url: str) -> list:
 def assert_migrations_build_schema(url: str) -> None:
     assert current_revision(url) is None
     upgrade(url)
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == HEAD
     engine = create_engine_for(url)
     assert set(inspect(engine).get_table_names()) == EXPECTED_TABLES
     engine.dispose()
@@ -51,7 +53,7 @@ def test_upgrade_twice_is_harmless_and_downgrade_empties(tmp_path: Path) -> None
     url = f"sqlite:///{tmp_path / 'shop.db'}"
     upgrade(url)
     upgrade(url)
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == HEAD
     downgrade(url, "base")
     assert current_revision(url) is None
     engine = create_engine_for(url)
