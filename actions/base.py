@@ -10,11 +10,15 @@ from rasa_sdk import Action, Tracker
 from actions.services import ShopServices, shop_services
 
 
-class ShopAction(Action, ABC):
-    """An action with the shop's services; pass ``services`` to use others (tests do)."""
+class UsesShopServices:
+    """Gives an action the shop's services; pass ``services`` to use others (tests do)."""
 
     def __init__(self, services: Optional[ShopServices] = None) -> None:
         self.services = services or shop_services()
+
+
+class ShopAction(UsesShopServices, Action, ABC):
+    """An action with the shop's services."""
 
     @abstractmethod
     def name(self) -> str:
@@ -52,3 +56,23 @@ def as_float(value: Any) -> Optional[float]:
         return float(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+
+
+def shopper_text(tracker: Tracker) -> str:
+    """What the shopper wrote; for a button click ("/intent"), the message before it."""
+    text = tracker.latest_message.get("text") or ""
+    if not text.startswith("/"):
+        return text
+    user_texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    typed = [t for t in user_texts if t and not t.startswith("/")]
+    return typed[-1] if typed else ""
+
+
+def last_user_intents(tracker: Tracker, count: int) -> list[str]:
+    """Intents of the shopper's last ``count`` messages, oldest first."""
+    intents = [
+        (e.get("parse_data") or {}).get("intent", {}).get("name") or ""
+        for e in tracker.events
+        if e.get("event") == "user"
+    ]
+    return intents[-count:]

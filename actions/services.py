@@ -13,7 +13,9 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from retrieval import knowledge_base
 from retrieval.embeddings import TextEncoder
+from retrieval.knowledge_base import KnowledgeIndex
 from retrieval.product_index import ProductIndex, load_or_build
 from shopdesk.settings import Settings, get_settings
 from storage.catalog import iter_product_records
@@ -24,11 +26,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class ShopServices:
-    """Everything an action may call: the shop database and the product index."""
+    """Everything an action may call: the shop database, the product index, the knowledge base."""
 
     settings: Settings
     sessions: sessionmaker
     product_index: ProductIndex
+    knowledge_index: KnowledgeIndex
 
     def session(self) -> Session:
         """A new database session (use it as a context manager)."""
@@ -58,7 +61,15 @@ def build_services(settings: Settings) -> ShopServices:
         approximate_threshold=settings.approximate_index_threshold,
     )
     logger.info("Product index ready: %d products", len(index))
-    return ShopServices(settings=settings, sessions=sessions, product_index=index)
+    knowledge = load_knowledge_index(settings, encoder)
+    return ShopServices(settings=settings, sessions=sessions, product_index=index, knowledge_index=knowledge)
+
+
+def load_knowledge_index(settings: Settings, encoder: TextEncoder, rebuild: bool = False) -> KnowledgeIndex:
+    """The knowledge base's index, rebuilt when the file changed since it was built."""
+    return knowledge_base.load_or_build(
+        settings.knowledge_index_dir, settings.knowledge_base_path, encoder, rebuild=rebuild, progress=False
+    )
 
 
 @lru_cache(maxsize=1)

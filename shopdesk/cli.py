@@ -53,6 +53,35 @@ def _cmd_index_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_kb_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    from actions.services import load_knowledge_index
+    from retrieval.embeddings import TextEncoder
+
+    index = load_knowledge_index(settings, TextEncoder(settings.embedding_model), rebuild=args.rebuild)
+    console.print(f"Knowledge base indexed: {len(index)} entries from {settings.knowledge_base_path}. "
+                  "The running bot picks it up when the action server restarts; no NLU retraining needed.")
+    return 0
+
+
+def _cmd_handoff_list(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.handoffs import list_open_handoffs
+
+    rows = list_open_handoffs(settings)
+    if not rows:
+        console.print("No conversation is waiting for a person.")
+    for handoff in rows:
+        console.print(f"{handoff.created_at:%Y-%m-%d %H:%M}  {handoff.sender_id}  ({handoff.reason})  {handoff.note or ''}")
+    return 0
+
+
+def _cmd_handoff_resume(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.handoffs import resume_conversation
+
+    resume_conversation(settings, args.sender)
+    console.print(f"Conversation {args.sender} is resolved and the bot answers it again.")
+    return 0
+
+
 def _cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from shopdesk.training import train_bot
 
@@ -147,6 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
     build = index.add_parser("build", help="build the index, or refresh it when the catalog changed")
     build.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
     build.set_defaults(handler=_cmd_index_build)
+
+    kb = commands.add_parser("kb", help="knowledge base of policy answers").add_subparsers(dest="kb_command", required=True)
+    reindex = kb.add_parser("reindex", help="index the knowledge base file after editing it")
+    reindex.add_argument("--rebuild", action="store_true", help="rebuild even when the file did not change")
+    reindex.set_defaults(handler=_cmd_kb_reindex)
+
+    handoff = commands.add_parser("handoff", help="conversations handed to a person").add_subparsers(dest="handoff_command", required=True)
+    handoff.add_parser("list", help="conversations waiting for a person").set_defaults(handler=_cmd_handoff_list)
+    resume = handoff.add_parser("resume", help="mark a conversation resolved and let the bot answer it again")
+    resume.add_argument("sender", help="the conversation (sender) id")
+    resume.set_defaults(handler=_cmd_handoff_resume)
 
     train = commands.add_parser("train", help="train the Rasa model (skipped when nothing changed)")
     train.add_argument("--force", action="store_true")

@@ -74,6 +74,14 @@ class Settings:
     return_window_days: int = field(default_factory=lambda: _env_int("SHOPDESK_RETURN_WINDOW_DAYS", 30))
     #: Longest shopper message, in characters, the REST channel accepts (longer ones get HTTP 413).
     max_message_chars: int = field(default_factory=lambda: _env_int("SHOPDESK_MAX_MESSAGE_CHARS", 5_000))
+    #: When support staff answer handed-over conversations.
+    staff_hours: str = field(default_factory=lambda: _env("SHOPDESK_STAFF_HOURS", "Mon-Fri 09:00-17:00"))
+    #: Time zone of the staff hours (IANA name).
+    staff_timezone: str = field(default_factory=lambda: _env("SHOPDESK_STAFF_TIMEZONE", "America/Los_Angeles"))
+    #: Items marked final sale can be returned (default: no).
+    final_sale_returnable: bool = field(default_factory=lambda: _env("SHOPDESK_FINAL_SALE_RETURNABLE", "false").lower() in ("1", "true", "yes"))
+    #: The shop's knowledge base of policy and help answers.
+    knowledge_base_path: Path = field(default_factory=lambda: Path(_env("SHOPDESK_KNOWLEDGE_BASE", str(PROJECT_ROOT / "bot" / "knowledge_base.yml"))))
     #: Lowest intent confidence the bot acts on before asking to clarify.
     nlu_threshold: float = field(default_factory=lambda: _env_float("SHOPDESK_NLU_THRESHOLD", 0.5))
 
@@ -86,6 +94,11 @@ class Settings:
             object.__setattr__(self, "tracker_store_url", url)
         if str(self.index_dir) in ("", "."):
             object.__setattr__(self, "index_dir", self.data_dir / "product-index")
+
+    @property
+    def knowledge_index_dir(self) -> Path:
+        """Where the knowledge base's search index is kept."""
+        return self.data_dir / "knowledge-index"
 
     @property
     def rasa_model_dir(self) -> Path:

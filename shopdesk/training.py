@@ -34,7 +34,7 @@ def default_inputs(settings: Settings, config: Optional[Path] = None) -> Trainin
     lookups = settings.data_dir / "generated" / "lookups.yml"
     return TrainingInputs(
         config=config or BOT_DIR / "config.yml",
-        domain=BOT_DIR / "domain.yml",
+        domain=BOT_DIR / "domain",
         data=(NLU_TRAIN_DIR, BOT_DIR / "data", lookups),
     )
 

@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 
 from actions.services import ShopServices
 from retrieval.embeddings import TextEncoder
+from retrieval.knowledge_base import KnowledgeBase, KnowledgeIndex
 from retrieval.product_index import ProductIndex
 from shopdesk.settings import Settings
 from storage.catalog import iter_product_records
@@ -32,8 +33,10 @@ def services(tmp_path_factory) -> Iterator[ShopServices]:
         seed_demo_store(session, SEEDED_ON, product_count=400, progress=False)
     with sessions() as session:
         records = list(iter_product_records(session))
-    index = ProductIndex.build(records, TextEncoder("bundled:all-MiniLM-L6-v2"), progress=False)
-    yield ShopServices(settings=settings, sessions=sessions, product_index=index)
+    encoder = TextEncoder("bundled:all-MiniLM-L6-v2")
+    index = ProductIndex.build(records, encoder, progress=False)
+    knowledge = KnowledgeIndex.build(KnowledgeBase.from_file(settings.knowledge_base_path), encoder, progress=False)
+    yield ShopServices(settings=settings, sessions=sessions, product_index=index, knowledge_index=knowledge)
     engine.dispose()
 
 

@@ -85,6 +85,12 @@ class BotClient:
                 return custom
         return {}
 
+    def slots(self, sender: str) -> dict:
+        """The conversation's slots, read through the token-protected HTTP API."""
+        status, tracker = self.get(f"/conversations/{sender}/tracker?token={self.token}")
+        assert status == 200, tracker
+        return tracker["slots"]
+
     def session(self):
         """A session on the bot's shop database, to check what the bot changed."""
         return session_factory(create_engine_for(self.settings.database_url))()

@@ -1,0 +1,184 @@
+"""Rasa adapter for shopdesk's BERT intent classifier (``models.intent_classifier``).
+
+Pipeline entry in ``config.yml``::
+
+    - name: bot.components.bert_intent_classifier.BertIntentClassifier
+      epochs: 10            # any IntentClassifierConfig key, plus ranking_length and progress
+      base_model: null      # null: use SHOPDESK_INTENT_BASE_MODEL
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import fields
+from typing import Any, Dict, List, Optional, Text
+
+import torch
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
+from rasa.nlu.classifiers.classifier import IntentClassifier as RasaIntentClassifier
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
+
+from models.intent_classifier import IntentClassifier, IntentClassifierConfig
+from models.intent_model import IntentConfigError, IntentModelError, IntentScore
+from shopdesk.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+BASE_MODEL = "base_model"
+PROGRESS = "progress"
+#: Keys of the component config that are not training settings of the model.
+COMPONENT_KEYS = (RANKING_LENGTH, PROGRESS)
+
+
+def _model_config(component_config: Dict[Text, Any]) -> IntentClassifierConfig:
+    """The model's training config from a component config; ``base_model: null`` reads settings."""
+    values = {key: value for key, value in component_config.items() if key not in COMPONENT_KEYS}
+    if values.get(BASE_MODEL) is None:
+        values[BASE_MODEL] = get_settings().intent_base_model
+    try:
+        return IntentClassifierConfig.from_mapping(values)
+    except IntentConfigError as exc:
+        raise IntentConfigError(f"BertIntentClassifier in config.yml: {exc}") from exc
+
+
+def _intent_dict(score: IntentScore) -> Dict[Text, Any]:
+    return {INTENT_NAME_KEY: score.intent, PREDICTED_CONFIDENCE_KEY: score.confidence}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
+    """Fine-tunes a BERT-family encoder on the NLU intents and ranks each message's intents."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """IntentClassifierConfig's defaults; ``base_model`` from settings; top 10 ranked."""
+        defaults: Dict[Text, Any] = {
+            field.name: field.default for field in fields(IntentClassifierConfig)
+        }
+        defaults[BASE_MODEL] = None
+        defaults[RANKING_LENGTH] = LABEL_RANKING_LENGTH
+        defaults[PROGRESS] = True
+        return defaults
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        """Python packages the component needs."""
+        return ["torch", "transformers"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Retrain when SHOPDESK_INTENT_BASE_MODEL changes a ``base_model: null`` component."""
+        if config.get(BASE_MODEL) is None:
+            return get_settings().intent_base_model
+        return None
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        classifier: Optional[IntentClassifier] = None,
+    ) -> None:
+        """Wrap a trained ``classifier`` (``None`` until :meth:`train` has run)."""
+        self.component_config = {**self.get_default_config(), **config}
+        self.model_config = _model_config(self.component_config)
+        ranking_length = self.component_config[RANKING_LENGTH]
+        if type(ranking_length) is not int or ranking_length < 0:
+            raise IntentConfigError(
+                f"BertIntentClassifier: {RANKING_LENGTH} must be a whole number >= 0 "
+                f"(0 lists every intent), got {ranking_length!r}"
+            )
+        self._model_storage = model_storage
+        self._resource = resource
+        self._classifier = classifier
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> BertIntentClassifier:
+        """A new, untrained component."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fine-tune on the intent examples and persist the model into the resource."""
+        examples = [
+            example
+            for example in training_data.intent_examples
+            if example.get(INTENT) and (example.get(TEXT) or "").strip()
+        ]
+        if not examples:
+            logger.warning("BertIntentClassifier: no intent examples in the NLU data; not trained")
+            return self._resource
+        self._classifier = IntentClassifier.train(
+            [example.get(TEXT) for example in examples],
+            [example.get(INTENT) for example in examples],
+            self.model_config,
+            progress=bool(self.component_config[PROGRESS]),
+        )
+        with self._model_storage.write_to(self._resource) as directory:
+            self._classifier.save(directory)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> BertIntentClassifier:
+        """Load the persisted model; PyTorch uses ``SHOPDESK_TORCH_THREADS`` threads."""
+        torch.set_num_threads(get_settings().torch_threads)
+        try:
+            with model_storage.read_from(resource) as directory:
+                classifier = IntentClassifier.load(directory)
+        except ValueError as exc:
+            if isinstance(exc, IntentModelError):
+                raise
+            # Rasa's ValueError: the resource was never written (no intent examples to train on).
+            logger.warning(
+                "BertIntentClassifier: no trained model in resource %r (%s)", resource.name, exc
+            )
+            classifier = None
+        return cls(config, model_storage, resource, classifier)
+
+    def _ranking(self, scores: List[IntentScore]) -> List[Dict[Text, Any]]:
+        ranking_length = self.component_config[RANKING_LENGTH]
+        kept = scores[:ranking_length] if ranking_length > 0 else scores
+        return [_intent_dict(score) for score in kept]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Set ``intent`` and ``intent_ranking``; empty messages get no intent, confidence 0."""
+        if self._classifier is None:
+            return messages
+        texts = [(message.get(TEXT) or "") for message in messages]
+        to_classify = [i for i, text in enumerate(texts) if text.strip()]
+        rankings = self._classifier.predict_batch([texts[i] for i in to_classify])
+        predictions = dict(zip(to_classify, rankings))
+        for position, message in enumerate(messages):
+            scores = predictions.get(position, [])
+            intent = _intent_dict(scores[0]) if scores else {
+                INTENT_NAME_KEY: None,
+                PREDICTED_CONFIDENCE_KEY: 0.0,
+            }
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, self._ranking(scores), add_to_output=True)
+        return messages

@@ -1,0 +1,53 @@
+"""Support staff's side of a handoff: the waiting list, and giving the conversation back to the bot."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from shopdesk.serve import api_token
+from shopdesk.settings import Settings
+from storage.db import create_engine_for, session_factory
+from storage.support import Handoff, open_handoffs, resolve_handoff
+
+
+class ResumeFailed(RuntimeError):
+    """The Rasa server did not take the resume event; the handoff stays open."""
+
+
+def list_open_handoffs(settings: Settings) -> list[Handoff]:
+    """Conversations waiting for a person, oldest first."""
+    engine = create_engine_for(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            return open_handoffs(session)
+    finally:
+        engine.dispose()
+
+
+def resume_conversation(settings: Settings, sender_id: str, rasa_url: str | None = None) -> None:
+    """Let the bot answer ``sender_id`` again (Rasa's ``resume`` event) and close its handoff."""
+    base = rasa_url or f"http://127.0.0.1:{settings.rasa_port}"
+    query = urllib.parse.urlencode({"token": api_token(settings)})
+    request = urllib.request.Request(
+        f"{base}/conversations/{urllib.parse.quote(sender_id, safe='')}/tracker/events?{query}",
+        data=json.dumps({"event": "resume"}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+        raise ResumeFailed(
+            f"The Rasa server at {base} did not resume conversation {sender_id!r} ({error}); "
+            "is it running ('shopdesk run')? The handoff stays open."
+        ) from error
+    engine = create_engine_for(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            resolve_handoff(session, sender_id, "resumed by staff")
+    finally:
+        engine.dispose()
