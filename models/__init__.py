@@ -1,0 +1,1 @@
+"""Machine-learned models (intent classifier, recommender); no Rasa, no settings reads."""

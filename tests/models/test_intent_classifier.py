@@ -1,0 +1,184 @@
+"""IntentClassifier trained for real on the bundled all-MiniLM-L6-v2 with a small shop data set."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from models.intent_classifier import IntentClassifier, IntentClassifierConfig, stratified_split
+from models.intent_model import IntentConfigError, IntentModelLoadError, IntentTrainingDataError
+from intent_examples import HELD_OUT, TRAINING_EXAMPLES, training_pairs
+
+#: Few epochs with a fast head and no warm-up: enough for this data set, and quick.
+FAST = IntentClassifierConfig(epochs=3, batch_size=8, head_learning_rate=5e-3, warmup_ratio=0.0)
+
+
+@pytest.fixture(scope="module")
+def classifier() -> IntentClassifier:
+    texts, labels = training_pairs()
+    return IntentClassifier.train(texts, labels, FAST, progress=False)
+
+
+@pytest.fixture(scope="module")
+def saved_dir(classifier: IntentClassifier, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("intent-model")
+    classifier.save(directory)
+    return directory
+
+
+def small_training_set() -> tuple[list[str], list[str]]:
+    """Four intents, one of which has a single example (too few to stratify)."""
+    texts, labels = [], []
+    for intent in ("greet", "goodbye", "order_status"):
+        texts += TRAINING_EXAMPLES[intent][:6]
+        labels += [intent] * 6
+    texts.append("cancel my order")
+    labels.append("cancel_order")
+    return texts, labels
+
+
+def test_predicts_held_out_paraphrases(classifier: IntentClassifier) -> None:
+    predictions = classifier.predict_batch([text for text, _ in HELD_OUT])
+    wrong = [
+        (text, expected, ranking[0])
+        for (text, expected), ranking in zip(HELD_OUT, predictions)
+        if ranking[0].intent != expected
+    ]
+    assert wrong == []
+    assert min(ranking[0].confidence for ranking in predictions) > 0.5
+
+
+def test_ranking_covers_every_intent_sorted_and_sums_to_one(classifier: IntentClassifier) -> None:
+    ranking = classifier.predict("my parcel is late, where is it?")
+    assert sorted(score.intent for score in ranking) == sorted(TRAINING_EXAMPLES)
+    confidences = [score.confidence for score in ranking]
+    assert confidences == sorted(confidences, reverse=True)
+    assert math.isclose(sum(confidences), 1.0, abs_tol=1e-4)
+    assert ranking[0].intent == "order_status"
+
+
+def test_training_records_validation_accuracy_per_epoch(classifier: IntentClassifier) -> None:
+    assert [result.epoch for result in classifier.history] == [1, 2, 3]
+    assert all(result.validation_accuracy is not None for result in classifier.history)
+    assert max(result.validation_accuracy for result in classifier.history) >= 0.75
+
+
+def test_batch_and_single_predictions_agree(classifier: IntentClassifier) -> None:
+    texts = ["hi", "how much is delivery to France", "I want to talk to somebody real"]
+    batch = classifier.predict_batch(texts)
+    for text, ranking in zip(texts, batch):
+        single = classifier.predict(text)
+        assert [s.intent for s in single][:3] == [s.intent for s in ranking][:3]
+        assert single[0].confidence == pytest.approx(ranking[0].confidence, abs=0.02)
+    assert classifier.predict_batch([]) == []
+
+
+def test_save_writes_safetensors_tokenizer_and_labels(saved_dir: Path) -> None:
+    metadata = json.loads((saved_dir / "config.json").read_text())
+    assert metadata["labels"] == sorted(TRAINING_EXAMPLES)
+    assert metadata["config"]["epochs"] == 3
+    assert (saved_dir / "head.safetensors").is_file()
+    assert (saved_dir / "encoder" / "model.safetensors").is_file()
+    assert (saved_dir / "tokenizer" / "tokenizer.json").is_file()
+    assert not list(saved_dir.rglob("*.bin")), "weights must be safetensors, not pickles"
+
+
+def test_load_gives_identical_predictions(classifier: IntentClassifier, saved_dir: Path) -> None:
+    loaded = IntentClassifier.load(saved_dir)
+    texts = [text for text, _ in HELD_OUT]
+    assert loaded.labels == classifier.labels
+    assert loaded.predict_batch(texts) == classifier.predict_batch(texts)
+
+
+def test_load_of_missing_model_says_to_train(tmp_path: Path) -> None:
+    with pytest.raises(IntentModelLoadError, match="config.json is missing; train one first"):
+        IntentClassifier.load(tmp_path)
+
+
+def test_load_of_incomplete_model_says_to_retrain(saved_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text((saved_dir / "config.json").read_text())
+    with pytest.raises(IntentModelLoadError, match="incomplete"):
+        IntentClassifier.load(tmp_path)
+
+
+def test_same_seed_same_predictions_other_seed_differs() -> None:
+    texts, labels = small_training_set()
+    config = IntentClassifierConfig(epochs=1, batch_size=8, validation_fraction=0.2, seed=3)
+    probe = ["hello friend", "where is my parcel", "cancel it please"]
+
+    first = IntentClassifier.train(texts, labels, config, progress=False).predict_batch(probe)
+    again = IntentClassifier.train(texts, labels, config, progress=False).predict_batch(probe)
+    other = IntentClassifier.train(
+        texts, labels, IntentClassifierConfig(**{**config.as_dict(), "seed": 4}), progress=False
+    ).predict_batch(probe)
+
+    assert first == again
+    assert first != other
+
+
+def test_stratified_split_holds_out_per_intent_and_keeps_singletons() -> None:
+    label_ids = [0] * 10 + [1] * 10 + [2] * 2 + [3]
+    train, validation = stratified_split(label_ids, 0.2, seed=1)
+    assert sorted(train + validation) == list(range(len(label_ids)))
+    held_out = [label_ids[i] for i in validation]
+    assert held_out.count(0) == 2 and held_out.count(1) == 2
+    assert 2 not in held_out and 3 not in held_out
+    assert stratified_split(label_ids, 0.2, seed=1) == (train, validation)
+    assert stratified_split(label_ids, 0.0, seed=1)[1] == []
+
+
+def test_huge_message_is_truncated_quickly(classifier: IntentClassifier) -> None:
+    huge = "where is my order " * 60_000  # about 1 MB
+    ranking = classifier.predict(huge)
+    assert ranking[0].intent == "order_status"
+
+
+def test_empty_message_gets_a_ranking(classifier: IntentClassifier) -> None:
+    ranking = classifier.predict("")
+    assert len(ranking) == len(TRAINING_EXAMPLES)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("epochs", 0, "epochs must be at least 1"),
+        ("batch_size", 2.5, "batch_size must be a whole number"),
+        ("learning_rate", 0.0, "learning_rate must be greater than 0"),
+        ("validation_fraction", 0.9, "validation_fraction must be at least 0.0 and below 0.5"),
+        ("max_length", 4096, "max_length must be at least 4 and at most 512"),
+        ("label_smoothing", -0.1, "label_smoothing must be at least 0.0"),
+        ("patience", True, "patience must be a whole number"),
+        ("base_model", "", "base_model must name a model"),
+        ("inference_dtype", "int4", "inference_dtype must be one of auto, float32, bfloat16"),
+    ],
+)
+def test_bad_config_is_refused_with_the_setting_named(
+    setting: str, value: object, message: str
+) -> None:
+    with pytest.raises(IntentConfigError, match=message):
+        IntentClassifierConfig(**{setting: value})
+
+
+def test_unknown_setting_lists_the_valid_ones() -> None:
+    with pytest.raises(IntentConfigError, match="unknown intent classifier setting.*epochs"):
+        IntentClassifierConfig.from_mapping({"epoch": 3})
+
+
+@pytest.mark.parametrize(
+    ("texts", "labels", "message"),
+    [
+        ([], [], "no training examples"),
+        (["hi", "bye"], ["greet"], "2 texts but 1 labels"),
+        (["hi", "hello"], ["greet", "greet"], "only one intent"),
+        (["hi", "bye"], ["greet", ""], "empty intent name"),
+    ],
+)
+def test_unusable_training_data_is_refused(
+    texts: list[str], labels: list[str], message: str
+) -> None:
+    with pytest.raises(IntentTrainingDataError, match=message):
+        IntentClassifier.train(texts, labels, FAST, progress=False)
