@@ -24,7 +24,7 @@ test: install
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q -p no:cacheprovider
 
 bench: install
-	$(VENV)/bin/shopdesk bench all --shared ../shared/benchmarks --out docs/benchmarks.md
+	scripts/bench.sh
 
 clean:
 	rm -rf .shopdesk

@@ -25,8 +25,8 @@ _NUMBERED = re.compile(r"(?:number|no\.?|#)\s*([1-5])\b", re.IGNORECASE)
 ASPECTS = (
     ("price", ("price", "cost", "how much", "expensive", "cheap")),
     ("material", ("material", "made of", "made from", "fabric", "cotton", "leather")),
+    ("sizes", ("size", "fit", "fits")),
     ("colors", ("color", "colour", "come in")),
-    ("sizes", ("size", "sizes", "fit", "fits")),
     ("stock", ("stock", "available", "availability", "left", "sold out", "have any")),
     ("rating", ("rating", "review", "rated", "good", "stars")),
 )

@@ -12,6 +12,7 @@ from typing import Optional, Sequence
 
 from rich.console import Console
 
+from shopdesk.bench import benchmark_modules
 from shopdesk.settings import Settings, get_settings
 
 console = Console()
@@ -192,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--force", action="store_true")
     train.set_defaults(handler=_cmd_train)
 
+    bench = commands.add_parser("bench", help="benchmarks (results in docs/benchmarks.md)")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True)
+    for module in benchmark_modules():
+        module.add_parser(bench_commands)
+
     run = commands.add_parser("run", help="start the action server and the Rasa server")
     run.add_argument("--model", help="model archive (default: the newest trained one)")
     run.set_defaults(handler=_cmd_run)
@@ -203,6 +209,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "bench":
+            return args.handler(args)
         return args.handler(args, get_settings())
     except (ValueError, LookupError, RuntimeError, OSError) as error:
         console.print(f"[red]Error:[/] {error}")

@@ -81,3 +81,20 @@ def test_price_question_answers_with_the_catalog_price(services, phrase):
         ActionAnswerProductQuestion(services), tracker_for(phrase, "product_question", slots={"focused_product": record.product_id})
     )
     assert f"${record.price:,.2f}" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "text, aspect",
+    [
+        ("what sizes does the first one come in?", "sizes"),
+        ("what colours does it come in?", "colors"),
+        ("what is it made of", "material"),
+        ("how much is it", "price"),
+        ("is it in stock", "stock"),
+        ("tell me more", "summary"),
+    ],
+)
+def test_question_aspect(text, aspect):
+    from actions.product_question import question_aspect
+
+    assert question_aspect(text, None, None) == aspect
