@@ -65,7 +65,11 @@ class ActionStartSupportFlow(ShopAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        events: List[Dict[str, Any]] = [SlotSet("requested_flow", intent if intent in ORDER_FLOWS else "order_status")]
+        if intent not in ORDER_FLOWS:
+            # An order number on its own continues the last order flow, or asks for the status.
+            previous = tracker.get_slot("last_flow")
+            intent = previous if previous in ORDER_FLOWS else "order_status"
+        events: List[Dict[str, Any]] = [SlotSet("requested_flow", intent)]
         number = first_entity(tracker, "order_number")
         if number:
             events.append(SlotSet("order_number", normalize_order_number(number)))
