@@ -18,6 +18,17 @@ from shopdesk.settings import Settings, get_settings
 console = Console()
 
 
+def _operator_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message tells the operator what to do; anything else is a bug and shows a traceback."""
+    from retrieval.catalog_import import CatalogImportError
+    from retrieval.knowledge_base import KnowledgeBaseError
+    from retrieval.product_index import ProductIndexError
+    from storage.db import StorageError
+
+    return (StorageError, CatalogImportError, KnowledgeBaseError, ProductIndexError, ValueError, LookupError,
+            RuntimeError, OSError)
+
+
 def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from shopdesk.operations import prepare_database
 
@@ -208,11 +219,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``shopdesk`` command."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     args = build_parser().parse_args(argv)
+    OPERATOR_ERRORS = _operator_errors()
     try:
         if args.command == "bench":
             return args.handler(args)
         return args.handler(args, get_settings())
-    except (ValueError, LookupError, RuntimeError, OSError) as error:
+    except OPERATOR_ERRORS as error:
         console.print(f"[red]Error:[/] {error}")
         return 1
 
