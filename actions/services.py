@@ -10,13 +10,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Optional
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.recommender import Recommender, RecommenderDataError
+from models.recommender.shop_data import CatalogContent, load_or_train
 from retrieval import knowledge_base
 from retrieval.embeddings import TextEncoder
 from retrieval.knowledge_base import KnowledgeIndex
 from retrieval.product_index import ProductIndex, load_or_build
+from retrieval.product_text import embedding_text
 from shopdesk.settings import Settings, get_settings
 from storage.catalog import iter_product_records
 from storage.db import create_engine_for, session_factory
@@ -32,6 +36,8 @@ class ShopServices:
     sessions: sessionmaker
     product_index: ProductIndex
     knowledge_index: KnowledgeIndex
+    #: Recommendations from shop behaviour; None means best sellers by rating only.
+    recommender: Optional[Recommender] = None
 
     def session(self) -> Session:
         """A new database session (use it as a context manager)."""
@@ -62,7 +68,41 @@ def build_services(settings: Settings) -> ShopServices:
     )
     logger.info("Product index ready: %d products", len(index))
     knowledge = load_knowledge_index(settings, encoder)
-    return ShopServices(settings=settings, sessions=sessions, product_index=index, knowledge_index=knowledge)
+    recommender = load_recommender(settings, sessions, encoder)
+    return ShopServices(
+        settings=settings, sessions=sessions, product_index=index, knowledge_index=knowledge, recommender=recommender
+    )
+
+
+def load_recommender(
+    settings: Settings, sessions: sessionmaker, encoder: TextEncoder, retrain: bool = False, progress: bool = False
+) -> Optional[Recommender]:
+    """The recommender saved in ``<data_dir>/recommender``, retrained when the shop's data changed.
+
+    None for a shop without products (nothing to recommend yet).
+    """
+
+    def catalog() -> CatalogContent:
+        with sessions() as session:
+            records = list(iter_product_records(session))
+        embeddings = encoder.encode([embedding_text(r) for r in records], progress=progress) if records else None
+        return CatalogContent([r.product_id for r in records], embeddings, {r.product_id: r.title for r in records})
+
+    try:
+        with sessions() as session:
+            recommender = load_or_train(
+                settings.data_dir / "recommender",
+                session,
+                catalog,
+                retrain=retrain,
+                progress=progress,
+                threads=settings.torch_threads,
+            )
+    except RecommenderDataError as exc:
+        logger.warning("No recommender: %s", exc)
+        return None
+    logger.info("Recommender ready: %d products", len(recommender))
+    return recommender
 
 
 def load_knowledge_index(settings: Settings, encoder: TextEncoder, rebuild: bool = False) -> KnowledgeIndex:

@@ -52,6 +52,15 @@ def return_rules(services: Any) -> ReturnRules:
     return ReturnRules(window_days=settings.return_window_days, final_sale_returnable=settings.final_sale_returnable)
 
 
+def verified_order(tracker: Tracker, dispatcher: CollectingDispatcher, restart_with: str) -> Optional[tuple[str, int]]:
+    """The order number and verified customer of this flow, or None after telling how to restart."""
+    number, customer = tracker.get_slot("order_number"), verified_customer(tracker)
+    if number and customer is not None:
+        return number, customer
+    dispatcher.utter_message(text=f"I need to verify the order first: say \"{restart_with}\" to start again.")
+    return None
+
+
 def flow_finished(flow: str) -> List[Dict[str, Any]]:
     """Events closing a flow: its data forgotten, its name kept for the rating."""
     return [*clear_flow_slots(), SlotSet("last_flow", flow)]
@@ -315,10 +324,10 @@ class ActionChangeAddress(ShopAction):
         return "action_change_address"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        number, customer = tracker.get_slot("order_number"), verified_customer(tracker)
-        if not number or customer is None:
-            dispatcher.utter_message(text="I need to verify the order first: say \"change my shipping address\" to start again.")
+        verified = verified_order(tracker, dispatcher, "change my shipping address")
+        if verified is None:
             return flow_finished("change_shipping_address")
+        number, customer = verified
         with self.services.session() as session:
             view = OrderService(session).order_view(number, customer)
             name = view.shipping_address.name if view else None
@@ -342,10 +351,10 @@ class ActionCreateReturn(ShopAction):
         return "action_create_return"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        number, customer = tracker.get_slot("order_number"), verified_customer(tracker)
-        if not number or customer is None:
-            dispatcher.utter_message(text="I need to verify the order first: say \"I want to return something\" to start again.")
+        verified = verified_order(tracker, dispatcher, "I want to return something")
+        if verified is None:
             return flow_finished("return_item")
+        number, customer = verified
         with self.services.session() as session:
             outcome = ReturnService(session).create_return(
                 number, customer, return_rules(self.services), date.today(), reason=tracker.get_slot("return_reason")

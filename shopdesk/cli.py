@@ -75,6 +75,26 @@ def _cmd_kb_reindex(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_recommender_train(args: argparse.Namespace, settings: Settings) -> int:
+    from actions.services import load_recommender
+    from retrieval.embeddings import TextEncoder
+    from storage.db import create_engine_for, session_factory
+
+    engine = create_engine_for(settings.database_url)
+    try:
+        recommender = load_recommender(
+            settings, session_factory(engine), TextEncoder(settings.embedding_model), retrain=True, progress=True
+        )
+    finally:
+        engine.dispose()
+    if recommender is None:
+        console.print("The shop has no products yet, so there is nothing to recommend.", style="yellow")
+        return 1
+    console.print(f"Recommender trained on {len(recommender)} products and saved to {settings.data_dir / 'recommender'}. "
+                  "The running bot picks it up when the action server restarts.")
+    return 0
+
+
 def _cmd_handoff_list(args: argparse.Namespace, settings: Settings) -> int:
     from shopdesk.handoffs import list_open_handoffs
 
@@ -193,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     reindex = kb.add_parser("reindex", help="index the knowledge base file after editing it")
     reindex.add_argument("--rebuild", action="store_true", help="rebuild even when the file did not change")
     reindex.set_defaults(handler=_cmd_kb_reindex)
+
+    recommender = commands.add_parser("recommender", help="product recommendations").add_subparsers(dest="recommender_command", required=True)
+    recommender.add_parser("train", help="retrain on the shop's current orders and behaviour").set_defaults(handler=_cmd_recommender_train)
 
     handoff = commands.add_parser("handoff", help="conversations handed to a person").add_subparsers(dest="handoff_command", required=True)
     handoff.add_parser("list", help="conversations waiting for a person").set_defaults(handler=_cmd_handoff_list)

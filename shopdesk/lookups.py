@@ -7,8 +7,9 @@ brands, colours and categories.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 import yaml
 from sqlalchemy import distinct, select
@@ -27,6 +28,63 @@ def singular(word: str) -> str:
     if lowered.endswith("s") and not lowered.endswith(("ss", "us")):
         return word[:-1]
     return word
+
+
+def plural(word: str) -> str:
+    """A naive English plural ("boot" -> "boots", "glass" -> "glasses", "accessory" -> "accessories")."""
+    lowered = word.lower()
+    if lowered.endswith("y") and len(word) > 2 and lowered[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if lowered.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+#: A title word used in this many categories or more is a model name, not a product type.
+MODEL_WORD_CATEGORIES = 4
+#: A product-type phrase of several words must follow this many different words across titles.
+MIN_TYPE_PREDECESSORS = 2
+#: Longest product-type phrase, in words.
+MAX_TYPE_WORDS = 3
+
+
+def product_type_phrases(titles: Iterable[tuple[str, Optional[str], str]]) -> list[str]:
+    """Product types shoppers name ("rain jacket", "yoga pants") from (title, brand, category).
+
+    Titles end with the product type after the brand and a model name ("Voltra Tempo 3 Rain
+    Jacket"). No word of a type is a model name (a word found in ``MODEL_WORD_CATEGORIES`` or
+    more categories, such as "Tempo" or "Set") or holds a digit. The last word of a title is a
+    type ("jacket"); a longer trailing phrase ("rain jacket") is one when it follows at least
+    ``MIN_TYPE_PREDECESSORS`` different words. Singular and plural forms are both listed.
+    """
+    rows = []
+    word_categories: dict[str, set[str]] = defaultdict(set)
+    for title, brand, category in titles:
+        if brand and title.lower().startswith(brand.lower()):
+            title = title[len(brand):]
+        words = [w.strip(",.()") for w in title.lower().split() if w.strip(",.()")]
+        rows.append(words)
+        for word in words:
+            word_categories[word].add(category)
+    predecessors: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for words in rows:
+        for size in range(1, min(MAX_TYPE_WORDS, len(words) - 1) + 1):
+            suffix = tuple(words[-size:])
+            if any(
+                any(c.isdigit() for c in w) or len(word_categories[w]) >= MODEL_WORD_CATEGORIES
+                for w in suffix
+            ):
+                break
+            predecessors[suffix].add(words[-size - 1])
+    phrases: set[str] = set()
+    for suffix, before in predecessors.items():
+        wanted = 1 if len(suffix) == 1 else MIN_TYPE_PREDECESSORS
+        if len(before) >= wanted and len(suffix[-1]) >= 3:
+            head = list(suffix[:-1])
+            phrases.add(" ".join(head + [singular(suffix[-1])]))
+            phrases.add(" ".join(head + [plural(singular(suffix[-1]))]))
+            phrases.add(" ".join(suffix))
+    return sorted(phrases)
 
 
 def category_phrases(paths: Iterable[str]) -> list[str]:
@@ -49,14 +107,23 @@ def category_phrases(paths: Iterable[str]) -> list[str]:
 
 
 def catalog_lookup_tables(session: Session) -> dict[str, list[str]]:
-    """Lookup tables for ``brand``, ``color`` and ``product_category`` from the shop database."""
+    """Lookup tables for ``brand``, ``color`` and ``product_category`` from the shop database.
+
+    Categories are the category path phrases plus the product types read from titles.
+    """
     brands = session.execute(select(distinct(Product.brand)).where(Product.brand.isnot(None))).scalars()
     colors = session.execute(select(distinct(ProductVariant.color)).where(ProductVariant.color.isnot(None))).scalars()
     paths = session.execute(select(Category.path)).scalars()
+    titles = session.execute(
+        select(Product.title, Product.brand, Category.path).join(
+            Category, Product.category_id == Category.id
+        )
+    ).all()
+    categories = set(category_phrases(paths)) | set(product_type_phrases(titles))
     return {
         "brand": sorted({b.strip() for b in brands if b and b.strip()}),
         "color": sorted({c.strip().lower() for c in colors if c and c.strip()}),
-        "product_category": category_phrases(paths),
+        "product_category": sorted(categories),
     }
 
 

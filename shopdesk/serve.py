@@ -80,7 +80,8 @@ class RunningBot:
                 process.kill()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
+    """Wait until ``url`` answers 200, failing early if ``process`` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -131,9 +132,9 @@ def start_bot(
     )
     bot = RunningBot(action_server, rasa_server, token)
     try:
-        _wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", action_server, "action server", timeout)
-        _wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa_server, "Rasa server", timeout)
-        _wait_until_up(
+        wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", action_server, "action server", timeout)
+        wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa_server, "Rasa server", timeout)
+        wait_until_up(
             f"http://127.0.0.1:{settings.rasa_port}/status?token={token}", rasa_server, "Rasa server", timeout
         )
     except ServerFailedToStart:

@@ -1,0 +1,255 @@
+"""Recommendations: "what goes with these shoes?", "something like this but cheaper", "a gift for a runner".
+
+What the answer is based on, first match wins:
+
+1. "what goes with X" — products often bought with X (X named in the message, else the
+   product being talked about),
+2. "something like X" / "cheaper alternative" — similar products (cheaper than X when asked),
+3. "a gift for …" — best sellers of the asked category, else products matching the phrase,
+4. the verified customer's orders, else the products shown or asked about in this chat,
+5. the best sellers (of the asked category).
+
+Everything shown is in stock and passes the shopper's filters (price, color, size, brand,
+category); each product comes with its reason, in the same ``product_list`` payload as search.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Dict, List, Optional, Sequence
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import ShopAction, as_float
+from actions.product_presenter import describe_filters, product_card, product_line
+from models.recommender import Interaction, InteractionKind, Recommendation
+from models.recommender.shop_data import customer_history
+from retrieval.product_index import SearchFilters
+from storage.catalog import ProductRecord
+
+COMPLEMENT = re.compile(
+    r"\b(?:go(?:es)?|goes|pairs?|match(?:es)?|wear)\s+(?:well\s+|nicely\s+)?with\b"
+    r"|\bto\s+go\s+with\b|\b(?:buy|bought|get)\s+with\b|\baccessor(?:y|ies)\s+(?:for|go\s+with)\b"
+    r"|\bcomplete\s+the\s+look\b|\belse\s+(?:would|do|should)\s+i\s+need\b",
+    re.IGNORECASE,
+)
+SIMILAR = re.compile(
+    r"\b(?:similar|alternatives?|like\s+(?:this|that|these|those|it|the|a|an|my)\b|instead\s+of|cheaper|less\s+expensive)",
+    re.IGNORECASE,
+)
+CHEAPER = re.compile(r"\b(?:cheaper|less\s+expensive|lower\s+price|more\s+affordable)\b", re.IGNORECASE)
+GIFT = re.compile(r"\b(?:gift|present|secret\s+santa|stocking\s+stuffer)s?\b", re.IGNORECASE)
+#: The words right before the product a question is about: "goes with <X>", "similar to <X>", "like <X>".
+ANCHOR_TRIGGER = re.compile(
+    r"\b(?:(?:go(?:es)?|pairs?|match(?:es)?|wear|buy|bought|get)\s+(?:well\s+|nicely\s+)?with"
+    r"|(?:similar|alternatives?|comparable)\s+to|instead\s+of|like|than|(?:accessories|socks)\s+for)\b",
+    re.IGNORECASE,
+)
+#: The product phrase itself: up to "but", "under", "for", a size or price phrase, punctuation or the end.
+ANCHOR_PHRASE = re.compile(
+    r"\s*(?P<phrase>[^?.!,;]*?)\s*(?=\bbut\b|\bunder\b|\bbelow\b|\bover\b|\bbetween\b|\bin\s+size\b"
+    r"|\bfor\b|\bthat\b|\bwhich\b|[?.!,;]|$)",
+    re.IGNORECASE,
+)
+DETERMINER = re.compile(r"^(?:the|a|an|my|our|your)\s+", re.IGNORECASE)
+POINTING = re.compile(r"^(?:this|that|these|those|it|them|the\s+same|one)\b", re.IGNORECASE)
+GIFT_FOR = re.compile(r"\bfor\s+(?:my\s+|a\s+|an\s+|the\s+|our\s+)?(?P<who>[^?.!,;]+)", re.IGNORECASE)
+FILTER_ENTITIES = ("product_category", "brand", "color", "size", "price_min", "price_max")
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """What to show: products with reasons and the sentence that introduces them."""
+
+    intro: str
+    items: list[tuple[ProductRecord, str]]
+
+
+class ActionRecommendProducts(ShopAction):
+    """Recommends a few in-stock products with the reason for each."""
+
+    def name(self) -> str:
+        return "action_recommend_products"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        anchor, anchor_span = self._anchor(tracker, text)
+        filters = replace(_filters(tracker, outside=anchor_span), in_stock=True)
+        count = self.services.settings.search_results
+        suggestions = self._suggest(tracker, text, anchor, filters, count)
+        if not suggestions.items:
+            described = describe_filters(filters) or "that"
+            dispatcher.utter_message(
+                text=f"Sorry, I have nothing in stock to recommend for {described} right now. "
+                "Try a wider price range or another category."
+            )
+            return []
+        url = self.services.product_url
+        lines = [
+            f"{n}. {product_line(record, url(record.handle))} ({reason})"
+            for n, (record, reason) in enumerate(suggestions.items, start=1)
+        ]
+        dispatcher.utter_message(
+            text="\n".join([suggestions.intro, *lines]),
+            json_message={
+                "type": "product_list",
+                "filters": asdict(filters),
+                "products": [
+                    {**product_card(record, url(record.handle)), "reason": reason}
+                    for record, reason in suggestions.items
+                ],
+            },
+        )
+        shown = [record.product_id for record, _ in suggestions.items]
+        return [SlotSet("shown_products", shown), SlotSet("focused_product", float(shown[0]))]
+
+    # ------------------------------------------------------------------ what to base it on
+
+    def _suggest(
+        self, tracker: Tracker, text: str, anchor: Optional[ProductRecord], filters: SearchFilters, count: int
+    ) -> Suggestions:
+        allowed = self._allowed(filters)
+        if anchor is not None and COMPLEMENT.search(text):
+            items = self._records(self._recommender_call("bought_together", anchor, count, allowed))
+            if items:
+                return Suggestions(f"These go well with the {anchor.title}:", items)
+        if anchor is not None and (SIMILAR.search(text) or COMPLEMENT.search(text)):
+            return self._similar(text, anchor, filters, count)
+        if GIFT.search(text):
+            return self._gift(text, filters, allowed, count)
+        history = self._history(tracker)
+        if history and self.services.recommender is not None:
+            items = self._records(self.services.recommender.recommend(history, count, allowed))
+            if items:
+                return Suggestions("Picked for you:", items)
+        return self._best_sellers(filters, allowed, count)
+
+    def _similar(self, text: str, anchor: ProductRecord, filters: SearchFilters, count: int) -> Suggestions:
+        cheaper = bool(CHEAPER.search(text)) and filters.price_max is None
+        if cheaper:
+            filters = replace(filters, price_max=round(anchor.price - 0.01, 2))
+        allowed = self._allowed(filters) - {anchor.product_id}
+        items = self._records(self._recommender_call("similar_items", anchor, count, allowed))
+        if not items:
+            # A product the recommender has not seen yet: content similarity from the search index.
+            hits = self.services.product_index.search(anchor.title, filters, k=count + 1)
+            items = [(h.record, f"similar to {anchor.title}") for h in hits if h.record.product_id != anchor.product_id]
+        intro = f"Like the {anchor.title}" + (" but cheaper:" if cheaper else ":")
+        return Suggestions(intro, items[:count])
+
+    def _gift(self, text: str, filters: SearchFilters, allowed: set[int], count: int) -> Suggestions:
+        who = GIFT_FOR.search(text)
+        if filters.category is None and who is not None:
+            phrase = who.group("who").strip()
+            hits = self.services.product_index.search(phrase, filters, k=count * 3)
+            popularity = self._popularity()
+            ranked = sorted(hits, key=lambda h: -popularity.get(h.record.product_id, 0.0))
+            items = [(h.record, f"a popular pick for {phrase}") for h in ranked[:count]]
+            if items:
+                return Suggestions(f"Gift ideas for {phrase}:", items)
+        return self._best_sellers(filters, allowed, count, gift=True)
+
+    def _best_sellers(self, filters: SearchFilters, allowed: set[int], count: int, gift: bool = False) -> Suggestions:
+        where = f" in {filters.category.lower()}" if filters.category else ""
+        intro = f"Popular gift ideas{where}:" if gift else f"Our best sellers{where}:"
+        recommender = self.services.recommender
+        items = self._records(recommender.best_sellers(count, allowed)) if recommender is not None else []
+        if len(items) < count:
+            # Products nobody bought yet: top rated ones fill the list.
+            taken = {record.product_id for record, _ in items}
+            for hit in self.services.product_index.search("", filters, k=count + len(taken)):
+                if hit.record.product_id not in taken and len(items) < count:
+                    items.append((hit.record, "highly rated"))
+        return Suggestions(intro, items)
+
+    # ------------------------------------------------------------------ inputs
+
+    def _anchor(self, tracker: Tracker, text: str) -> tuple[Optional[ProductRecord], Optional[tuple[int, int]]]:
+        """The product the message is about ("what goes with <X>") and the span of its phrase.
+
+        A phrase that points back ("this", "these shoes", none at all) means the product
+        being talked about; a named one is looked up in the product index.
+        """
+        if not (COMPLEMENT.search(text) or SIMILAR.search(text)):
+            return None, None
+        trigger = ANCHOR_TRIGGER.search(text)
+        match = ANCHOR_PHRASE.match(text, trigger.end()) if trigger else None
+        phrase = DETERMINER.sub("", match.group("phrase")) if match else ""
+        if not phrase or POINTING.match(phrase):
+            return self._focused(tracker), None
+        hits = self.services.product_index.search(phrase, SearchFilters(), k=1)
+        if not hits:
+            return self._focused(tracker), None
+        return hits[0].record, match.span("phrase")
+
+    def _focused(self, tracker: Tracker) -> Optional[ProductRecord]:
+        product_id = as_float(tracker.get_slot("focused_product"))
+        if product_id is None:
+            shown = tracker.get_slot("shown_products") or []
+            product_id = as_float(shown[0]) if shown else None
+        return self.services.product_index.get(int(product_id)) if product_id is not None else None
+
+    def _history(self, tracker: Tracker) -> list[Interaction]:
+        """The verified customer's orders and events, else the products of this conversation."""
+        customer_id = as_float(tracker.get_slot("verified_customer_id"))
+        if customer_id is not None:
+            with self.services.session() as session:
+                history = customer_history(session, int(customer_id))
+            if history:
+                return history
+        seen: list[int] = [int(p) for p in (tracker.get_slot("shown_products") or []) if as_float(p) is not None]
+        focused = as_float(tracker.get_slot("focused_product"))
+        if focused is not None:
+            seen = [p for p in seen if p != int(focused)] + [int(focused)]  # the focused one is the latest
+        return [Interaction("conversation", p, InteractionKind.VIEW) for p in seen]
+
+    def _allowed(self, filters: SearchFilters) -> set[int]:
+        """Ids of the products passing ``filters`` (in stock included)."""
+        index = self.services.product_index
+        return {hit.record.product_id for hit in index.search("", filters, k=len(index))}
+
+    def _popularity(self) -> dict[int, float]:
+        recommender = self.services.recommender
+        if recommender is None:
+            return {}
+        return dict(zip(recommender.product_ids.tolist(), recommender.popularity.tolist()))
+
+    def _recommender_call(
+        self, method: str, anchor: ProductRecord, count: int, allowed: set[int]
+    ) -> list[Recommendation]:
+        recommender = self.services.recommender
+        if recommender is None:
+            return []
+        return getattr(recommender, method)(anchor.product_id, count, allowed)
+
+    def _records(self, recommendations: Sequence[Recommendation]) -> list[tuple[ProductRecord, str]]:
+        """Recommendations as (record, reason), skipping products the index no longer has."""
+        index = self.services.product_index
+        found = [(index.get(r.product_id), r.reason) for r in recommendations]
+        return [(record, reason) for record, reason in found if record is not None]
+
+
+def _filters(tracker: Tracker, outside: Optional[tuple[int, int]]) -> SearchFilters:
+    """Filters from the latest message's entities, except those inside ``outside`` (they name the anchor product)."""
+    values: dict[str, str] = {}
+    for item in tracker.latest_message.get("entities", []):
+        name, value = item.get("entity"), item.get("value")
+        if name not in FILTER_ENTITIES or value is None or name in values:
+            continue
+        start = item.get("start")
+        if outside is not None and start is not None and outside[0] <= int(start) < outside[1]:
+            continue
+        values[name] = str(value)
+    return SearchFilters(
+        category=values.get("product_category"),
+        brand=values.get("brand"),
+        color=values.get("color"),
+        size=values.get("size"),
+        price_min=as_float(values.get("price_min")),
+        price_max=as_float(values.get("price_max")),
+    )

@@ -1,0 +1,159 @@
+"""``shopdesk bench throughput``: messages per second and CPU per message of the whole bot.
+
+Starts the shop bot (Rasa server + action server, full pipeline) and, for comparison, a
+stock ``rasa init`` bot on the same machine, sends both the same shopper messages over the
+REST channel, and reports messages per second and server CPU milliseconds per message
+(read from /proc, so other load on the machine does not count against the bot).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+from shopdesk.bench.report import stamp, update_section
+from shopdesk.serve import ServerFailedToStart, wait_until_up, start_bot
+from shopdesk.settings import get_settings
+from shopdesk.training import latest_model
+
+#: What shoppers send, in the proportions a shop sees: searches, questions, support, chit-chat.
+MESSAGES = (
+    "do you have running shoes under $100?",
+    "something for my kitchen",
+    "show me blue hoodies in XL",
+    "what sizes does the first one come in?",
+    "where is my order?",
+    "what is your return policy?",
+    "do you ship to canada?",
+    "hello",
+    "thanks!",
+    "Voltra headphones",
+)
+
+
+@dataclass(frozen=True)
+class ThroughputResult:
+    """One bot's figures."""
+
+    bot: str
+    messages: int
+    seconds: float
+    messages_per_second: float
+    cpu_ms_per_message: float
+
+
+def _cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time of the processes and their children, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15]) / ticks
+    return total
+
+
+def _send(url: str, sender: str, message: str) -> None:
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=120) as reply:
+        reply.read()
+
+
+def drive(name: str, url: str, pids: Sequence[int], messages: int, concurrency: int) -> ThroughputResult:
+    """Send ``messages`` messages from ``concurrency`` parallel conversations and time them."""
+    for warm in MESSAGES:
+        _send(url, "warm-up", warm)
+    work = [(f"bench-{i % (concurrency * 4)}", MESSAGES[i % len(MESSAGES)]) for i in range(messages)]
+    cpu_before, started = _cpu_seconds(pids), time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(lambda item: _send(url, *item), work))
+    seconds = time.perf_counter() - started
+    cpu = _cpu_seconds(pids) - cpu_before
+    return ThroughputResult(name, messages, seconds, messages / seconds, 1000 * cpu / messages)
+
+
+def measure_shop_bot(messages: int, concurrency: int) -> ThroughputResult:
+    """Throughput of the shop bot with its newest trained model (run `shopdesk demo --no-serve` first)."""
+    settings = get_settings()
+    model = latest_model(settings.rasa_model_dir)
+    if model is None:
+        raise ServerFailedToStart("No trained shop model: run 'shopdesk demo --no-serve' first.")
+    bot = start_bot(settings, model, log_dir=settings.data_dir / "logs")
+    try:
+        url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
+        return drive("shopdesk", url, [bot.rasa_server.pid, bot.action_server.pid], messages, concurrency)
+    finally:
+        bot.stop()
+
+
+def measure_rasa_init_bot(messages: int, concurrency: int, port: int = 5105) -> ThroughputResult:
+    """Throughput of a stock ``rasa init`` bot (its default pipeline and policies)."""
+    with tempfile.TemporaryDirectory(prefix="rasa-init-") as home:
+        subprocess.run([sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", home], check=True, cwd=home)
+        model = latest_model(Path(home) / "models")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port)],
+            cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/", server, "rasa init server", 300)
+            return drive("rasa init (stock)", f"http://127.0.0.1:{port}/webhooks/rest/webhook", [server.pid], messages, concurrency)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def markdown(results: Sequence[ThroughputResult]) -> str:
+    """The section of docs/benchmarks.md."""
+    rows = "\n".join(
+        f"| {r.bot} | {r.messages} | {r.messages_per_second:.1f} | {r.cpu_ms_per_message:.1f} |" for r in results
+    )
+    ratio = ""
+    if len(results) == 2 and results[1].messages_per_second:
+        ratio = (
+            f"\nshopdesk / rasa init: {results[0].messages_per_second / results[1].messages_per_second:.2f}× the "
+            f"throughput, {results[0].cpu_ms_per_message / max(results[1].cpu_ms_per_message, 1e-9):.2f}× the CPU per "
+            "message (target: 3× the throughput)."
+        )
+    return (
+        "## Whole-bot throughput (REST channel, full pipeline)\n\n"
+        f"{stamp()} Same shopper messages to both bots, parallel conversations; CPU is the servers' own\n"
+        "(Rasa server, and for shopdesk the action server too), read from /proc.\n\n"
+        "| bot | messages | messages/s | server CPU ms/message |\n|---|---|---|---|\n" + rows + "\n" + ratio
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Measure, print, record."""
+    results = [measure_shop_bot(args.messages, args.concurrency)]
+    if not args.skip_baseline:
+        results.append(measure_rasa_init_bot(args.messages, args.concurrency))
+    for result in results:
+        print(json.dumps(asdict(result)))
+    if args.json:
+        Path(args.json).write_text(json.dumps([asdict(r) for r in results], indent=2))
+    update_section("throughput", markdown(results))
+    return 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``shopdesk bench throughput``."""
+    parser = subparsers.add_parser("throughput", help="whole-bot messages per second vs a stock `rasa init` bot")
+    parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--skip-baseline", action="store_true", help="measure only the shop bot")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.set_defaults(handler=run)
