@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.product_text import normalise_phrase
+from retrieval.product_text import normalise_phrase, tokenize
 
 if TYPE_CHECKING:
     from storage.catalog import ProductRecord
@@ -90,6 +90,17 @@ class AttributeTable:
         self._brands, self._brand_codes = _codes([normalise_value(r.brand or "") for r in records])
         self._colors = _membership([[normalise_value(c) for c in r.colors] for r in records])
         self._sizes = _membership([[normalise_size(s) for s in r.sizes] for r in records])
+        # Brand and color names as query words (tokenized like queries), for boosts.
+        brand_names = [name for name in self._brands if name]
+        self._brand_words = {
+            code: frozenset(words)
+            for name, words in zip(brand_names, tokenize(brand_names))
+            if words and (code := self._brands[name]) is not None
+        }
+        color_names = list(self._colors)
+        self._color_words = {
+            name: frozenset(words) for name, words in zip(color_names, tokenize(color_names)) if words
+        }
 
     def mask(self, filters: SearchFilters | None) -> np.ndarray:
         """Boolean array: which rows satisfy ``filters``."""
@@ -115,6 +126,25 @@ class AttributeTable:
         if filters.in_stock:
             allowed &= self.stock > 0
         return allowed
+
+    def attribute_matches(self, query_words: set[str] | frozenset[str], rows: np.ndarray) -> np.ndarray:
+        """For each of ``rows``: how many of the brands and colors named in the query it has.
+
+        ``query_words`` are the query's words as :func:`retrieval.product_text.tokenize`
+        gives them; a brand of several words counts when all of them are in the query.
+        """
+        matches = np.zeros(rows.size, dtype=np.float32)
+        for code, words in self._brand_words.items():
+            if words <= query_words:
+                matches += self._brand_codes[rows] == code
+        for color, words in self._color_words.items():
+            if words <= query_words:
+                matches += self._colors[color][rows]
+        return matches
+
+    def masks(self) -> list[np.ndarray]:
+        """The precomputed arrays behind the filters (for memory accounting)."""
+        return [self._category_codes, self._brand_codes, *self._colors.values(), *self._sizes.values()]
 
     def popularity_order(self, rows: np.ndarray) -> np.ndarray:
         """``rows`` sorted best first by rating (unrated last), then stock."""

@@ -49,8 +49,9 @@ _AT_MOST = re.compile(
     + _amount("high"),
     re.IGNORECASE,
 )
+# "no more than 70" / "not more than 70" is an upper bound (_AT_MOST), never a lower one.
 _AT_LEAST = re.compile(
-    r"\b(?:over|above|more\s+than|at\s+least|min(?:imum)?(?:\s+of)?|starting\s+at|higher\s+than|>=?)\s*"
+    r"\b(?<!no\s)(?<!not\s)(?:over|above|more\s+than|at\s+least|min(?:imum)?(?:\s+of)?|starting\s+at|higher\s+than|>=?)\s*"
     + _amount("low"),
     re.IGNORECASE,
 )
@@ -143,8 +144,12 @@ def _size_mention(match: re.Match, raw: str) -> AttributeMention:
 
 
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_ZIP_CUE = r"(?:zip\s*code|zipcode|zip|postal\s*code|postcode)"
 _ZIPCODE = re.compile(
-    r"\b(?:zip|zip\s*code|zipcode|postal\s*code|postcode)\s*(?:is|:|#|=)?\s*(?P<zip>\d{5})(?:-\d{4})?\b",
+    # The cue, up to five words ("the zip on my order should be"), then the five digits ...
+    rf"\b{_ZIP_CUE}\b(?:\s+(?!\d)[\w']+){{0,5}}?\s*(?:is|:|#|=)?\s*(?P<zip>\d{{5}})(?:-\d{{4}})?\b"
+    # ... or the digits first: "10001 is my zip", "94107 is the new zip code".
+    rf"|\b(?P<zip_first>\d{{5}})(?:-\d{{4}})?\s+(?:is|was)\s+(?:(?:my|the|our)\s+)?(?:new\s+)?{_ZIP_CUE}\b",
     re.IGNORECASE,
 )
 _ORDER_NUMBER = re.compile(r"(?<![\w$€£.,-])#?\s?(?P<number>\d{5,8})(?![\w.,-]*\d)")
@@ -156,9 +161,10 @@ def extract_contact_details(text: str) -> list[AttributeMention]:
     mentions = [AttributeMention("email", m.group(0).lower(), m.start(), m.end(), m.group(0)) for m in _EMAIL.finditer(text)]
     zip_starts = set()
     for match in _ZIPCODE.finditer(text):
-        start, end = match.span("zip")
+        group = "zip" if match.group("zip") else "zip_first"
+        start, end = match.span(group)
         zip_starts.add(start)
-        mentions.append(AttributeMention("zipcode", match.group("zip"), start, end, match.group("zip")))
+        mentions.append(AttributeMention("zipcode", match.group(group), start, end, match.group(group)))
     emails = [(m.start, m.end) for m in mentions if m.entity == "email"]
     for match in _ORDER_NUMBER.finditer(text):
         start, end = match.span("number")

@@ -1,4 +1,4 @@
-"""Hybrid product search: FAISS dense vectors + bm25s keyword scores, fused by rank.
+"""Hybrid product search: FAISS dense vectors + bm25s keyword scores, fused.
 
 See docs/search.md for the design. In short:
 
@@ -8,8 +8,11 @@ See docs/search.md for the design. In short:
   removing ids) from ``approximate_threshold`` products on;
 * filters become a boolean mask over precomputed attribute arrays
   (:mod:`retrieval.filters`) and are applied *before* the top-k cut, inside FAISS through
-  an ``IDSelector`` and in BM25 by masking the score array;
-* the two rankings are merged with reciprocal rank fusion (:mod:`retrieval.fusion`).
+  an ``IDSelectorBitmap`` and in BM25 by masking the score array;
+* misspelled query words are corrected against the catalog's vocabulary;
+* the two candidate lists are merged by a tuned mix of scaled scores, or by reciprocal
+  rank fusion (:mod:`retrieval.fusion`, :class:`RankingWeights`);
+* ``search(..., mode="bm25" | "dense")`` ranks by one part alone, for benchmarks.
 """
 
 from __future__ import annotations
@@ -34,9 +37,16 @@ import bm25s
 import faiss
 import numpy as np
 
+from retrieval.embeddings import encode_in_chunks
 from retrieval.filters import AttributeTable, SearchFilters
-from retrieval.fusion import reciprocal_rank_fusion
-from retrieval.product_text import embedding_text, lexical_query, lexical_text, tokenize
+from retrieval.fusion import convex_combination, reciprocal_rank_fusion
+from retrieval.product_text import (
+    SpellingCorrector,
+    embedding_text,
+    lexical_query,
+    lexical_text,
+    tokenize,
+)
 
 if TYPE_CHECKING:
     from retrieval.embeddings import TextEncoder
@@ -59,12 +69,44 @@ MAX_QUERY_CHARS = 1_000
 FLAT = "flat"
 IVF = "ivf"
 
+#: Search modes: the production ranking and the two rankings it fuses, alone.
+HYBRID = "hybrid"
+BM25 = "bm25"
+DENSE = "dense"
+SEARCH_MODES = (HYBRID, BM25, DENSE)
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    """How the hybrid ranking combines its parts (tuned on held-out queries, docs/search.md).
+
+    ``fusion="convex"`` (the default) mixes the scaled cosine and BM25 scores of the
+    candidates, ``dense_share`` being the cosine's part; ``fusion="rrf"`` uses reciprocal
+    rank fusion with constant ``rrf_k``, weighing the rankings by ``dense_weight`` and
+    ``lexical_weight``. ``attribute_boost`` is added to a product's fused score for each
+    brand or color the query names that the product has (0: off; it did not help on the
+    tuning queries).
+    """
+
+    fusion: str = "convex"
+    dense_share: float = 0.45
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    rrf_k: int = 60
+    attribute_boost: float = 0.0
+
+
+DEFAULT_WEIGHTS = RankingWeights()
+
 __all__ = [
     "CorruptIndexError",
     "IndexManifest",
     "IndexNotFoundError",
     "ProductIndex",
     "ProductIndexError",
+    "QueryUnderstanding",
+    "RankingWeights",
+    "SEARCH_MODES",
     "SearchFilters",
     "SearchHit",
     "StaleIndexError",
@@ -205,6 +247,15 @@ def _id_array(ids: Iterable[int]) -> np.ndarray:
     return np.fromiter((int(i) for i in ids), dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class QueryUnderstanding:
+    """A query as the rankers see it: spelling fixed, BM25 words, the text to embed."""
+
+    words: tuple[str, ...]
+    dense_text: str
+    corrections: tuple[tuple[str, str], ...]
+
+
 class ProductIndex:
     """Searchable index of product records (dense + BM25, with filters).
 
@@ -223,6 +274,7 @@ class ProductIndex:
         created_at: str,
         ivf_probe: int | None = None,
         candidates: int = DEFAULT_CANDIDATES,
+        weights: RankingWeights = DEFAULT_WEIGHTS,
         progress: bool = False,
     ) -> None:
         """Internal: use :meth:`build` or :meth:`load`."""
@@ -233,6 +285,7 @@ class ProductIndex:
         self._created_at = created_at
         self._ivf_probe = ivf_probe
         self._candidates = candidates
+        self.weights = weights
         self._lock = threading.RLock()
         ordered = sorted(records)
         self._tokens = dict(
@@ -252,13 +305,17 @@ class ProductIndex:
         ivf_lists: int | None = None,
         ivf_probe: int | None = None,
         candidates: int = DEFAULT_CANDIDATES,
+        weights: RankingWeights = DEFAULT_WEIGHTS,
+        checkpoint_dir: str | Path | None = None,
         progress: bool = True,
     ) -> ProductIndex:
         """Embed and index ``records``.
 
         From ``approximate_threshold`` products on the dense index is an IVF index with
         ``ivf_lists`` lists (default about 4·sqrt(n)) of which ``ivf_probe`` are searched
-        (default lists/16, at least 8); below it search is exact.
+        (default lists/16, at least 8); below it search is exact. With ``checkpoint_dir``
+        the embeddings are computed in chunks saved there, so an interrupted build resumes
+        where it stopped (:func:`retrieval.embeddings.encode_in_chunks`).
         """
         by_id: dict[int, ProductRecord] = {}
         for record in records:
@@ -269,7 +326,9 @@ class ProductIndex:
                 )
             by_id[record.product_id] = record
         ids = _id_array(sorted(by_id))
-        vectors = encoder.encode([embedding_text(by_id[int(i)]) for i in ids], progress=progress)
+        vectors = encode_in_chunks(
+            encoder, [embedding_text(by_id[int(i)]) for i in ids], checkpoint_dir, progress=progress
+        )
         index_type = IVF if len(ids) >= max(1, approximate_threshold) else FLAT
         index = _new_vector_index(vectors, ids, index_type, ivf_lists)
         if index_type == IVF:
@@ -283,6 +342,7 @@ class ProductIndex:
             created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             ivf_probe=ivf_probe if index_type == IVF else None,
             candidates=candidates,
+            weights=weights,
             progress=progress,
         )
 
@@ -297,8 +357,16 @@ class ProductIndex:
         self._rows = [self._records[int(i)] for i in self._ids]
         self._attributes = AttributeTable(self._rows)
         self._bm25 = bm25s.BM25()
+        frequency: dict[str, int] = {}
         if self._rows:
             self._bm25.index([self._tokens[int(i)] for i in self._ids], show_progress=False)
+            for tokens in self._tokens.values():
+                for word in set(tokens):
+                    frequency[word] = frequency.get(word, 0) + 1
+        self._speller = SpellingCorrector(frequency)
+        # FAISS filters by id through a bitmap over the id range: building it is one
+        # numpy operation, where an IDSelectorBatch hashes every allowed id per query.
+        self._id_limit = int(self._ids[-1]) + 1 if self._ids.size else 0
         self._fingerprint = catalog_fingerprint(self._rows)
 
     # ----------------------------------------------------------------- inspection
@@ -312,6 +380,28 @@ class ProductIndex:
     def get(self, product_id: int) -> ProductRecord | None:
         """The indexed record of ``product_id``, or None."""
         return self._records.get(product_id)
+
+    def product_ids(self) -> np.ndarray:
+        """Ids of the indexed products, ascending (the order of :meth:`filter_mask`)."""
+        with self._lock:
+            return self._ids.copy()
+
+    def filter_mask(self, filters: SearchFilters | None) -> np.ndarray:
+        """Which products (in :meth:`product_ids` order) satisfy ``filters``."""
+        with self._lock:
+            return self._attributes.mask(filters)
+
+    def memory_bytes(self) -> dict[str, int]:
+        """Approximate memory of the index parts: ``vectors`` (FAISS), ``bm25``, ``attributes``."""
+        with self._lock:
+            vectors = faiss.serialize_index(self._vectors).nbytes
+            matrix = getattr(self._bm25, "scores", None) or {}
+            bm25 = sum(int(getattr(part, "nbytes", 0)) for part in matrix.values())
+            attributes = sum(
+                array.nbytes
+                for array in (self._ids, self._attributes.prices, self._attributes.stock, self._attributes.ratings)
+            ) + sum(mask.nbytes for mask in self._attributes.masks())
+        return {"vectors": vectors, "bm25": bm25, "attributes": attributes}
 
     @property
     def index_type(self) -> str:
@@ -345,13 +435,23 @@ class ProductIndex:
     # ----------------------------------------------------------------- search
 
     def search(
-        self, query: str, filters: SearchFilters | None = None, k: int = 5
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        k: int = 5,
+        *,
+        mode: str = HYBRID,
     ) -> list[SearchHit]:
         """Up to ``k`` products matching ``filters``, best match for ``query`` first.
 
-        An empty query ranks the matching products by rating, then stock. Fewer than ``k``
-        hits come back only when fewer than ``k`` products match the filters.
+        An empty query ranks the matching products by rating, then stock. In the default
+        ``"hybrid"`` mode fewer than ``k`` hits come back only when fewer than ``k``
+        products match the filters. ``mode="dense"`` ranks by the embedding alone and
+        ``mode="bm25"`` by BM25 alone (only products sharing a word with the query), for
+        measuring what each part contributes; both see the same corrected query.
         """
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"Unknown search mode {mode!r}; use one of {', '.join(SEARCH_MODES)}.")
         with self._lock:
             allowed = self._attributes.mask(filters)
             allowed_rows = np.flatnonzero(allowed)
@@ -363,17 +463,23 @@ class ProductIndex:
                     SearchHit(self._rows[row], float(np.nan_to_num(self._attributes.ratings[row])))
                     for row in self._attributes.popularity_order(allowed_rows)[:k]
                 ]
-            query_vector = self._encoder.encode([query])
+            understood = self.understand(query)
             pool = max(k, self._candidates)
-            dense_rows, dense_scores = self._dense_candidates(query_vector, allowed_rows, pool)
-            lexical = self._lexical_scores(query, allowed)
-            lexical_rows = np.flatnonzero(lexical > 0)
-            if lexical_rows.size > pool:
-                lexical_rows = lexical_rows[np.argpartition(-lexical[lexical_rows], pool)[:pool]]
+            if mode == BM25:
+                return self._lexical_hits(understood, allowed, k)
+            query_vector = self._encoder.encode([understood.dense_text])
+            dense_rows, dense_scores = self._dense_candidates(query_vector, allowed, allowed_rows, pool)
+            if mode == DENSE:
+                return [
+                    SearchHit(self._rows[row], float(score), float(score))
+                    for row, score in zip(dense_rows[:k], dense_scores[:k])
+                ]
+            lexical = self._lexical_scores(understood.words, allowed)
+            lexical_rows = self._top_rows(lexical, pool)
             extra_rows = np.setdiff1d(lexical_rows, dense_rows)
             rows = np.concatenate([dense_rows, extra_rows])
             dense = np.concatenate([dense_scores, self._dense_scores_of(query_vector, extra_rows)])
-            fused = reciprocal_rank_fusion(dense, lexical[rows])
+            fused = self._fuse(dense, lexical[rows], rows, understood)
             best = np.lexsort((-dense, -fused))[:k]
             return [
                 SearchHit(
@@ -382,14 +488,75 @@ class ProductIndex:
                 for i in best
             ]
 
+    def _fuse(
+        self, dense: np.ndarray, lexical: np.ndarray, rows: np.ndarray, understood: QueryUnderstanding
+    ) -> np.ndarray:
+        """Hybrid score of each candidate row from its cosine and BM25 scores (``self.weights``)."""
+        weights = self.weights
+        if weights.fusion == "convex":
+            fused = convex_combination(dense, lexical, weights.dense_share)
+        else:
+            fused = reciprocal_rank_fusion(
+                dense, lexical, weights.rrf_k, dense_weight=weights.dense_weight, lexical_weight=weights.lexical_weight
+            )
+        if weights.attribute_boost:
+            named = self._attributes.attribute_matches(frozenset(understood.words), rows)
+            fused = fused + weights.attribute_boost * named
+        return fused
+
+    def understand(self, query: str) -> QueryUnderstanding:
+        """The query's BM25 words with misspellings fixed, and the text to embed.
+
+        A word is corrected when it is neither in the catalog's vocabulary nor an ordinary
+        English word the embedding model knows whole; the dense text is the query with the
+        corrected words replaced, so "blutooth speakr" is embedded as "bluetooth speaker".
+        """
+        words = tokenize([lexical_query(query)])[0]
+        corrections: list[tuple[str, str]] = []
+        fixed = []
+        for word in words:
+            better = word
+            if word not in self._speller and not self._encoder.knows_word(word):
+                better = self._speller.correct(word)
+            if better != word:
+                corrections.append((word, better))
+            fixed.append(better)
+        dense_text = query
+        if corrections:
+            wrong = dict(corrections)
+            pieces = query.split()
+            dense_text = " ".join(
+                wrong.get(words[0], piece) if len(words) == 1 else piece
+                for piece, words in zip(pieces, tokenize(pieces))
+            )
+        return QueryUnderstanding(tuple(fixed), dense_text, tuple(corrections))
+
+    def _lexical_hits(self, understood: QueryUnderstanding, allowed: np.ndarray, k: int) -> list[SearchHit]:
+        """BM25-only ranking: allowed products sharing a word with the query, best first."""
+        lexical = self._lexical_scores(understood.words, allowed)
+        rows = self._top_rows(lexical, k)
+        rows = rows[np.lexsort((rows, -lexical[rows]))]
+        return [SearchHit(self._rows[row], float(lexical[row]), 0.0, float(lexical[row])) for row in rows]
+
+    @staticmethod
+    def _top_rows(scores: np.ndarray, count: int) -> np.ndarray:
+        """Rows of the ``count`` highest positive scores, in no particular order."""
+        rows = np.flatnonzero(scores > 0)
+        if rows.size > count:
+            rows = rows[np.argpartition(-scores[rows], count)[:count]]
+        return rows
+
     def _dense_candidates(
-        self, query_vector: np.ndarray, allowed_rows: np.ndarray, pool: int
+        self, query_vector: np.ndarray, allowed: np.ndarray, allowed_rows: np.ndarray, pool: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and cosine scores of the ``pool`` allowed products nearest to the query."""
+        """Rows and cosine scores of the ``pool`` allowed products nearest to the query, best first."""
         count = min(pool, allowed_rows.size)
-        selector = None
+        selector = bitmap = None
         if allowed_rows.size < len(self._rows):
-            selector = faiss.IDSelectorBatch(self._ids[allowed_rows])
+            members = np.zeros(self._id_limit, dtype=bool)
+            members[self._ids[allowed]] = True
+            bitmap = np.packbits(members, bitorder="little")
+            selector = faiss.IDSelectorBitmap(self._id_limit, faiss.swig_ptr(bitmap))
         if self._index_type == FLAT:
             params = faiss.SearchParameters(sel=selector) if selector is not None else None
             scores, ids = self._vectors.search(query_vector, count, params=params)
@@ -399,6 +566,7 @@ class ProductIndex:
                 # The probed lists held fewer than `count` allowed products (a narrow
                 # filter): probe every list, which scans exactly the allowed products.
                 scores, ids = self._search_ivf(query_vector, count, selector, self._vectors.nlist)
+        del bitmap  # FAISS read it through a raw pointer; it must live until here
         found = ids[0] >= 0
         return np.searchsorted(self._ids, ids[0][found]), scores[0][found]
 
@@ -417,9 +585,9 @@ class ProductIndex:
         vectors = np.stack([self._vectors.reconstruct(int(self._ids[row])) for row in rows])
         return vectors @ query_vector[0]
 
-    def _lexical_scores(self, query: str, allowed: np.ndarray) -> np.ndarray:
-        """BM25 score of every row for ``query``; 0 for rows outside ``allowed``."""
-        token_ids = self._bm25.get_tokens_ids(tokenize([lexical_query(query)])[0])
+    def _lexical_scores(self, words: Sequence[str], allowed: np.ndarray) -> np.ndarray:
+        """BM25 score of every row for the query ``words``; 0 for rows outside ``allowed``."""
+        token_ids = self._bm25.get_tokens_ids(list(words))
         if not token_ids:
             return np.zeros(len(self._rows), dtype=np.float32)
         return self._bm25.get_scores_from_ids(token_ids) * allowed
@@ -508,6 +676,7 @@ class ProductIndex:
         encoder: TextEncoder,
         *,
         candidates: int = DEFAULT_CANDIDATES,
+        weights: RankingWeights = DEFAULT_WEIGHTS,
         progress: bool = False,
     ) -> ProductIndex:
         """Load an index written by :meth:`save`.
@@ -547,6 +716,7 @@ class ProductIndex:
             created_at=manifest.created_at,
             ivf_probe=manifest.ivf_probe,
             candidates=candidates,
+            weights=weights,
             progress=progress,
         )
         counts = {vectors.ntotal, len(records), manifest.product_count}
@@ -582,19 +752,22 @@ def load_or_build(
     *,
     approximate_threshold: int = DEFAULT_APPROXIMATE_THRESHOLD,
     candidates: int = DEFAULT_CANDIDATES,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
     progress: bool = True,
 ) -> ProductIndex:
     """Load the index in ``directory`` if it matches the catalog, else rebuild and save it.
 
     ``records_loader`` is always called: the catalog fingerprint decides freshness. An index
     built with another model, of the wrong kind for ``approximate_threshold``, damaged or
-    missing is rebuilt; a stale index is never returned.
+    missing is rebuilt; a stale index is never returned. A rebuild saves its embeddings in
+    chunks next to ``directory`` (``.<name>.embeddings``) as it goes, so an interrupted
+    rebuild resumes; the chunks are deleted once the new index is saved.
     """
     records: Sequence[ProductRecord] = list(records_loader())
     fingerprint = catalog_fingerprint(records)
     expected_type = IVF if len(records) >= max(1, approximate_threshold) else FLAT
     try:
-        index = ProductIndex.load(directory, encoder, candidates=candidates)
+        index = ProductIndex.load(directory, encoder, candidates=candidates, weights=weights)
     except ProductIndexError as exc:
         reason = str(exc)
     else:
@@ -607,12 +780,17 @@ def load_or_build(
             else f"it is a {index.index_type} index, the catalog size calls for {expected_type}"
         )
     logger.info("Rebuilding the product index in %s: %s", directory, reason)
+    target = Path(directory)
+    checkpoint = target.parent / f".{target.name}.embeddings"
     index = ProductIndex.build(
         records,
         encoder,
         approximate_threshold=approximate_threshold,
         candidates=candidates,
+        weights=weights,
+        checkpoint_dir=checkpoint,
         progress=progress,
     )
     index.save(directory)
+    shutil.rmtree(checkpoint, ignore_errors=True)
     return index

@@ -9,7 +9,7 @@ the description, and SKUs are added in a compact form so an exact SKU is one rar
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import bm25s
@@ -127,3 +127,64 @@ def tokenize(texts: Iterable[str], progress: bool = False) -> list[list[str]]:
         return_ids=False,
         show_progress=progress,
     )
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def edit_distance(left: str, right: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, swaps."""
+    previous2: list[int] = []
+    previous = list(range(len(right) + 1))
+    for i, a in enumerate(left, start=1):
+        current = [i] + [0] * len(right)
+        for j, b in enumerate(right, start=1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == right[j - 2] and left[i - 2] == b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class SpellingCorrector:
+    """Maps a misspelled query word to the closest word of the catalog's vocabulary.
+
+    A symmetric-delete index (the SymSpell idea): every vocabulary word is stored under
+    itself and each form with one letter deleted, so looking up a query word and its
+    one-letter deletions finds all words within two edits in a few dictionary lookups,
+    fast enough for every query of a 100,000-product catalog. Hand-written because
+    symspellpy is not a dependency and the part needed here is this small. Words shorter
+    than ``min_length`` and words with digits are never changed; among equally close
+    words the one in more products wins.
+    """
+
+    def __init__(self, document_frequency: Mapping[str, int], min_length: int = 4) -> None:
+        self.min_length = min_length
+        self._frequency = dict(document_frequency)
+        self._by_delete: dict[str, list[str]] = {}
+        for word in self._frequency:
+            if len(word) < min_length or any(ch.isdigit() for ch in word):
+                continue
+            for key in _deletes(word) | {word}:
+                self._by_delete.setdefault(key, []).append(word)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._frequency
+
+    def correct(self, word: str) -> str:
+        """``word`` itself when known or not correctable, else its closest vocabulary word."""
+        if word in self._frequency or len(word) < self.min_length or any(c.isdigit() for c in word):
+            return word
+        limit = 1 if len(word) <= 5 else 2
+        candidates = {
+            candidate
+            for key in _deletes(word) | {word}
+            for candidate in self._by_delete.get(key, ())
+        }
+        scored = [
+            (distance, -self._frequency[candidate], candidate)
+            for candidate in candidates
+            if (distance := edit_distance(word, candidate)) <= limit
+        ]
+        return min(scored)[2] if scored else word

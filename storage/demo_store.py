@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from storage.catalog import CategoryResolver, ProductData, VariantData, money, upsert_products
 from storage.db import StorageError
+from storage.demo_behaviour import seed_demo_behaviour
 from storage.demo_vocabulary import (
     ADJECTIVES,
     BOOK_TITLES,
@@ -83,6 +84,7 @@ class DemoStoreSummary:
     categories: int
     customers: int
     orders: int
+    interactions: int = 0
 
 
 def slugify(text: str) -> str:
@@ -584,7 +586,8 @@ def seed_demo_store(
     The contract customers, orders and products (docs/demo-data.md) come first; the rest
     of the catalog, ``product_count`` products in total spread evenly over all
     subcategories, and ~50 more customers with orders numbered from 20001 are generated
-    from ``random.Random(seed)``. Raises :class:`DemoStoreNotEmpty` if the database
+    from ``random.Random(seed)``; guest shoppers' views, cart additions and purchases
+    (storage/demo_behaviour.py) give the recommender coherent behaviour to learn from. Raises :class:`DemoStoreNotEmpty` if the database
     already holds products or customers.
     """
     if product_count < len(CONTRACT_PRODUCTS):
@@ -610,6 +613,7 @@ def seed_demo_store(
     with session.no_autoflush:  # one flush at the end instead of one per variant lookup
         _seed_contract_orders(writer)
         _seed_generated_orders(writer, rng, skus, GENERATED_CUSTOMER_COUNT)
+    interactions = seed_demo_behaviour(session, today, seed)
     session.commit()
 
     def count(model: type) -> int:
@@ -621,4 +625,5 @@ def seed_demo_store(
         categories=len(categories.paths),
         customers=count(Customer),
         orders=count(Order),
+        interactions=interactions,
     )

@@ -416,6 +416,44 @@ class OrderCancellation(Base):
     cancelled_at = Column(DateTime, nullable=False, default=_utcnow)
 
 
+class InteractionKind(str, enum.Enum):
+    """What a shopper did with a product; the recommender learns from these."""
+
+    VIEW = "view"
+    CART = "cart"
+    PURCHASE = "purchase"
+
+
+class Interaction(Base):
+    """One behaviour event: a customer (or an anonymous session) viewed, carted or bought a product.
+
+    ``customer_id`` is set for signed-in shoppers, ``session_id`` otherwise (or both).
+    Purchases are also recorded as orders; an interaction row is the lightweight event
+    the recommender reads, with ``order_id`` linking a purchase to its order when known.
+    """
+
+    __tablename__ = "interactions"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    session_id = Column(String(255), nullable=True, index=True)
+    product_id = Column(
+        Integer, ForeignKey("products.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind = Column(StringEnum(InteractionKind, "interaction_kind"), nullable=False)
+    order_id = Column(Integer, ForeignKey("orders.id", ondelete="SET NULL"), nullable=True)
+    occurred_at = Column(DateTime, nullable=False, default=_utcnow, index=True)
+
+    @property
+    def shopper(self) -> str:
+        """``"customer:12"`` or ``"session:abc"``: who did it, as one key."""
+        if self.customer_id is not None:
+            return f"customer:{self.customer_id}"
+        return f"session:{self.session_id}"
+
+
 class HandoffReason(str, enum.Enum):
     """Why a conversation was passed to a human agent."""
 

@@ -95,7 +95,9 @@ class ModelRow:
     predictions: list[str]
     confidences: list[float]
     train_seconds: float
+    train_cpu_seconds: float
     latencies_ms: list[float]
+    latencies_cpu_ms: list[float]
     oos_detection: Optional[str] = None
     threshold: Optional[float] = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -151,18 +153,25 @@ def fallback_threshold(config_path: Path = BOT_CONFIG) -> Optional[float]:
     return None
 
 
-def time_single_messages(predict: Callable[[str], Any], texts: Sequence[str]) -> list[float]:
-    """Milliseconds per call of ``predict`` on single messages spread over ``texts``."""
+def time_single_messages(
+    predict: Callable[[str], Any], texts: Sequence[str]
+) -> tuple[list[float], list[float]]:
+    """Wall-clock and process-CPU milliseconds per call of ``predict`` on single messages.
+
+    CPU time does not grow when other programs compete for the cores, so on a loaded machine it
+    is the better estimate of the latency on a quiet one.
+    """
     step = max(1, len(texts) // LATENCY_SAMPLES)
     sample = list(texts[::step])[:LATENCY_SAMPLES]
     for text in sample[:LATENCY_WARMUP]:
         predict(text)
-    timings = []
+    wall, cpu = [], []
     for text in sample:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         predict(text)
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return wall, cpu
 
 
 def run_shopdesk_classifier(
@@ -182,9 +191,10 @@ def run_shopdesk_classifier(
 
     component = {**bert_component_config(), **(config_overrides or {})}
     config = _model_config(component)
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     classifier = IntentClassifier.train(train.texts, train.labels, config, progress=progress)
     train_seconds = time.perf_counter() - started
+    train_cpu_seconds = time.process_time() - started_cpu
     top: dict[str, list[tuple[str, float]]] = {}
     for name, texts in evaluated.items():
         rankings = classifier.predict_batch(list(texts))
@@ -192,7 +202,7 @@ def run_shopdesk_classifier(
     threads = torch.get_num_threads()
     torch.set_num_threads(get_settings().torch_threads)
     try:
-        latencies = time_single_messages(classifier.predict, evaluated["test"])
+        latencies, latencies_cpu = time_single_messages(classifier.predict, evaluated["test"])
     finally:
         torch.set_num_threads(threads)
     row = ModelRow(
@@ -204,14 +214,47 @@ def run_shopdesk_classifier(
         predictions=[intent for intent, _ in top["test"]],
         confidences=[confidence for _, confidence in top["test"]],
         train_seconds=train_seconds,
+        train_cpu_seconds=train_cpu_seconds,
         latencies_ms=latencies,
+        latencies_cpu_ms=latencies_cpu,
         extra={
             "config": config.as_dict(),
             "epochs_run": len(classifier.history),
             "latency_threads": get_settings().torch_threads,
+            "fallback_calibration": fallback_calibration(
+                [(p.label, p.predicted, p.confidence) for p in classifier.validation_predictions]
+            ),
         },
     )
     return row, top
+
+
+def fallback_calibration(validation: Sequence[tuple[str, str, float]]) -> dict[str, Any]:
+    """What each FallbackClassifier threshold would do on held-out (label, predicted, confidence).
+
+    A message below the threshold falls back ("rephrase, please"): neutral. Above it, a right
+    intent counts +1 and a wrong one -1; the suggested threshold maximises that sum (a wrong
+    answer costs as much as a right one gains), ties going to the lower threshold.
+    """
+    rows = []
+    for threshold in THRESHOLD_GRID:
+        accepted = [(gold, guess) for gold, guess, confidence in validation if confidence >= threshold]
+        right = sum(gold == guess for gold, guess in accepted)
+        rows.append({
+            "threshold": threshold,
+            "fallback_rate": 1 - len(accepted) / len(validation) if validation else 0.0,
+            "accepted_accuracy": right / len(accepted) if accepted else 0.0,
+            "utility": right - (len(accepted) - right),
+        })
+    best = max(rows, key=lambda row: (row["utility"], -row["threshold"])) if validation else None
+    return {
+        "validation_examples": len(validation),
+        "validation_accuracy": (
+            sum(gold == guess for gold, guess, _ in validation) / len(validation) if validation else None
+        ),
+        "suggested_threshold": best["threshold"] if best else None,
+        "thresholds": rows,
+    }
 
 
 # -------------------------------------------------------------- Rasa DIET
@@ -253,9 +296,10 @@ def run_rasa_diet(
             encoding="utf-8",
         )
         data = _write_rasa_nlu(train, work / "nlu.yml")
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         model_path = train_nlu(str(config), str(data), str(work / "models"))
         train_seconds = time.perf_counter() - started
+        train_cpu_seconds = time.process_time() - started_cpu
         if not model_path:
             raise BenchDataError("Rasa did not produce a DIET model; its log above says why")
         agent = Agent.load(model_path)
@@ -270,14 +314,16 @@ def run_rasa_diet(
             name: [parse(text) for text in _progress(texts, f"Rasa DIET: parsing {name}")]
             for name, texts in evaluated.items()
         }
-        latencies = time_single_messages(parse, evaluated["test"])
+        latencies, latencies_cpu = time_single_messages(parse, evaluated["test"])
     row = ModelRow(
         model=DIET_MODEL,
         description="Rasa default pipeline (rasa init): CountVectors + DIETClassifier, 100 epochs",
         predictions=[intent for intent, _ in top["test"]],
         confidences=[confidence for _, confidence in top["test"]],
         train_seconds=train_seconds,
+        train_cpu_seconds=train_cpu_seconds,
         latencies_ms=latencies,
+        latencies_cpu_ms=latencies_cpu,
         extra={"pipeline": RASA_DEFAULT_PIPELINE, "latency_note": "whole NLU pipeline per message"},
     )
     return row, top
@@ -412,8 +458,11 @@ def score_row(
         "oos_detection": row.oos_detection,
         "oos_threshold": row.threshold,
         "train_seconds": row.train_seconds,
+        "train_cpu_seconds": row.train_cpu_seconds,
         "latency_p50_ms": percentile(row.latencies_ms, 0.5),
         "latency_p95_ms": percentile(row.latencies_ms, 0.95),
+        "latency_cpu_p50_ms": percentile(row.latencies_cpu_ms, 0.5),
+        "latency_cpu_p95_ms": percentile(row.latencies_cpu_ms, 0.95),
         "latency_samples": len(row.latencies_ms),
     }
     if oos_label is not None:
@@ -518,6 +567,11 @@ def _pct(value: Optional[float]) -> str:
     return "–" if value is None else f"{100 * value:.1f}"
 
 
+def _cpu(row: dict[str, Any], key: str, spec: str) -> str:
+    """" (CPU figure)" when the row has it (reports before CPU timing lack it)."""
+    return f" ({format(row[key], spec)})" if row.get(key) is not None else ""
+
+
 def markdown_section(report: dict[str, Any], title: str, anchors: Sequence[tuple[str, str]]) -> str:
     """The docs/benchmarks.md section for one data set."""
     data = report["dataset"]
@@ -530,7 +584,7 @@ def markdown_section(report: dict[str, Any], title: str, anchors: Sequence[tuple
         + ".",
         "",
         "| model | accuracy | macro-F1 | in-scope acc. | oos recall | oos precision | oos detection "
-        "| train s | p50 ms | p95 ms |",
+        "| train s (CPU s) | p50 ms (CPU) | p95 ms (CPU) |",
         "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for row in report["models"].values():
@@ -538,7 +592,9 @@ def markdown_section(report: dict[str, Any], title: str, anchors: Sequence[tuple
             f"| {row['model']} | {_pct(row['accuracy'])} | {_pct(row['macro_f1'])} "
             f"| {_pct(row['in_scope_accuracy'])} | {_pct(row['oos_recall'])} "
             f"| {_pct(row['oos_precision'])} | {row['oos_detection'] or '–'} "
-            f"| {row['train_seconds']:.0f} | {row['latency_p50_ms']:.1f} | {row['latency_p95_ms']:.1f} |"
+            f"| {row['train_seconds']:.0f}{_cpu(row, 'train_cpu_seconds', '.0f')} "
+            f"| {row['latency_p50_ms']:.1f}{_cpu(row, 'latency_cpu_p50_ms', '.1f')} "
+            f"| {row['latency_p95_ms']:.1f}{_cpu(row, 'latency_cpu_p95_ms', '.1f')} |"
         )
     if anchors:
         lines += ["", "Published figures on the same data:", ""]
@@ -575,12 +631,32 @@ def _parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
         key, separator, value = pair.partition("=")
         if not separator:
             raise BenchDataError(f"--set takes KEY=VALUE, got {pair!r}")
-        overrides[key] = yaml.safe_load(value)
+        parsed = yaml.safe_load(value)
+        if isinstance(parsed, str):
+            # YAML 1.1 reads "3e-3" (no dot) as text; a number is meant.
+            try:
+                parsed = float(parsed)
+            except ValueError:
+                pass
+        overrides[key] = parsed
     return overrides
+
+
+def _write_section(report: dict[str, Any], section: str, title: Optional[str]) -> None:
+    markdown = markdown_section(report, title or section, PUBLISHED_ANCHORS.get(section, []))
+    console.print(f"Updated {update_section(f'nlu-{section}', markdown)}")
 
 
 def cmd_nlu(args: argparse.Namespace) -> int:
     """Handler of ``shopdesk bench nlu``."""
+    if args.from_json:
+        report = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
+        _print_summary(report)
+        if args.section:
+            _write_section(report, args.section, args.title)
+        return 0
+    if not args.train or not args.test:
+        raise BenchDataError("--train and --test are required (or --from-json REPORT)")
     train, test = read_split(Path(args.train)), read_split(Path(args.test))
     val = read_split(Path(args.val)) if args.val else None
     json_path = Path(args.json) if args.json else None
@@ -612,10 +688,7 @@ def cmd_nlu(args: argparse.Namespace) -> int:
         console.print(f"Report: {json_path}")
     _print_summary(report)
     if args.section:
-        title = args.title or args.section
-        section = markdown_section(report, title, PUBLISHED_ANCHORS.get(args.section, []))
-        path = update_section(f"nlu-{args.section}", section)
-        console.print(f"Updated {path}")
+        _write_section(report, args.section, args.title)
     return 0
 
 
@@ -832,8 +905,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     nlu = subparsers.add_parser(
         "nlu", help="train the bot's intent classifier on a split and score it (and Rasa DIET)"
     )
-    nlu.add_argument("--train", required=True, help="CSV text,label or Rasa NLU YAML (file/dir)")
-    nlu.add_argument("--test", required=True, help="CSV text,label or Rasa NLU YAML (file/dir)")
+    nlu.add_argument("--train", help="CSV text,label or Rasa NLU YAML (file/dir)")
+    nlu.add_argument("--test", help="CSV text,label or Rasa NLU YAML (file/dir)")
+    nlu.add_argument("--from-json", help="print (and with --section write) an earlier report "
+                     "instead of training")
     nlu.add_argument("--val", help="validation split: picks the out-of-scope threshold")
     nlu.add_argument("--oos-label", help="label of out-of-scope examples, e.g. oos")
     nlu.add_argument("--threshold", type=float, help="fixed out-of-scope confidence threshold")

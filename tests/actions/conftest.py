@@ -8,7 +8,7 @@ from typing import Any, Iterator, Optional
 import pytest
 from rasa_sdk import Tracker
 
-from actions.services import ShopServices
+from actions.services import ShopServices, load_recommender
 from retrieval.embeddings import TextEncoder
 from retrieval.knowledge_base import KnowledgeBase, KnowledgeIndex
 from retrieval.product_index import ProductIndex
@@ -36,7 +36,10 @@ def services(tmp_path_factory) -> Iterator[ShopServices]:
     encoder = TextEncoder("bundled:all-MiniLM-L6-v2")
     index = ProductIndex.build(records, encoder, progress=False)
     knowledge = KnowledgeIndex.build(KnowledgeBase.from_file(settings.knowledge_base_path), encoder, progress=False)
-    yield ShopServices(settings=settings, sessions=sessions, product_index=index, knowledge_index=knowledge)
+    recommender = load_recommender(settings, sessions, encoder)
+    yield ShopServices(
+        settings=settings, sessions=sessions, product_index=index, knowledge_index=knowledge, recommender=recommender
+    )
     engine.dispose()
 
 

@@ -19,9 +19,9 @@ from storage.schema import Base, Order
 EXPECTED_TABLES = {
     "alembic_version", "categories", "products", "product_variants", "customers", "orders",
     "order_lines", "shipments", "return_requests", "return_lines", "refunds",
-    "order_cancellations", "handoff_requests", "satisfaction_ratings",
+    "order_cancellations", "handoff_requests", "satisfaction_ratings", "interactions",
 }  # fmt: skip
-HEAD = "0002"
+HEAD = "0003"
 
 
 def schema_differences(url: str) -> list:

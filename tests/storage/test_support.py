@@ -133,7 +133,7 @@ def test_0002_upgrades_a_shop_at_0001_and_downgrades_back(tmp_path: Path) -> Non
     engine = create_engine_for(url)
     try:
         assert not SUPPORT_TABLES & set(inspect(engine).get_table_names())
-        upgrade(engine)
+        upgrade(engine, "0002")
         assert current_revision(engine) == "0002"
         assert SUPPORT_TABLES <= set(inspect(engine).get_table_names())
         with session_factory(engine)() as session:

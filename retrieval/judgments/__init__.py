@@ -1,0 +1,1 @@
+"""Judged query sets for measuring product search (``shopdesk bench search``)."""

@@ -1,0 +1,202 @@
+"""``shopdesk bench nlu`` and ``shopdesk bench entities`` on small data sets built here."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from shopdesk.bench.nlu import (
+    EntitySpan,
+    apply_threshold,
+    choose_oos_threshold,
+    entity_scores,
+    oos_figures,
+    percentile,
+    run_entity_benchmark,
+)
+from shopdesk.cli import main
+
+EXAMPLES = {
+    "greet": [
+        "hi", "hello", "hey there", "good morning", "hiya", "hello friend", "hey", "good evening",
+        "greetings", "hi team", "hello shop", "morning!",
+    ],
+    "order_status": [
+        "where is my order", "track my parcel", "has my package shipped", "when will my order arrive",
+        "order status please", "where's my delivery", "is my order on its way", "tracking for my order",
+        "my parcel is late", "check my shipment", "when does my package get here", "status of order 10002",
+    ],
+    "goodbye": [
+        "bye", "goodbye", "see you later", "have a nice day", "cya", "bye bye", "talk later",
+        "farewell", "catch you later", "that's all, bye", "see you soon", "i'm off, bye",
+    ],
+    "oos": [
+        "what's the weather", "tell me a joke", "who won the game", "how tall is everest",
+        "play some music", "what is 2 plus 2", "book a flight", "translate hello to french",
+        "set an alarm", "what's the capital of peru", "recommend a netflix show", "how old is the sun",
+    ],
+}
+
+
+def _write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def nlu_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One benchmark run: 4 labels x 12 examples split 8/2/2, two epochs, top layer trained.
+
+    The classifier holds out 2 of each label's 8 training examples for its own validation.
+    """
+    directory = tmp_path_factory.mktemp("bench-nlu")
+    splits: dict[str, list[tuple[str, str]]] = {"train": [], "val": [], "test": []}
+    for label, texts in EXAMPLES.items():
+        splits["train"] += [(text, label) for text in texts[:8]]
+        splits["val"] += [(text, label) for text in texts[8:10]]
+        splits["test"] += [(text, label) for text in texts[10:]]
+    random.Random(3).shuffle(splits["train"])
+    paths = {name: _write_csv(directory / f"{name}.csv", rows) for name, rows in splits.items()}
+    out = directory / "report.json"
+    code = main([
+        "bench", "nlu", "--train", str(paths["train"]), "--val", str(paths["val"]),
+        "--test", str(paths["test"]), "--oos-label", "oos", "--json", str(out),
+        "--set", "epochs=2", "--set", "trainable_layers=1", "--set", "batch_size=8",
+        "--set", "validation_fraction=0.25", "--no-progress",
+    ])
+    assert code == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_report_has_every_figure_under_its_stable_key(nlu_report: dict) -> None:
+    row = nlu_report["models"]["shopdesk-bert"]
+    for key in ("accuracy", "macro_f1", "in_scope_accuracy", "oos_recall", "oos_precision",
+                "train_seconds", "latency_p50_ms", "latency_p95_ms"):
+        assert isinstance(row[key], float), key
+    for key in ("accuracy", "macro_f1", "in_scope_accuracy", "oos_recall", "oos_precision"):
+        assert 0.0 <= row[key] <= 1.0, key
+    assert row["train_seconds"] > 0
+    assert 0 < row["latency_p50_ms"] <= row["latency_p95_ms"]
+    assert nlu_report["dataset"] == {
+        **nlu_report["dataset"], "train_examples": 32, "test_examples": 8, "intents": 4,
+        "oos_label": "oos",
+    }
+    assert "confidence threshold" in row["oos_detection"]
+    assert "learned from 8 training examples" in row["oos_detection"]
+
+
+def test_figures_agree_with_the_predictions(nlu_report: dict) -> None:
+    row = nlu_report["models"]["shopdesk-bert"]
+    predictions = row["predictions"]
+    assert len(predictions) == 8
+    correct = sum(p["label"] == p["predicted"] for p in predictions)
+    assert row["accuracy"] == pytest.approx(correct / 8)
+    in_scope = [p for p in predictions if p["label"] != "oos"]
+    assert row["in_scope_accuracy"] == pytest.approx(
+        sum(p["label"] == p["predicted"] for p in in_scope) / len(in_scope)
+    )
+    caught = sum(p["label"] == p["predicted"] == "oos" for p in predictions)
+    assert row["oos_recall"] == pytest.approx(caught / 2)
+    # Below the threshold a message is out of scope; at or above it keeps its intent.
+    threshold = row["oos_threshold"]
+    for p in predictions:
+        if p["confidence"] < threshold:
+            assert p["predicted"] == "oos"
+    support = sum(scores["support"] for scores in row["per_intent"].values())
+    assert support == 8
+
+
+def test_fallback_threshold_is_calibrated_on_the_classifiers_validation_split(
+    nlu_report: dict,
+) -> None:
+    calibration = nlu_report["models"]["shopdesk-bert"]["fallback_calibration"]
+    assert calibration["validation_examples"] == 8
+    thresholds = calibration["thresholds"]
+    assert [row["threshold"] for row in thresholds] == sorted(row["threshold"] for row in thresholds)
+    rates = [row["fallback_rate"] for row in thresholds]
+    assert rates == sorted(rates)  # a higher threshold never falls back less often
+    best = max(row["utility"] for row in thresholds)
+    chosen = next(row for row in thresholds if row["threshold"] == calibration["suggested_threshold"])
+    assert chosen["utility"] == best
+
+
+def test_confusion_matrix_png_is_written(nlu_report: dict) -> None:
+    png = Path(nlu_report["models"]["shopdesk-bert"]["confusion_png"])
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_oos_figures_follow_larson_definitions() -> None:
+    labels = ["a", "a", "b", "oos", "oos"]
+    predicted = ["a", "oos", "b", "oos", "b"]
+    assert oos_figures(labels, predicted, "oos") == {
+        "in_scope_accuracy": pytest.approx(2 / 3),
+        "oos_recall": 0.5,
+        "oos_precision": 0.5,
+    }
+
+
+def test_threshold_is_chosen_to_balance_in_scope_accuracy_and_oos_recall() -> None:
+    labels = ["a", "b", "a", "oos", "oos"]
+    top = [("a", 0.9), ("b", 0.8), ("a", 0.7), ("a", 0.42), ("b", 0.3)]
+    threshold = choose_oos_threshold(labels, top, "oos")
+    assert 0.42 < threshold <= 0.7
+    assert apply_threshold(top, threshold, "oos") == ["a", "b", "a", "oos", "oos"]
+
+
+def test_percentile_interpolates() -> None:
+    assert percentile([4.0, 1.0, 3.0, 2.0], 0.5) == 2.5
+    assert percentile([1.0, 2.0], 0.95) == pytest.approx(1.95)
+
+
+def test_entity_scores_by_hand() -> None:
+    gold = [
+        {EntitySpan("color", 4, 8), EntitySpan("product_category", 9, 15)},
+        {EntitySpan("order_number", 6, 11)},
+    ]
+    found = [
+        {EntitySpan("color", 4, 8), EntitySpan("product_category", 0, 3)},
+        {EntitySpan("order_number", 6, 11), EntitySpan("color", 0, 3)},
+    ]
+    scores = entity_scores(gold, found)
+    assert scores["color"]["precision"] == 0.5 and scores["color"]["recall"] == 1.0
+    assert scores["color"]["f1"] == pytest.approx(2 / 3)
+    assert scores["product_category"]["precision"] == 0.0 and scores["product_category"]["f1"] == 0.0
+    assert scores["order_number"]["f1"] == 1.0
+
+
+def test_entity_benchmark_runs_the_production_extractors(tmp_path: Path) -> None:
+    data = """version: "3.1"
+nlu:
+- intent: product_search
+  examples: |
+    - any [navy](color) [rain jacket](product_category) under [$80](price_max)?
+    - show me [jackets](product_category) by [Voltra](brand)
+    - something in [red](color)
+- intent: order_status
+  examples: |
+    - where is order [10002](order_number), email [alex@example.com](email)
+"""
+    (tmp_path / "nlu.yml").write_text(data, encoding="utf-8")
+    tables = {
+        "color": ["navy", "red"],
+        "brand": ["Voltra"],
+        "product_category": ["jacket", "jackets", "rain jacket", "red"],
+    }
+    report = run_entity_benchmark(tmp_path / "nlu.yml", tables, tmp_path / "nlu.yml")
+    scores = report["per_entity"]
+    # Every annotation is found; "red" is also a category in these tables: one false positive.
+    for entity in ("color", "brand", "price_max", "order_number", "email"):
+        assert scores[entity]["f1"] == 1.0, entity
+    assert scores["product_category"]["recall"] == 1.0
+    assert scores["product_category"]["precision"] == pytest.approx(2 / 3)
+    assert scores["product_category"]["f1"] == pytest.approx(0.8)
+    assert report["errors"] == [
+        {"text": "something in red", "missed": [], "spurious": ["product_category:red"]}
+    ]
