@@ -33,7 +33,9 @@ def resume_conversation(settings: Settings, sender_id: str, rasa_url: str | None
     query = urllib.parse.urlencode({"token": api_token(settings)})
     request = urllib.request.Request(
         f"{base}/conversations/{urllib.parse.quote(sender_id, safe='')}/tracker/events?{query}",
-        data=json.dumps({"event": "resume"}).encode(),
+        # action_listen after resume: the shopper's messages during the pause got no bot turn,
+        # so without it the next message would be read as the continuation of those.
+        data=json.dumps([{"event": "resume"}, {"event": "action", "name": "action_listen"}]).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )

@@ -44,7 +44,7 @@ def test_verified_alex_cannot_see_sams_order(bot):
 
 def test_verified_alex_can_ask_about_another_of_his_orders(bot):
     verify(bot, "s-alex-two", "where is my order 10003", "alex@example.com")
-    answer = bot.text("s-alex-two", "what about order 10002?")
+    answer = bot.text("s-alex-two", "where is my order 10002?")
     assert "1Z999AA10123456784" in answer
 
 
