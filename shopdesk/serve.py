@@ -122,7 +122,8 @@ def start_bot(
         [
             sys.executable, "-m", "rasa", "run",
             "--model", str(model),
-            "--enable-api", "--auth-token", token,
+            # "=" form: a generated token may start with "-", which argparse would take for an option.
+            "--enable-api", f"--auth-token={token}",
             "--cors", "*",
             "--endpoints", str(endpoints),
             "--credentials", str(CREDENTIALS),

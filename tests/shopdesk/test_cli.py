@@ -48,3 +48,12 @@ def test_unreachable_database_gives_a_clear_error(shop_home, monkeypatch, capsys
 def test_missing_catalog_file_gives_a_clear_error(shop_home, capsys):
     assert main(["catalog", "import", str(shop_home / "nope.csv")]) == 1
     assert "nope.csv" in capsys.readouterr().out
+
+
+def test_generated_api_token_is_kept_and_private(shop_home, monkeypatch):
+    from shopdesk.serve import api_token
+
+    monkeypatch.delenv("SHOPDESK_API_TOKEN", raising=False)
+    token = api_token(get_settings())
+    assert token == api_token(get_settings())
+    assert oct((shop_home / "api-token").stat().st_mode & 0o777) == "0o600"
