@@ -20,9 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
-import tempfile
-import uuid
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, NoReturn, Sequence
 import faiss
 import numpy as np
 import yaml
+
+from retrieval.atomic_directory import atomic_directory
 
 if TYPE_CHECKING:
     from retrieval.embeddings import TextEncoder
@@ -559,24 +558,12 @@ class KnowledgeIndex:
     def save(self, directory: str | Path) -> Path:
         """Write the index to ``directory`` atomically (a temporary directory renamed into place)."""
         target = Path(directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-        try:
+        with atomic_directory(target) as staging:
             faiss.write_index(self._vectors, str(staging / VECTORS_FILE))
             entries = [entry.to_dict() for entry in self.kb.entries]
             (staging / ENTRIES_FILE).write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
             manifest = json.dumps(asdict(self.manifest), indent=2) + "\n"
             (staging / MANIFEST_FILE).write_text(manifest, encoding="utf-8")
-            if target.exists():
-                retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex}"
-                target.rename(retired)
-                staging.rename(target)
-                shutil.rmtree(retired, ignore_errors=True)
-            else:
-                staging.rename(target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         logger.info("Saved the knowledge index (%d entries) to %s", len(self.kb), target)
         return target
 

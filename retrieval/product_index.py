@@ -22,10 +22,8 @@ import json
 import logging
 import math
 import shutil
-import tempfile
 import threading
 import typing
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
@@ -37,6 +35,7 @@ import bm25s
 import faiss
 import numpy as np
 
+from retrieval.atomic_directory import atomic_directory
 from retrieval.embeddings import encode_in_chunks
 from retrieval.filters import AttributeTable, SearchFilters
 from retrieval.fusion import convex_combination, reciprocal_rank_fusion
@@ -641,11 +640,7 @@ class ProductIndex:
     def save(self, directory: str | Path) -> Path:
         """Write the index to ``directory`` atomically (a temporary directory renamed in)."""
         target = Path(directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(
-            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        )
-        try:
+        with atomic_directory(target) as staging:
             with self._lock:
                 faiss.write_index(self._vectors, str(staging / VECTORS_FILE))
                 records = [record_to_dict(record) for record in self._rows]
@@ -656,16 +651,6 @@ class ProductIndex:
             (staging / MANIFEST_FILE).write_text(
                 json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
             )
-            if target.exists():
-                retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex}"
-                target.rename(retired)
-                staging.rename(target)
-                shutil.rmtree(retired, ignore_errors=True)
-            else:
-                staging.rename(target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         logger.info("Saved product index (%d products) to %s", len(self._records), target)
         return target
 
