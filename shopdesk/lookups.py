@@ -37,6 +37,8 @@ def plural(word: str) -> str:
         return word[:-1] + "ies"
     if lowered.endswith(("s", "x", "ch", "sh")):
         return word + "es"
+    if lowered.endswith("ife"):
+        return word[:-2] + "ves"
     return word + "s"
 
 
@@ -46,6 +48,15 @@ MODEL_WORD_CATEGORIES = 4
 MIN_TYPE_PREDECESSORS = 2
 #: Longest product-type phrase, in words.
 MAX_TYPE_WORDS = 3
+#: Single words left out of the product_category table. Each names a product only together
+#: with the word before it in a title ("power bank", "espresso machine", "duvet cover") and
+#: means something else in everyday messages ("bank transfer", "am I talking to a machine",
+#: "cover letter", "anybody home?"), where a category entity would send the search astray.
+#: The multi-word types that contain them stay in the table.
+AMBIGUOUS_TYPE_WORDS = frozenset(
+    "bank block board case cover frame guide home lock machine maker mount pad press "
+    "protector short station stand".split()
+)
 
 
 def product_type_phrases(titles: Iterable[tuple[str, Optional[str], str]]) -> list[str]:
@@ -119,12 +130,25 @@ def catalog_lookup_tables(session: Session) -> dict[str, list[str]]:
             Category, Product.category_id == Category.id
         )
     ).all()
-    categories = set(category_phrases(paths)) | set(product_type_phrases(titles))
-    return {
-        "brand": sorted({b.strip() for b in brands if b and b.strip()}),
-        "color": sorted({c.strip().lower() for c in colors if c and c.strip()}),
-        "product_category": sorted(categories),
+    categories = {
+        phrase
+        for phrase in set(category_phrases(paths)) | set(product_type_phrases(titles))
+        if singular(phrase) not in AMBIGUOUS_TYPE_WORDS
     }
+    return {
+        "brand": longest_first({b.strip() for b in brands if b and b.strip()}),
+        "color": longest_first({c.strip().lower() for c in colors if c and c.strip()}),
+        "product_category": longest_first(categories),
+    }
+
+
+def longest_first(phrases: Iterable[str]) -> list[str]:
+    """Phrases ordered longest first (then alphabetically).
+
+    RegexEntityExtractor joins a table's phrases into one regex alternation, where the first
+    alternative that matches wins: "yoga mat" must come before "yoga" to be found whole.
+    """
+    return sorted(phrases, key=lambda phrase: (-len(phrase), phrase))
 
 
 class _BlockText(str):

@@ -339,21 +339,29 @@ def _progress(items: Sequence[str], description: str) -> Sequence[str]:
 
 
 def choose_oos_threshold(
-    labels: Sequence[str], top: Sequence[tuple[str, float]], oos_label: str
+    labels: Sequence[str],
+    top: Sequence[tuple[str, float]],
+    oos_label: str,
+    min_oos_recall: Optional[float] = None,
 ) -> float:
-    """The confidence threshold that maximises (in-scope accuracy + oos recall) / 2 on validation.
+    """The out-of-scope confidence threshold chosen on validation (label, top prediction) pairs.
 
-    Below the threshold a message counts as out of scope. Ties go to the lower threshold (fewer
-    in-scope messages lost).
+    Below the threshold a message counts as out of scope. With ``min_oos_recall`` the threshold
+    is the one with the best in-scope accuracy among those that catch at least that share of
+    the out-of-scope messages (an operating point: "never miss more than 40% of off-topic
+    questions, and otherwise understand as much as possible"); when no threshold reaches it, or
+    without it, the one that maximises (in-scope accuracy + oos recall) / 2. Ties go to the
+    lower threshold (fewer in-scope messages lost).
     """
-    best, best_score = THRESHOLD_GRID[0], -1.0
+    scored = []
     for threshold in THRESHOLD_GRID:
-        predicted = apply_threshold(top, threshold, oos_label)
-        figures = oos_figures(labels, predicted, oos_label)
-        score = (figures["in_scope_accuracy"] + figures["oos_recall"]) / 2
-        if score > best_score + 1e-12:
-            best, best_score = threshold, score
-    return best
+        figures = oos_figures(labels, apply_threshold(top, threshold, oos_label), oos_label)
+        scored.append((threshold, figures["in_scope_accuracy"], figures["oos_recall"]))
+    if min_oos_recall is not None:
+        reaching = [row for row in scored if row[2] >= min_oos_recall - 1e-12]
+        if reaching:
+            return max(reaching, key=lambda row: (row[1], -row[0]))[0]
+    return max(scored, key=lambda row: ((row[1] + row[2]) / 2, -row[0]))[0]
 
 
 def apply_threshold(
@@ -496,6 +504,7 @@ def run_benchmark(
     oos_label: Optional[str] = None,
     baseline: Optional[str] = None,
     threshold: Optional[float] = None,
+    min_oos_recall: Optional[float] = None,
     png_stem: Path = Path("nlu-confusion"),
     config_overrides: Optional[dict[str, Any]] = None,
     progress: bool = True,
@@ -519,11 +528,13 @@ def run_benchmark(
     for runner in runners:
         row, top = runner()
         if oos_label is not None:
-            row.threshold = _threshold_for(row, top, val, oos_label, threshold)
+            row.threshold = _threshold_for(row, top, val, oos_label, threshold, min_oos_recall)
             row.oos_detection = _oos_detection(train, oos_label, row.threshold)
             row.extra["threshold_source"] = (
                 "--threshold" if threshold is not None
-                else "chosen on --val" if val is not None
+                else f"chosen on --val (best in-scope accuracy with oos recall >= {min_oos_recall})"
+                if val is not None and min_oos_recall is not None
+                else "chosen on --val (best mean of in-scope accuracy and oos recall)" if val is not None
                 else "FallbackClassifier in bot/config.yml" if row.threshold is not None
                 else "none"
             )
@@ -552,11 +563,12 @@ def _threshold_for(
     val: Optional[LabelledSplit],
     oos_label: str,
     explicit: Optional[float],
+    min_oos_recall: Optional[float] = None,
 ) -> Optional[float]:
     if explicit is not None:
         return explicit
     if val is not None:
-        return choose_oos_threshold(val.labels, top["val"], oos_label)
+        return choose_oos_threshold(val.labels, top["val"], oos_label, min_oos_recall)
     return fallback_threshold() if row.model == SHOPDESK_MODEL else None
 
 
@@ -676,6 +688,7 @@ def cmd_nlu(args: argparse.Namespace) -> int:
         oos_label=args.oos_label,
         baseline=args.baseline,
         threshold=args.threshold,
+        min_oos_recall=args.min_oos_recall,
         png_stem=png_stem,
         config_overrides=_parse_overrides(args.set or []),
         progress=not args.no_progress,
@@ -912,6 +925,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     nlu.add_argument("--val", help="validation split: picks the out-of-scope threshold")
     nlu.add_argument("--oos-label", help="label of out-of-scope examples, e.g. oos")
     nlu.add_argument("--threshold", type=float, help="fixed out-of-scope confidence threshold")
+    nlu.add_argument(
+        "--min-oos-recall", type=float,
+        help="with --val: choose the threshold with the best in-scope accuracy among those that "
+        "keep at least this out-of-scope recall on --val (default: best mean of the two)",
+    )
     nlu.add_argument("--json", help="write every figure to this JSON file")
     nlu.add_argument("--png", help="confusion-matrix file stem (default: next to --json)")
     nlu.add_argument("--baseline", choices=[DIET_MODEL], help="also train Rasa's default pipeline")

@@ -150,6 +150,20 @@ def test_threshold_is_chosen_to_balance_in_scope_accuracy_and_oos_recall() -> No
     assert apply_threshold(top, threshold, "oos") == ["a", "b", "a", "oos", "oos"]
 
 
+def test_threshold_with_min_oos_recall_keeps_the_most_in_scope_messages() -> None:
+    labels = ["a", "b", "a", "a", "oos", "oos", "oos"]
+    top = [("a", 0.9), ("b", 0.8), ("a", 0.5), ("a", 0.35), ("a", 0.4), ("b", 0.3), ("a", 0.6)]
+    # Catching two of the three off-topic messages needs a threshold above 0.4; the lowest such
+    # grid threshold loses only the in-scope message at 0.35.
+    threshold = choose_oos_threshold(labels, top, "oos", min_oos_recall=0.6)
+    assert threshold == 0.45
+    assert apply_threshold(top, threshold, "oos") == ["a", "b", "a", "oos", "oos", "oos", "a"]
+    # Unreachable recall: falls back to the balanced choice.
+    assert choose_oos_threshold(labels, top, "oos", min_oos_recall=1.0) == choose_oos_threshold(
+        labels, top, "oos"
+    )
+
+
 def test_percentile_interpolates() -> None:
     assert percentile([4.0, 1.0, 3.0, 2.0], 0.5) == 2.5
     assert percentile([1.0, 2.0], 0.95) == pytest.approx(1.95)

@@ -24,3 +24,44 @@ def test_lookup_file_is_rasa_training_data(tmp_path):
     data = load_data(str(path))
     tables = {table["name"]: table["elements"] for table in data.lookup_tables}
     assert tables == {"brand": ["Voltra", "Hearth & Home"], "color": ["blue"]}
+
+
+def test_longest_phrases_come_first_so_the_regex_finds_them_whole():
+    import re
+
+    from rasa.nlu.utils.pattern_utils import _generate_lookup_regex
+
+    from shopdesk.lookups import longest_first
+
+    ordered = longest_first(["yoga", "mat", "yoga mat", "running shoes", "shoes"])
+    assert ordered[:2] == ["running shoes", "yoga mat"]
+    pattern = _generate_lookup_regex({"elements": ordered})
+    assert [m.group() for m in re.finditer(pattern, "a yoga mat and running shoes")] == [
+        "yoga mat", "running shoes",
+    ]
+
+
+def test_catalog_tables_leave_out_words_that_need_their_neighbour(tmp_path):
+    from storage.db import create_engine_for, session_factory
+    from storage.migrations import upgrade
+    from storage.schema import Category, Product
+
+    from shopdesk.lookups import catalog_lookup_tables
+
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    upgrade(url)
+    engine = create_engine_for(url)
+    with session_factory(engine)() as session:
+        tech = Category(name="Phone Accessories", path="Electronics > Phone Accessories")
+        session.add(tech)
+        session.flush()
+        for number, title in enumerate(["Voltra Go Power Bank", "Voltra Max Power Bank",
+                                        "Voltra Clip Phone Case", "Voltra Slim Phone Case"]):
+            session.add(Product(handle=f"voltra-{number}", title=title, brand="Voltra",
+                                category_id=tech.id))
+        session.commit()
+        categories = catalog_lookup_tables(session)["product_category"]
+    engine.dispose()
+    assert "power bank" in categories and "power banks" in categories
+    assert "bank" not in categories and "case" not in categories
+    assert categories.index("phone accessories") < categories.index("electronics")
