@@ -45,19 +45,28 @@ def fit_item_factors(
     return np.ascontiguousarray(model.item_factors, dtype=np.float32)
 
 
+def regularised_gram(item_factors: np.ndarray, regularization: float) -> np.ndarray:
+    """``YᵀY + λI`` of the item factors: the part of every fold-in that no shopper changes."""
+    return item_factors.T @ item_factors + regularization * np.eye(item_factors.shape[1], dtype=np.float32)
+
+
 def fold_in(
     item_factors: np.ndarray,
     histories: list[np.ndarray],
     regularization: float,
     alpha: float,
+    gram: np.ndarray | None = None,
 ) -> np.ndarray:
     """Factor of a new shopper from their items, then scores over all items (batch x items).
 
     This is the ALS user step (what implicit's ``recalculate_user`` does), written out so it
     needs only the saved item factors, not a fitted implicit model object:
     ``x = (YᵀY + λI + α·Σ y_i y_iᵀ)⁻¹ · (1 + α)·Σ y_i`` over the shopper's items ``i``.
+    ``gram`` is :func:`regularised_gram` of the same factors, computed here when not given
+    (pass it when folding in one shopper at a time: it costs more than the solve).
     """
-    gram = item_factors.T @ item_factors + regularization * np.eye(item_factors.shape[1], dtype=np.float32)
+    if gram is None:
+        gram = regularised_gram(item_factors, regularization)
     users = np.zeros((len(histories), item_factors.shape[1]), dtype=np.float32)
     for row, items in enumerate(histories):
         if items.size == 0:

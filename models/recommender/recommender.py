@@ -40,7 +40,7 @@ from models.recommender.data import (
     group_histories,
 )
 from models.recommender.evaluation import Case, ndcg, ranks_in_batches, target_ranks
-from models.recommender.factorization import fit_item_factors, fold_in, shopper_item_matrix
+from models.recommender.factorization import fit_item_factors, fold_in, regularised_gram, shopper_item_matrix
 from models.recommender.sequential import SequentialConfig, SequentialModel, train_sequential
 
 logger = logging.getLogger(__name__)
@@ -199,6 +199,8 @@ class Recommender:
         self.embeddings: np.ndarray | None = None
         self.sequential: SequentialModel | None = None
         self.metadata: dict[str, Any] = {}
+        #: (item_factors, their regularised gram): the fold-in's fixed part, kept per factor matrix.
+        self._gram_cache: tuple[np.ndarray, np.ndarray] | None = None
 
     # ----------------------------------------------------------------- learning
 
@@ -362,13 +364,25 @@ class Recommender:
             signals["purchases"] = history_scores(self.purchases, list(histories), recency)
         if weights.factorization and self.item_factors is not None:
             signals["factorization"] = fold_in(
-                self.item_factors, list(histories), self.config.als_regularization, self.config.als_alpha
+                self.item_factors,
+                list(histories),
+                self.config.als_regularization,
+                self.config.als_alpha,
+                self._factor_gram(),
             )
         if weights.content and self.embeddings is not None:
             signals["content"] = content_scores(self.embeddings, list(histories), recency)
         if weights.popularity:
             signals["popularity"] = np.broadcast_to(np.log1p(self.popularity), (batch, len(self))).copy()
         return {name: standardise(values) for name, values in signals.items()}
+
+    def _factor_gram(self) -> np.ndarray:
+        """:func:`regularised_gram` of the current item factors, computed once per factor matrix."""
+        cached = self._gram_cache
+        if cached is None or cached[0] is not self.item_factors:
+            cached = (self.item_factors, regularised_gram(self.item_factors, self.config.als_regularization))
+            self._gram_cache = cached
+        return cached[1]
 
     def blend(self, signals: Mapping[str, np.ndarray], weights: EnsembleWeights | None = None) -> np.ndarray:
         """Weighted sum of standardised signals (batch x items)."""
@@ -409,7 +423,11 @@ class Recommender:
         scores = self.score_histories([indices])[0]
         scores[indices] = -np.inf
         chosen = self._top(scores, n, filters, exclude={e.product_id for e in events})
-        return [self._explain_for_history(i, float(scores[i]), known, indices) for i in chosen]
+        links = self._history_links(indices, chosen)
+        return [
+            self._explain_for_history(i, float(scores[i]), known, indices, links[:, column])
+            for column, i in enumerate(chosen)
+        ]
 
     def similar_items(
         self, product_id: int, n: int = 5, filters: ProductFilter = None
@@ -484,26 +502,51 @@ class Recommender:
             allowed = np.zeros(len(self), dtype=bool)
             allowed[self._indices(filters)] = True
             scores[~allowed] = -np.inf
-        order = np.lexsort((np.arange(len(self)), -scores))
-        chosen: list[int] = []
-        for index in order:
-            if len(chosen) >= n or not np.isfinite(scores[index]):
-                break
-            product_id = int(self.product_ids[index])
-            if product_id in exclude or (callable(filters) and not filters(product_id)):
-                continue
-            chosen.append(int(index))
-        return chosen
+        # Rank only the best candidates (all items tied with the last one included, so ties
+        # still go to the lower id); widen the pool when filters or exclusions leave too few.
+        pool = min(len(scores), max(64, 4 * (n + len(exclude))))
+        while True:
+            if pool < len(scores):
+                cutoff = np.partition(scores, len(scores) - pool)[len(scores) - pool]
+                candidates = np.flatnonzero(scores >= cutoff)
+            else:
+                candidates = np.arange(len(scores))
+            order = candidates[np.lexsort((candidates, -scores[candidates]))]
+            chosen: list[int] = []
+            for index in order:
+                if len(chosen) >= n or not np.isfinite(scores[index]):
+                    return chosen
+                product_id = int(self.product_ids[index])
+                if product_id in exclude or (callable(filters) and not filters(product_id)):
+                    continue
+                chosen.append(int(index))
+            if pool >= len(scores) or len(chosen) >= n:
+                return chosen
+            pool = min(len(scores), pool * 4)
+
+    def _history_links(self, indices: np.ndarray, chosen: Sequence[int]) -> np.ndarray:
+        """Co-occurrence (views + purchases) of each history item with each chosen item (history x chosen).
+
+        One sparse slice per matrix for all recommendations: slicing item by item costs more
+        than scoring the whole catalog.
+        """
+        links = np.zeros((indices.size, len(chosen)), dtype=np.float64)
+        if chosen:
+            for matrix in (self.transitions, self.purchases):
+                if matrix is not None and matrix.nnz:
+                    links += matrix[indices][:, list(chosen)].toarray()
+        return links
 
     def _explain_for_history(
-        self, index: int, score: float, known: Sequence[Interaction], indices: np.ndarray
+        self,
+        index: int,
+        score: float,
+        known: Sequence[Interaction],
+        indices: np.ndarray,
+        links: np.ndarray,
     ) -> Recommendation:
-        """The history product that links most strongly to ``index``, as a reason."""
+        """The history product that links most strongly to ``index`` (``links``: per history item), as a reason."""
         product_id = int(self.product_ids[index])
-        links = np.zeros(indices.size, dtype=np.float64)
-        for matrix in (self.transitions, self.purchases):
-            if matrix is not None and matrix.nnz:
-                links += np.asarray(matrix[indices, index].todense()).ravel()
         if links.max(initial=0.0) > 0:
             position = int(np.argmax(links * _explanation_weights(known)))
             event = known[position]
