@@ -38,7 +38,7 @@ from models.intent_model import (
     IntentScore,
     IntentTrainingDataError,
 )
-from models.pretrained import resolve_pretrained
+from models.pretrained import cpu_has_native_bfloat16, resolve_pretrained
 
 logger = logging.getLogger(__name__)
 
@@ -286,20 +286,10 @@ class _IntentNetwork(nn.Module):
         return self.head(self.dropout(_mean_pool(hidden, attention_mask)))
 
 
-def _cpu_has_native_bfloat16() -> bool:
-    """Whether oneDNN runs bfloat16 matrix products natively (AVX512-BF16 or AMX) here."""
-    try:
-        return bool(
-            torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-        )
-    except (AttributeError, RuntimeError):
-        return False
-
-
 def resolve_inference_dtype(name: str) -> torch.dtype:
     """The torch dtype for an ``inference_dtype`` setting on this machine."""
     if name == "auto":
-        return torch.bfloat16 if _cpu_has_native_bfloat16() else torch.float32
+        return torch.bfloat16 if cpu_has_native_bfloat16() else torch.float32
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "int8": torch.qint8}[name]
 
 

@@ -6,6 +6,7 @@ share it between the product index and anything else that embeds text.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from models.pretrained import PretrainedModelNotFound, resolve_pretrained
+from models.pretrained import PretrainedModelNotFound, cpu_has_native_bfloat16, resolve_pretrained
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ DEFAULT_QUERY_CACHE_SIZE = 2_048
 #: Word pieces a single query is cut to; shoppers' queries are far shorter, and the cut
 #: bounds the cost of a pasted paragraph (documents keep the model's own limit).
 QUERY_MAX_TOKENS = 64
+#: Number formats of the query fast path (see :class:`TextEncoder`).
+QUERY_PRECISIONS = ("auto", "float32", "bfloat16")
 #: Texts embedded and saved per chunk by :func:`encode_in_chunks`.
 DEFAULT_CHUNK_SIZE = 2_048
 
@@ -55,6 +58,10 @@ class TextEncoder:
     search-scale``), not for an index the shop serves. Single texts (queries) are cut at
     :data:`QUERY_MAX_TOKENS`, and recent ones are kept in an LRU cache of
     ``query_cache_size`` entries.
+    ``query_precision`` is the number format of single-text (query) embeddings: ``bfloat16``
+    runs a bfloat16 copy of the transformer, about a third faster where the CPU multiplies
+    bfloat16 natively, with vectors at cosine > 0.9999 to float32 ones; ``auto`` (default)
+    picks it on such CPUs, else ``float32``. Batches (product texts) are always float32.
     """
 
     def __init__(
@@ -64,8 +71,14 @@ class TextEncoder:
         batch_size: int = 64,
         query_cache_size: int = DEFAULT_QUERY_CACHE_SIZE,
         max_seq_length: int | None = None,
+        query_precision: str = "auto",
     ) -> None:
         from sentence_transformers import SentenceTransformer
+
+        if query_precision not in QUERY_PRECISIONS:
+            raise ValueError(
+                f"query_precision must be one of {', '.join(QUERY_PRECISIONS)}, got {query_precision!r}"
+            )
 
         try:
             resolved = resolve_pretrained(model_name_or_path)
@@ -91,6 +104,11 @@ class TextEncoder:
         self.query_cache_size = query_cache_size
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.query_dtype = (
+            torch.bfloat16
+            if query_precision == "bfloat16" or (query_precision == "auto" and cpu_has_native_bfloat16())
+            else torch.float32
+        )
         self._frozen: torch.jit.ScriptModule | None = None
         self._frozen_failed = False
         vocabulary = getattr(getattr(self._model[0], "tokenizer", None), "vocab", None)
@@ -160,7 +178,8 @@ class TextEncoder:
             if frozen is None:
                 vector = self._model(features)["sentence_embedding"]
             else:
-                features["token_embeddings"] = frozen(features["input_ids"], features["attention_mask"])
+                token_embeddings = frozen(features["input_ids"], features["attention_mask"])
+                features["token_embeddings"] = token_embeddings.float()
                 for module in list(self._model)[1:]:
                     features = module(features)
                 vector = features["sentence_embedding"]
@@ -171,7 +190,8 @@ class TextEncoder:
         """The model's transformer traced, frozen and optimised by TorchScript, made once.
 
         On the query path this saves about a fifth of the CPU time of a forward pass
-        (fused operators, no Python between layers) with identical vectors. Models that
+        (fused operators, no Python between layers) with identical vectors; it is traced from
+        a copy in ``query_dtype`` (bfloat16 on CPUs that multiply it natively). Models that
         cannot be traced (no Hugging Face transformer first, or a tracing error) keep the
         plain forward pass; that is decided once and logged.
         """
@@ -182,8 +202,11 @@ class TextEncoder:
             try:
                 if auto_model is None:
                     raise TypeError("the first module has no Hugging Face transformer")
+                query_model = auto_model
+                if self.query_dtype != torch.float32:
+                    query_model = copy.deepcopy(auto_model).to(self.query_dtype)
                 traced = torch.jit.trace(
-                    _TokenEmbeddings(auto_model).eval(),
+                    _TokenEmbeddings(query_model).eval(),
                     (example["input_ids"], example["attention_mask"]),
                     check_trace=False,
                     strict=False,

@@ -21,12 +21,30 @@ def test_encode_returns_normalised_float32_rows(encoder: TextEncoder) -> None:
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
 
 
-def test_single_text_matches_batch_encoding(encoder: TextEncoder) -> None:
-    texts = ["keep my coffee hot", "noise cancelling headphones for flights"]
-    batch = encoder.encode(texts)
-    one_by_one = np.vstack([encoder.encode([text]) for text in texts])
+QUERIES = ["keep my coffee hot", "noise cancelling headphones for flights", "voltra rain jakcet"]
+
+
+def test_float32_query_matches_batch_encoding() -> None:
+    encoder = TextEncoder("bundled:all-MiniLM-L6-v2", query_precision="float32")
+    batch = encoder.encode(QUERIES)
+    one_by_one = np.vstack([encoder.encode([text]) for text in QUERIES])
 
     np.testing.assert_allclose(one_by_one, batch, atol=1e-5)
+
+
+def test_bfloat16_query_points_where_the_float32_one_does(encoder: TextEncoder) -> None:
+    bfloat16 = TextEncoder("bundled:all-MiniLM-L6-v2", query_precision="bfloat16")
+    batch = encoder.encode(QUERIES)
+    queries = np.vstack([bfloat16.encode([text]) for text in QUERIES])
+
+    assert queries.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(queries, axis=1), 1.0, rtol=1e-5)
+    assert (np.sum(queries * batch, axis=1) > 0.999).all()
+
+
+def test_unknown_query_precision_is_refused() -> None:
+    with pytest.raises(ValueError, match="query_precision must be one of auto, float32, bfloat16"):
+        TextEncoder("bundled:all-MiniLM-L6-v2", query_precision="int4")
 
 
 def test_similar_texts_are_closer_than_unrelated_ones(encoder: TextEncoder) -> None:
