@@ -21,6 +21,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
 from rasa.nlu.classifiers.classifier import IntentClassifier as RasaIntentClassifier
 from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -31,6 +35,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
+from models.augmentation import AnnotatedExample, EntitySpan, substitute_entities
 from models.intent_classifier import IntentClassifier, IntentClassifierConfig
 from models.intent_model import IntentConfigError, IntentModelError, IntentScore
 from shopdesk.settings import get_settings
@@ -39,8 +44,11 @@ logger = logging.getLogger(__name__)
 
 BASE_MODEL = "base_model"
 PROGRESS = "progress"
+ENTITY_AUGMENTATION = "entity_augmentation"
+#: Copies of each annotated example with other catalog values (models/augmentation.py).
+DEFAULT_ENTITY_AUGMENTATION = 2
 #: Keys of the component config that are not training settings of the model.
-COMPONENT_KEYS = (RANKING_LENGTH, PROGRESS)
+COMPONENT_KEYS = (RANKING_LENGTH, PROGRESS, ENTITY_AUGMENTATION)
 
 
 def _model_config(component_config: Dict[Text, Any]) -> IntentClassifierConfig:
@@ -52,6 +60,37 @@ def _model_config(component_config: Dict[Text, Any]) -> IntentClassifierConfig:
         return IntentClassifierConfig.from_mapping(values)
     except IntentConfigError as exc:
         raise IntentConfigError(f"BertIntentClassifier in config.yml: {exc}") from exc
+
+
+def intent_training_examples(
+    training_data: TrainingData, copies: int, seed: int
+) -> tuple[List[Text], List[Text]]:
+    """Texts and intents to train on: the intent examples, plus ``copies`` per annotated example
+    with its brand/colour/category values swapped for others from the lookup tables."""
+    examples = [
+        AnnotatedExample(
+            example.get(TEXT),
+            example.get(INTENT),
+            tuple(
+                EntitySpan(int(e[ENTITY_ATTRIBUTE_START]), int(e[ENTITY_ATTRIBUTE_END]), e[ENTITY_ATTRIBUTE_TYPE])
+                for e in example.get(ENTITIES) or []
+            ),
+        )
+        for example in training_data.intent_examples
+        if example.get(INTENT) and (example.get(TEXT) or "").strip()
+    ]
+    vocabularies = {
+        table["name"]: table["elements"]
+        for table in training_data.lookup_tables
+        if isinstance(table.get("elements"), list)
+    }
+    extra = substitute_entities(examples, vocabularies, copies, seed) if copies else []
+    if extra:
+        logger.info("BertIntentClassifier: %d examples + %d with other catalog values", len(examples), len(extra))
+    return (
+        [e.text for e in examples] + [text for text, _ in extra],
+        [e.intent for e in examples] + [intent for _, intent in extra],
+    )
 
 
 def _intent_dict(score: IntentScore) -> Dict[Text, Any]:
@@ -71,6 +110,7 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
         defaults[BASE_MODEL] = None
         defaults[RANKING_LENGTH] = LABEL_RANKING_LENGTH
         defaults[PROGRESS] = True
+        defaults[ENTITY_AUGMENTATION] = DEFAULT_ENTITY_AUGMENTATION
         return defaults
 
     @staticmethod
@@ -95,6 +135,12 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
         """Wrap a trained ``classifier`` (``None`` until :meth:`train` has run)."""
         self.component_config = {**self.get_default_config(), **config}
         self.model_config = _model_config(self.component_config)
+        copies = self.component_config[ENTITY_AUGMENTATION]
+        if type(copies) is not int or copies < 0:
+            raise IntentConfigError(
+                f"BertIntentClassifier: {ENTITY_AUGMENTATION} must be a whole number >= 0 "
+                f"(0 turns it off), got {copies!r}"
+            )
         ranking_length = self.component_config[RANKING_LENGTH]
         if type(ranking_length) is not int or ranking_length < 0:
             raise IntentConfigError(
@@ -118,19 +164,14 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fine-tune on the intent examples and persist the model into the resource."""
-        examples = [
-            example
-            for example in training_data.intent_examples
-            if example.get(INTENT) and (example.get(TEXT) or "").strip()
-        ]
-        if not examples:
+        texts, intents = intent_training_examples(
+            training_data, self.component_config[ENTITY_AUGMENTATION], self.model_config.seed
+        )
+        if not texts:
             logger.warning("BertIntentClassifier: no intent examples in the NLU data; not trained")
             return self._resource
         self._classifier = IntentClassifier.train(
-            [example.get(TEXT) for example in examples],
-            [example.get(INTENT) for example in examples],
-            self.model_config,
-            progress=bool(self.component_config[PROGRESS]),
+            texts, intents, self.model_config, progress=bool(self.component_config[PROGRESS])
         )
         with self._model_storage.write_to(self._resource) as directory:
             self._classifier.save(directory)

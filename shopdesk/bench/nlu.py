@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 BOT_CONFIG = PROJECT_ROOT / "bot" / "config.yml"
 NLU_TRAIN_DIR = PROJECT_ROOT / "nlu_data" / "train"
+#: Products in the demo store whose lookup tables the shop benchmarks use (as `make demo` seeds).
+DEMO_PRODUCTS = 2400
 NLU_TEST_DIR = PROJECT_ROOT / "nlu_data" / "test"
 BERT_COMPONENT = "BertIntentClassifier"
 SHOPDESK_MODEL = "shopdesk-bert"
@@ -84,6 +86,8 @@ class LabelledSplit:
     texts: list[str]
     labels: list[str]
     source: str
+    #: The Rasa training data when read from NLU YAML (entity annotations, lookup tables).
+    rasa_data: Optional[Any] = None
 
 
 @dataclass
@@ -113,10 +117,11 @@ def read_split(path: Path) -> LabelledSplit:
     if path.is_dir() or path.suffix in (".yml", ".yaml"):
         from rasa.shared.nlu.training_data.loading import load_data
 
-        examples = load_data(str(path)).intent_examples
-        texts = [example.get("text") for example in examples]
-        labels = [example.get("intent") for example in examples]
+        rasa_data = load_data(str(path))
+        texts = [example.get("text") for example in rasa_data.intent_examples]
+        labels = [example.get("intent") for example in rasa_data.intent_examples]
     else:
+        rasa_data = None
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
             if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
@@ -126,7 +131,31 @@ def read_split(path: Path) -> LabelledSplit:
         labels = [label for _, label in rows]
     if not texts:
         raise BenchDataError(f"{path} holds no labelled examples")
-    return LabelledSplit(texts, labels, str(path))
+    return LabelledSplit(texts, labels, str(path), rasa_data)
+
+
+def training_examples(
+    train: LabelledSplit, entity_augmentation: int, seed: int, progress: bool = True
+) -> tuple[list[str], list[str]]:
+    """What ``rasa train`` would train the classifier on for ``train``.
+
+    CSV: the rows as they are. NLU YAML with entity annotations: the examples plus the
+    component's entity augmentation, with lookup tables generated from the seeded demo store
+    (as ``shopdesk train`` generates them from the shop's catalog).
+    """
+    from bot.components.bert_intent_classifier import intent_training_examples
+
+    data = train.rasa_data
+    if data is None or not entity_augmentation or not data.entity_examples:
+        return list(train.texts), list(train.labels)
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    tables = demo_lookup_tables(get_settings().demo_seed, DEMO_PRODUCTS, progress=progress)
+    lookups = [{"name": name, "elements": values} for name, values in tables.items() if values]
+    texts, labels = intent_training_examples(
+        data.merge(TrainingData(lookup_tables=lookups)), entity_augmentation, seed
+    )
+    return texts, labels
 
 
 # ----------------------------------------------------------- the classifier
@@ -186,13 +215,22 @@ def run_shopdesk_classifier(
     """
     import torch
 
-    from bot.components.bert_intent_classifier import _model_config
+    from bot.components.bert_intent_classifier import (
+        ENTITY_AUGMENTATION,
+        BertIntentClassifier,
+        _model_config,
+    )
     from models.intent_classifier import IntentClassifier
 
-    component = {**bert_component_config(), **(config_overrides or {})}
+    component = {
+        **BertIntentClassifier.get_default_config(),
+        **bert_component_config(),
+        **(config_overrides or {}),
+    }
     config = _model_config(component)
+    texts, labels = training_examples(train, component[ENTITY_AUGMENTATION], config.seed, progress)
     started, started_cpu = time.perf_counter(), time.process_time()
-    classifier = IntentClassifier.train(train.texts, train.labels, config, progress=progress)
+    classifier = IntentClassifier.train(texts, labels, config, progress=progress)
     train_seconds = time.perf_counter() - started
     train_cpu_seconds = time.process_time() - started_cpu
     top: dict[str, list[tuple[str, float]]] = {}
@@ -219,6 +257,8 @@ def run_shopdesk_classifier(
         latencies_cpu_ms=latencies_cpu,
         extra={
             "config": config.as_dict(),
+            "entity_augmentation": component[ENTITY_AUGMENTATION],
+            "training_examples": len(texts),
             "epochs_run": len(classifier.history),
             "latency_threads": get_settings().torch_threads,
             "fallback_calibration": fallback_calibration(
@@ -954,7 +994,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                           help="annotated Rasa NLU YAML (file or directory)")
     entities.add_argument("--train", default=str(NLU_TRAIN_DIR),
                           help="NLU training data the extractors learn entity names from")
-    entities.add_argument("--products", type=int, default=2400,
+    entities.add_argument("--products", type=int, default=DEMO_PRODUCTS,
                           help="products in the seeded demo store the lookup tables come from")
     entities.add_argument("--json", help="write the figures and every error to this JSON file")
     entities.add_argument("--section", action="store_true",
