@@ -28,7 +28,7 @@ BASELINE=(--baseline rasa-diet)
 [ "${SHOPDESK_BENCH_NLU_BASELINE:-1}" = "0" ] && BASELINE=()
 if [ -f "$INTENTS/clinc150/train.csv" ]; then
   nice -n 10 "$SHOPDESK" bench nlu --train "$INTENTS/clinc150/train.csv" --val "$INTENTS/clinc150/val.csv" \
-    --test "$INTENTS/clinc150/test.csv" --oos-label oos "${BASELINE[@]}" \
+    --test "$INTENTS/clinc150/test.csv" --oos-label oos --min-oos-recall 0.6 "${BASELINE[@]}" \
     --json "$OUT/clinc150.json" --section clinc150 --title "CLINC150 full (150 intents + out-of-scope)"
 else
   echo "No CLINC150 in $INTENTS/clinc150: skipped."
