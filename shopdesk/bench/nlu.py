@@ -274,7 +274,9 @@ def fallback_calibration(validation: Sequence[tuple[str, str, float]]) -> dict[s
 
     A message below the threshold falls back ("rephrase, please"): neutral. Above it, a right
     intent counts +1 and a wrong one -1; the suggested threshold maximises that sum (a wrong
-    answer costs as much as a right one gains), ties going to the lower threshold.
+    answer costs as much as a right one gains). Among equally good thresholds the highest is
+    suggested: the validation examples come from the training data's own wording, real
+    messages are less familiar, and on them asking back is the cheaper mistake.
     """
     rows = []
     for threshold in THRESHOLD_GRID:
@@ -286,7 +288,7 @@ def fallback_calibration(validation: Sequence[tuple[str, str, float]]) -> dict[s
             "accepted_accuracy": right / len(accepted) if accepted else 0.0,
             "utility": right - (len(accepted) - right),
         })
-    best = max(rows, key=lambda row: (row["utility"], -row["threshold"])) if validation else None
+    best = max(rows, key=lambda row: (row["utility"], row["threshold"])) if validation else None
     return {
         "validation_examples": len(validation),
         "validation_accuracy": (

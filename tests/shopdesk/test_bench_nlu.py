@@ -125,6 +125,8 @@ def test_fallback_threshold_is_calibrated_on_the_classifiers_validation_split(
     best = max(row["utility"] for row in thresholds)
     chosen = next(row for row in thresholds if row["threshold"] == calibration["suggested_threshold"])
     assert chosen["utility"] == best
+    # Of equally good thresholds, the highest (asking back is the cheaper mistake).
+    assert all(row["utility"] < best for row in thresholds if row["threshold"] > chosen["threshold"])
 
 
 def test_confusion_matrix_png_is_written(nlu_report: dict) -> None:
