@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -9,10 +10,16 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import ShopAction, first_entity
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.base import ShopAction, as_float, first_entity
 from actions.product_presenter import format_price, product_card, stock_phrase
+from storage.behaviour import record_view
 from storage.catalog import ProductRecord, iter_product_records
+from storage.db import StorageError
 from storage.inventory import VariantStock, variant_stock
+
+logger = logging.getLogger(__name__)
 
 _ORDINALS = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2,
@@ -93,7 +100,17 @@ class ActionAnswerProductQuestion(ShopAction):
         answer = answer_product_question(record, variants, question_aspect(text, color, size), color, size)
         url = self.services.product_url(record.handle)
         dispatcher.utter_message(text=answer, json_message={"type": "product", "product": product_card(record, url)})
+        self._record_view(tracker, record.product_id)
         return [SlotSet("focused_product", float(record.product_id))]
+
+    def _record_view(self, tracker: Tracker, product_id: int) -> None:
+        """Remember the view for the recommender; the shopper's answer never waits on it failing."""
+        customer_id = as_float(tracker.get_slot("verified_customer_id"))
+        try:
+            with self.services.session() as session:
+                record_view(session, product_id, tracker.sender_id, int(customer_id) if customer_id else None)
+        except (SQLAlchemyError, StorageError) as exc:
+            logger.warning("Could not record the view of product %s by %s: %s", product_id, tracker.sender_id, exc)
 
     def _product_meant(self, text: str, tracker: Tracker) -> Optional[int]:
         shown = [int(p) for p in (tracker.get_slot("shown_products") or [])]

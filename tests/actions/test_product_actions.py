@@ -60,6 +60,36 @@ def test_question_about_the_second_product_shown(services):
     assert slots["focused_product"] == second.product_id
 
 
+def test_a_product_question_is_recorded_as_a_view_for_the_recommender(services):
+    from sqlalchemy import select
+
+    from storage.schema import Interaction, InteractionKind
+
+    jacket = services.product_index.search("rain jacket", None, k=1)[0].record
+    tracker = tracker_for(
+        "how much is it?", "product_question", slots={"focused_product": jacket.product_id}, sender="viewer-7"
+    )
+    run(ActionAnswerProductQuestion(services), tracker)
+    with services.session() as session:
+        views = session.execute(select(Interaction).where(Interaction.session_id == "viewer-7")).scalars().all()
+    assert [(v.product_id, v.kind) for v in views] == [(jacket.product_id, InteractionKind.VIEW)]
+
+
+def test_the_answer_is_given_even_when_the_view_cannot_be_stored(services, monkeypatch, caplog):
+    import actions.product_question as product_question
+    from storage.db import DatabaseUnavailable
+
+    def database_down(*args, **kwargs):
+        raise DatabaseUnavailable("sqlite:///shop.db", "disk I/O error")
+
+    monkeypatch.setattr(product_question, "record_view", database_down)
+    jacket = services.product_index.search("rain jacket", None, k=1)[0].record
+    tracker = tracker_for("how much is it?", "product_question", slots={"focused_product": jacket.product_id})
+    messages, slots = run(ActionAnswerProductQuestion(services), tracker)
+    assert jacket.title in messages[0]["text"] and slots["focused_product"] == jacket.product_id
+    assert "Could not record the view" in caplog.text
+
+
 def test_question_about_a_size_checks_variant_stock(services):
     shoe = services.product_index.search("running shoe", None, k=1)[0].record
     size = shoe.sizes[0]
