@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, NoReturn, Sequence
@@ -30,6 +30,12 @@ import numpy as np
 import yaml
 
 from retrieval.atomic_directory import atomic_directory
+from retrieval.index_manifest import (
+    MANIFEST_FILE,
+    check_compatible,
+    manifest_from_dict,
+    read_manifest_file,
+)
 
 if TYPE_CHECKING:
     from retrieval.embeddings import TextEncoder
@@ -64,7 +70,6 @@ MAX_QUESTION_CHARS = 1_000
 
 #: Version of the on-disk layout written by :meth:`KnowledgeIndex.save`.
 FORMAT_VERSION = 1
-MANIFEST_FILE = "manifest.json"
 VECTORS_FILE = "vectors.faiss"
 ENTRIES_FILE = "entries.json"
 
@@ -388,8 +393,7 @@ class KnowledgeIndexManifest:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "KnowledgeIndexManifest":
         """Read a manifest dictionary, rejecting one with missing fields."""
-        names = {field.name for field in fields(cls)}
-        return cls(**{name: value for name, value in data.items() if name in names})
+        return manifest_from_dict(cls, data)
 
 
 def _rows(kb: KnowledgeBase, answer_weight: float) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -580,17 +584,10 @@ class KnowledgeIndex:
         """
         manifest = read_manifest(directory)
         source = Path(directory)
-        if manifest.format_version != FORMAT_VERSION:
-            raise StaleKnowledgeIndexError(
-                f"The knowledge index in {source} has format version {manifest.format_version}, this "
-                f"shopdesk reads version {FORMAT_VERSION}; run 'shopdesk kb reindex'."
-            )
-        if manifest.model_name != encoder.model_name or manifest.dimension != encoder.dimension:
-            raise StaleKnowledgeIndexError(
-                f"The knowledge index in {source} was built with the embedding model {manifest.model_name!r} "
-                f"(dimension {manifest.dimension}), but the configured model is {encoder.model_name!r} "
-                f"(dimension {encoder.dimension}); run 'shopdesk kb reindex'."
-            )
+        check_compatible(
+            manifest, source, encoder, FORMAT_VERSION,
+            what="knowledge index", fix="run 'shopdesk kb reindex'", stale=StaleKnowledgeIndexError,
+        )
         try:
             vectors = faiss.read_index(str(source / VECTORS_FILE))
             entries = json.loads((source / ENTRIES_FILE).read_text(encoding="utf-8"))
@@ -625,17 +622,14 @@ class KnowledgeIndex:
 
 def read_manifest(directory: str | Path) -> KnowledgeIndexManifest:
     """The manifest of the knowledge index saved in ``directory``."""
-    path = Path(directory) / MANIFEST_FILE
-    if not path.is_file():
-        raise KnowledgeIndexNotFoundError(
-            f"No knowledge index in {Path(directory)} (no {MANIFEST_FILE}); run 'shopdesk kb reindex'."
-        )
-    try:
-        return KnowledgeIndexManifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as exc:
-        raise CorruptKnowledgeIndexError(
-            f"{path} is not a valid knowledge index manifest ({exc}); run 'shopdesk kb reindex'."
-        ) from exc
+    return read_manifest_file(
+        directory,
+        KnowledgeIndexManifest,
+        what="knowledge index",
+        fix="run 'shopdesk kb reindex'",
+        not_found=KnowledgeIndexNotFoundError,
+        corrupt=CorruptKnowledgeIndexError,
+    )
 
 
 def load_or_build(

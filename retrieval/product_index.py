@@ -36,6 +36,12 @@ import faiss
 import numpy as np
 
 from retrieval.atomic_directory import atomic_directory
+from retrieval.index_manifest import (
+    MANIFEST_FILE,
+    check_compatible,
+    manifest_from_dict,
+    read_manifest_file,
+)
 from retrieval.embeddings import encode_in_chunks
 from retrieval.filters import AttributeTable, SearchFilters
 from retrieval.fusion import convex_combination, reciprocal_rank_fusion
@@ -55,7 +61,6 @@ logger = logging.getLogger(__name__)
 
 #: Version of the on-disk layout written by :meth:`ProductIndex.save`.
 FORMAT_VERSION = 1
-MANIFEST_FILE = "manifest.json"
 VECTORS_FILE = "vectors.faiss"
 RECORDS_FILE = "records.json"
 
@@ -173,8 +178,7 @@ class IndexManifest:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IndexManifest:
         """Read a manifest dictionary, rejecting one with missing fields."""
-        names = {field.name for field in fields(cls)}
-        return cls(**{name: value for name, value in data.items() if name in names})
+        return manifest_from_dict(cls, data)
 
 
 @cache
@@ -672,18 +676,10 @@ class ProductIndex:
         """
         manifest = read_manifest(directory)
         source = Path(directory)
-        if manifest.format_version != FORMAT_VERSION:
-            raise StaleIndexError(
-                f"The product index in {source} has format version {manifest.format_version}, "
-                f"this shopdesk reads version {FORMAT_VERSION}; rebuild the index."
-            )
-        if manifest.model_name != encoder.model_name or manifest.dimension != encoder.dimension:
-            raise StaleIndexError(
-                f"The product index in {source} was built with the embedding model "
-                f"{manifest.model_name!r} (dimension {manifest.dimension}), but the configured "
-                f"model is {encoder.model_name!r} (dimension {encoder.dimension}); "
-                "rebuild the index."
-            )
+        check_compatible(
+            manifest, source, encoder, FORMAT_VERSION,
+            what="product index", fix="rebuild the index", stale=StaleIndexError,
+        )
         try:
             vectors = faiss.read_index(str(source / VECTORS_FILE))
             rows = json.loads((source / RECORDS_FILE).read_text(encoding="utf-8"))
@@ -716,18 +712,14 @@ class ProductIndex:
 
 def read_manifest(directory: str | Path) -> IndexManifest:
     """The manifest of the index saved in ``directory``."""
-    path = Path(directory) / MANIFEST_FILE
-    if not path.is_file():
-        raise IndexNotFoundError(
-            f"No product index in {Path(directory)} (no {MANIFEST_FILE}); build one first."
-        )
-    try:
-        return IndexManifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as exc:
-        raise CorruptIndexError(
-            f"{path} is not a valid product index manifest ({exc}); "
-            f"delete {Path(directory)} and rebuild."
-        ) from exc
+    return read_manifest_file(
+        directory,
+        IndexManifest,
+        what="product index",
+        fix=f"build one first, or delete {Path(directory)} and rebuild",
+        not_found=IndexNotFoundError,
+        corrupt=CorruptIndexError,
+    )
 
 
 def load_or_build(
