@@ -3,7 +3,8 @@
 Pipeline entry in ``config.yml``::
 
     - name: bot.components.bert_intent_classifier.BertIntentClassifier
-      epochs: 10            # any IntentClassifierConfig key, plus ranking_length and progress
+      epochs: 10            # any IntentClassifierConfig key, plus ranking_length, progress
+      entity_augmentation: 2  # and entity_augmentation (copies per annotated example, 0 = off)
       base_model: null      # null: use SHOPDESK_INTENT_BASE_MODEL
 """
 

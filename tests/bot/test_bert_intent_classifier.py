@@ -167,6 +167,7 @@ def test_base_model_null_reads_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_
         ({"epochs": 0}, "epochs must be at least 1"),
         ({"learning_rate": "fast"}, "learning_rate must be a number"),
         ({"ranking_length": -1}, "ranking_length must be a whole number >= 0"),
+        ({"entity_augmentation": -2}, "entity_augmentation must be a whole number >= 0"),
         ({"epoch": 3}, "unknown intent classifier setting"),
     ],
 )
@@ -175,6 +176,38 @@ def test_bad_pipeline_config_is_refused(
 ) -> None:
     with pytest.raises(IntentConfigError, match=message):
         BertIntentClassifier.create(config, LocalModelStorage(tmp_path), Resource("r"), context())
+
+
+def test_training_examples_include_copies_with_other_catalog_values() -> None:
+    from bot.components.bert_intent_classifier import intent_training_examples
+
+    data = RasaYAMLReader().reads(
+        """
+version: "3.1"
+nlu:
+- intent: product_search
+  examples: |
+    - in [blue](color)
+    - show me hoodies
+- intent: order_status
+  examples: |
+    - where is order [10002](order_number)
+- lookup: color
+  examples: |
+    - navy
+    - olive
+    - blue
+"""
+    )
+    texts, intents = intent_training_examples(data, copies=2, seed=13)
+
+    originals = {"in blue", "show me hoodies", "where is order 10002"}
+    assert originals <= set(texts)
+    added = [(t, i) for t, i in zip(texts, intents) if t not in originals]
+    assert sorted(added) == [("in navy", "product_search"), ("in olive", "product_search")]
+    assert intent_training_examples(data, copies=0, seed=13)[0] == [
+        "in blue", "show me hoodies", "where is order 10002"
+    ]
 
 
 def test_default_recipe_trains_the_component_from_config_yml() -> None:
