@@ -19,7 +19,7 @@ from models.recommender.shop_data import CatalogContent, load_or_train
 from retrieval import knowledge_base
 from retrieval.embeddings import TextEncoder
 from retrieval.knowledge_base import KnowledgeIndex
-from retrieval.product_index import ProductIndex, load_or_build
+from retrieval.product_index import ProductIndex, load_or_build, set_search_threads
 from retrieval.product_text import embedding_text
 from shopdesk.settings import Settings, get_settings
 from storage.catalog import iter_product_records
@@ -53,6 +53,7 @@ def build_services(settings: Settings) -> ShopServices:
     import torch
 
     torch.set_num_threads(settings.torch_threads)
+    set_search_threads(settings.search_threads)
     sessions = session_factory(create_engine_for(settings.database_url))
     encoder = TextEncoder(settings.embedding_model)
 

@@ -710,6 +710,17 @@ class ProductIndex:
         return index
 
 
+def set_search_threads(threads: int) -> int:
+    """Let FAISS use ``threads`` OpenMP threads per search (process-wide); returns the previous number.
+
+    One thread suits a server: a single query gains nothing from more, and the extra threads
+    spin after each search, doubling its CPU time. Index builds may use more.
+    """
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(max(1, int(threads)))
+    return previous
+
+
 def read_manifest(directory: str | Path) -> IndexManifest:
     """The manifest of the index saved in ``directory``."""
     return read_manifest_file(

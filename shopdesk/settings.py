@@ -68,6 +68,10 @@ class Settings:
     search_results: int = field(default_factory=lambda: _env_int("SHOPDESK_SEARCH_RESULTS", 5))
     #: Threads PyTorch may use for inference on the message path.
     torch_threads: int = field(default_factory=lambda: _env_int("SHOPDESK_TORCH_THREADS", 1))
+    #: OpenMP threads FAISS uses for one search. More than 1 makes the idle threads spin after
+    #: each query (twice the CPU for the same answer), which a server answering many
+    #: conversations at once cannot afford.
+    search_threads: int = field(default_factory=lambda: _env_int("SHOPDESK_SEARCH_THREADS", 1))
     #: Seed used when generating the demo store.
     demo_seed: int = field(default_factory=lambda: _env_int("SHOPDESK_DEMO_SEED", 7))
     #: Return window in days.

@@ -226,8 +226,23 @@ def time_queries(
 
     CPU time (of this process) is recorded too: on a machine shared with other work it
     shows what a query costs when wall-clock time is stretched by waiting for a core.
+    FAISS uses ``SHOPDESK_SEARCH_THREADS`` threads (default 1), as in the action server.
     """
+    from retrieval.product_index import set_search_threads
+
     timings = Timings([], [])
+    previous_threads = set_search_threads(get_settings().search_threads)
+    try:
+        _time_each(index, encoder, queries, mode, filters, k, timings)
+    finally:
+        set_search_threads(previous_threads)
+    return timings
+
+
+def _time_each(
+    index: ProductIndex, encoder: TextEncoder, queries: Sequence[str], mode: str,
+    filters: Sequence[SearchFilters] | None, k: int, timings: Timings,
+) -> None:
     for number, query in enumerate(queries):
         words, parsed = parse_query(query)
         chosen = filters[number] if filters is not None else parsed
@@ -236,7 +251,6 @@ def time_queries(
         index.search(words, chosen, k=k, mode=mode)
         timings.wall.append(time.perf_counter() - started)
         timings.cpu.append(time.process_time() - cpu_started)
-    return timings
 
 
 def evaluate_modes(

@@ -183,3 +183,17 @@ def test_empty_query_without_filters_returns_top_rated_products(
 
 def test_non_positive_k_returns_nothing(product_index: ProductIndex) -> None:
     assert product_index.search("mug", k=0) == []
+
+
+def test_search_threads_are_set_process_wide_and_the_previous_number_returned() -> None:
+    import faiss
+
+    from retrieval.product_index import set_search_threads
+
+    before = faiss.omp_get_max_threads()
+    assert set_search_threads(1) == before
+    try:
+        assert faiss.omp_get_max_threads() == 1
+        assert set_search_threads(0) == 1 and faiss.omp_get_max_threads() == 1  # at least one
+    finally:
+        set_search_threads(before)
