@@ -71,6 +71,17 @@ _SIZE_AFTER_CUE = re.compile(
     rf"\b(?:size|sz|in\s+a|in\s+an|in)\s+(?:us\s+)?(?P<size>{_LETTER_ALTERNATION}|{_SHOE_SIZE})(?![\w.])",
     re.IGNORECASE,
 )
+#: What shoppers say about the size they wear or want instead: "I wear a medium", "I take a 10",
+#: "make it an XL", "swap it for a 9", "a small instead".
+_SIZE_AFTER_WEAR = re.compile(
+    rf"\b(?:i\s+(?:usually\s+)?(?:wear|take)|make\s+it|(?:swap|switch|exchange|change)\s+(?:it\s+)?(?:for|to))"
+    rf"\s+(?:a\s+|an\s+)?(?:size\s+)?(?P<size>{_LETTER_ALTERNATION}|{_SHOE_SIZE})(?![\w.])",
+    re.IGNORECASE,
+)
+_SIZE_INSTEAD = re.compile(
+    rf"\b(?:a|an)\s+(?P<size>{_LETTER_ALTERNATION}|{_SHOE_SIZE})\s+instead\b",
+    re.IGNORECASE,
+)
 _UNAMBIGUOUS_SIZE = re.compile(r"(?<![\w-])(?P<size>xxl|2xl|xl|xs|x-large|extra[ -]large|extra[ -]small)(?![\w-])", re.IGNORECASE)
 # After "in", a lone letter or a number is too ambiguous ("in a minute", "in 2 days").
 _AMBIGUOUS_AFTER_IN = {"s", "m", "l", "a", "an"}
@@ -120,7 +131,7 @@ def _looks_like_price_range(match: re.Match) -> bool:
 
 
 def extract_sizes(text: str) -> list[AttributeMention]:
-    """Find clothing and shoe sizes: "size 10", "in XL", "extra large"."""
+    """Find clothing and shoe sizes: "size 10", "in XL", "extra large", "I wear a medium"."""
     text = text[:MAX_SCANNED_CHARS]
     mentions: list[AttributeMention] = []
     taken: set[int] = set()
@@ -131,9 +142,11 @@ def extract_sizes(text: str) -> list[AttributeMention]:
             continue
         mentions.append(_size_mention(match, raw))
         taken.add(match.start("size"))
-    for match in _UNAMBIGUOUS_SIZE.finditer(text):
-        if match.start("size") not in taken:
-            mentions.append(_size_mention(match, match.group("size")))
+    for pattern in (_SIZE_AFTER_WEAR, _SIZE_INSTEAD, _UNAMBIGUOUS_SIZE):
+        for match in pattern.finditer(text):
+            if match.start("size") not in taken:
+                mentions.append(_size_mention(match, match.group("size")))
+                taken.add(match.start("size"))
     return sorted(mentions, key=lambda m: m.start)
 
 

@@ -33,6 +33,11 @@ def test_price_bounds(text, expected):
         ("a tee in medium", [("size", "M")]),
         ("do you have it in extra large", [("size", "XL")]),
         ("womens size 7.5", [("size", "7.5")]),
+        ("I usually wear a medium", [("size", "M")]),
+        ("i take a 9.5 in trainers", [("size", "9.5")]),
+        ("can you make it an XL", [("size", "XL")]),
+        ("please swap it for a 10", [("size", "10")]),
+        ("could I get a large instead?", [("size", "L")]),
     ],
 )
 def test_sizes(text, expected):
@@ -41,6 +46,7 @@ def test_sizes(text, expected):
 
 def test_numbers_without_a_size_or_price_cue_are_not_sizes_or_prices():
     assert found("I'll be back in 2 days, in a minute") == []
+    assert found("I take a lot of photos; make it quick") == []
     assert found("call me at 555-123-4567") == []
 
 
