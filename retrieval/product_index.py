@@ -710,15 +710,26 @@ class ProductIndex:
         return index
 
 
-def set_search_threads(threads: int) -> int:
-    """Let FAISS use ``threads`` OpenMP threads per search (process-wide); returns the previous number.
+def set_search_threads(threads: int) -> Callable[[], None]:
+    """Let FAISS (OpenMP) and numpy's BLAS use ``threads`` threads (process-wide); returns a
+    function that restores the previous numbers.
 
-    One thread suits a server: a single query gains nothing from more, and the extra threads
+    One thread suits a server: a single query gains nothing from more, and idle pool threads
     spin after each search, doubling its CPU time. Index builds may use more.
     """
+    from threadpoolctl import threadpool_limits
+
+    count = max(1, int(threads))
     previous = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(max(1, int(threads)))
-    return previous
+    # BLAS first: FAISS's bundled OpenBLAS sets the OpenMP thread count when it is limited.
+    blas = threadpool_limits(limits=count, user_api="blas")
+    faiss.omp_set_num_threads(count)
+
+    def restore() -> None:
+        blas.restore_original_limits()
+        faiss.omp_set_num_threads(previous)
+
+    return restore
 
 
 def read_manifest(directory: str | Path) -> IndexManifest:

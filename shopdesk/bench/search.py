@@ -226,16 +226,16 @@ def time_queries(
 
     CPU time (of this process) is recorded too: on a machine shared with other work it
     shows what a query costs when wall-clock time is stretched by waiting for a core.
-    FAISS uses ``SHOPDESK_SEARCH_THREADS`` threads (default 1), as in the action server.
+    FAISS and BLAS use ``SHOPDESK_SEARCH_THREADS`` threads (default 1), as in the action server.
     """
     from retrieval.product_index import set_search_threads
 
     timings = Timings([], [])
-    previous_threads = set_search_threads(get_settings().search_threads)
+    restore_threads = set_search_threads(get_settings().search_threads)
     try:
         _time_each(index, encoder, queries, mode, filters, k, timings)
     finally:
-        set_search_threads(previous_threads)
+        restore_threads()
     return timings
 
 
