@@ -120,7 +120,7 @@ def start_bot(
     )
     rasa_server = subprocess.Popen(
         [
-            sys.executable, "-m", "rasa", "run",
+            sys.executable, "-m", "bot.rasa_main", "run",
             "--model", str(model),
             # "=" form: a generated token may start with "-", which argparse would take for an option.
             "--enable-api", f"--auth-token={token}",
