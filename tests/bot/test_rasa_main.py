@@ -38,3 +38,17 @@ def test_invalid_responses_fail_with_rasas_error(result: dict) -> None:
         rasa_original(result)
     assert ours.value.message == rasas.value.message
     assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_event_types_resolve_to_rasas_classes_and_unknown_names_fail_the_same() -> None:
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+
+    from bot.rasa_main import resolve_event_type
+
+    for name, cls in [("slot", SlotSet), ("user", UserUttered), ("action", ActionExecuted)]:
+        assert resolve_event_type(name) is cls is Event.resolve_by_type(name)
+        assert resolve_event_type(name) is cls  # remembered
+    assert resolve_event_type("topic") is None
+    assert resolve_event_type("no_such_event", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        resolve_event_type("no_such_event")
