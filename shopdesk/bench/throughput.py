@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -73,10 +74,15 @@ def _send(url: str, sender: str, message: str) -> None:
 
 
 def drive(name: str, url: str, pids: Sequence[int], messages: int, concurrency: int) -> ThroughputResult:
-    """Send ``messages`` messages from ``concurrency`` parallel conversations and time them."""
+    """Send ``messages`` messages from ``concurrency`` parallel conversations and time them.
+
+    Conversation ids are new on every run: a persistent tracker store would otherwise hand
+    each run the longer conversations of the runs before it.
+    """
+    run = uuid.uuid4().hex[:8]
     for warm in MESSAGES:
-        _send(url, "warm-up", warm)
-    work = [(f"bench-{i % (concurrency * 4)}", MESSAGES[i % len(MESSAGES)]) for i in range(messages)]
+        _send(url, f"warm-up-{run}", warm)
+    work = [(f"bench-{run}-{i % (concurrency * 4)}", MESSAGES[i % len(MESSAGES)]) for i in range(messages)]
     cpu_before, started = _cpu_seconds(pids), time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(lambda item: _send(url, *item), work))
