@@ -573,11 +573,15 @@ def _ensure_empty(session: Session) -> None:
         )
 
 
+#: Products `make demo` seeds (benchmarks that use the demo catalog use the same number).
+DEMO_PRODUCT_COUNT = 2400
+
+
 def seed_demo_store(
     session: Session,
     today: date,
     seed: int = 7,
-    product_count: int = 2400,
+    product_count: int = DEMO_PRODUCT_COUNT,
     *,
     progress: bool = True,
 ) -> DemoStoreSummary:

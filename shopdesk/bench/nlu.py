@@ -29,14 +29,13 @@ from rich.console import Console
 
 from shopdesk.bench.report import stamp, update_section
 from shopdesk.settings import PROJECT_ROOT, get_settings
+from storage.demo_store import DEMO_PRODUCT_COUNT
 
 console = Console(stderr=True)
 logger = logging.getLogger(__name__)
 
 BOT_CONFIG = PROJECT_ROOT / "bot" / "config.yml"
 NLU_TRAIN_DIR = PROJECT_ROOT / "nlu_data" / "train"
-#: Products in the demo store whose lookup tables the shop benchmarks use (as `make demo` seeds).
-DEMO_PRODUCTS = 2400
 NLU_TEST_DIR = PROJECT_ROOT / "nlu_data" / "test"
 BERT_COMPONENT = "BertIntentClassifier"
 SHOPDESK_MODEL = "shopdesk-bert"
@@ -150,7 +149,7 @@ def training_examples(
         return list(train.texts), list(train.labels)
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    tables = demo_lookup_tables(get_settings().demo_seed, DEMO_PRODUCTS, progress=progress)
+    tables = demo_lookup_tables(get_settings().demo_seed, DEMO_PRODUCT_COUNT, progress=progress)
     lookups = [{"name": name, "elements": values} for name, values in tables.items() if values]
     texts, labels = intent_training_examples(
         data.merge(TrainingData(lookup_tables=lookups)), entity_augmentation, seed
@@ -996,7 +995,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                           help="annotated Rasa NLU YAML (file or directory)")
     entities.add_argument("--train", default=str(NLU_TRAIN_DIR),
                           help="NLU training data the extractors learn entity names from")
-    entities.add_argument("--products", type=int, default=DEMO_PRODUCTS,
+    entities.add_argument("--products", type=int, default=DEMO_PRODUCT_COUNT,
                           help="products in the seeded demo store the lookup tables come from")
     entities.add_argument("--json", help="write the figures and every error to this JSON file")
     entities.add_argument("--section", action="store_true",
