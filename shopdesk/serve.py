@@ -40,10 +40,18 @@ def api_token(settings: Settings) -> str:
     return token
 
 
-def tracker_store_config(url: str) -> dict:
-    """Rasa's SQL tracker store settings for a SQLAlchemy URL."""
+def tracker_store_config(url: str, cache_size: int) -> dict:
+    """Tracker store settings for a SQLAlchemy URL: Rasa's SQL store, keeping recent trackers.
+
+    ``cache_size`` conversations stay in memory between messages (bot/tracker_store.py).
+    """
     parsed = make_url(url)
-    config = {"type": "SQL", "dialect": parsed.drivername.split("+")[0], "db": parsed.database}
+    config = {
+        "type": "bot.tracker_store.CachingSQLTrackerStore",
+        "dialect": parsed.drivername.split("+")[0],
+        "db": parsed.database,
+        "cache_size": cache_size,
+    }
     if parsed.host:
         config.update(host=parsed.host, port=parsed.port, username=parsed.username, password=parsed.password)
     return {k: v for k, v in config.items() if v is not None}
@@ -53,7 +61,9 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     """The endpoints file for ``rasa run``: action server and tracker store from the settings."""
     endpoints = {
         "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
-        "tracker_store": tracker_store_config(settings.tracker_store_url),
+        "tracker_store": tracker_store_config(
+            settings.tracker_store_url, settings.tracker_cache_size
+        ),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))

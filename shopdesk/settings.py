@@ -46,6 +46,8 @@ class Settings:
     database_url: str = ""
     #: Where Rasa keeps conversations (SQLAlchemy URL). Default: a SQLite file in the data directory.
     tracker_store_url: str = ""
+    #: Conversations whose trackers the Rasa server keeps in memory between messages (0: none).
+    tracker_cache_size: int = field(default_factory=lambda: _env_int("SHOPDESK_TRACKER_CACHE_SIZE", 1000))
     #: Sentence-embedding model (name on a model hub or local path). Default: the bundled all-MiniLM-L6-v2.
     embedding_model: str = field(default_factory=lambda: _env("SHOPDESK_EMBEDDING_MODEL", "bundled:all-MiniLM-L6-v2"))
     #: Base model the intent classifier fine-tunes. Default: the bundled all-MiniLM-L6-v2.

@@ -88,6 +88,11 @@ class LabelledSplit:
     #: The Rasa training data when read from NLU YAML (entity annotations, lookup tables).
     rasa_data: Optional[Any] = None
 
+    def without(self, label: str) -> LabelledSplit:
+        """The same split without the examples of ``label`` (as CSV-like data)."""
+        kept = [(text, gold) for text, gold in zip(self.texts, self.labels) if gold != label]
+        return LabelledSplit([t for t, _ in kept], [g for _, g in kept], self.source)
+
 
 @dataclass
 class ModelRow:
@@ -528,12 +533,17 @@ def score_row(
     return figures
 
 
-def _oos_detection(train: LabelledSplit, oos_label: str, threshold: Optional[float]) -> str:
+def _oos_detection(
+    train: LabelledSplit, oos_label: str, threshold: Optional[float], oos_training: bool = True
+) -> str:
     parts = []
-    if oos_label in set(train.labels):
-        parts.append(f"learned from {sum(1 for label in train.labels if label == oos_label)} training examples")
+    oos_examples = sum(1 for label in train.labels if label == oos_label)
+    if oos_examples and oos_training:
+        parts.append(f"learned from {oos_examples} training examples")
     if threshold is not None:
         parts.append(f"confidence threshold {threshold:.2f}")
+    if oos_examples and not oos_training:
+        parts.append(f"its {oos_examples} oos training examples left out")
     return " + ".join(parts) or "none (no oos training examples, no threshold)"
 
 
@@ -551,12 +561,17 @@ def run_benchmark(
     progress: bool = True,
     reused_rows: Optional[dict[str, Any]] = None,
     train_shopdesk: bool = True,
+    oos_training: bool = True,
 ) -> dict[str, Any]:
     """Train and score the shop's classifier (and optionally the baseline); the JSON report.
 
     ``reused_rows`` are model rows from an earlier report on the same split (e.g. the slow
-    DIET baseline), copied into this report unchanged.
+    DIET baseline), copied into this report unchanged. With ``oos_training`` false, both
+    models train without the ``oos_label`` examples and detect out of scope by the threshold.
     """
+    full_train = train
+    if oos_label is not None and not oos_training:
+        train = train.without(oos_label)
     evaluated: dict[str, Sequence[str]] = {"test": test.texts}
     if val is not None:
         evaluated["val"] = val.texts
@@ -570,7 +585,7 @@ def run_benchmark(
         row, top = runner()
         if oos_label is not None:
             row.threshold = _threshold_for(row, top, val, oos_label, threshold, min_oos_recall)
-            row.oos_detection = _oos_detection(train, oos_label, row.threshold)
+            row.oos_detection = _oos_detection(full_train, oos_label, row.threshold, oos_training)
             row.extra["threshold_source"] = (
                 "--threshold" if threshold is not None
                 else f"chosen on --val (best in-scope accuracy with oos recall >= {min_oos_recall})"
@@ -590,6 +605,7 @@ def run_benchmark(
             "test": test.source,
             "val": val.source if val else None,
             "train_examples": len(train.texts),
+            "oos_training": oos_training if oos_label is not None else None,
             "test_examples": len(test.texts),
             "intents": len(set(train.labels)),
             "oos_label": oos_label,
@@ -735,6 +751,7 @@ def cmd_nlu(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         reused_rows=reused,
         train_shopdesk=not args.baseline_only,
+        oos_training=not args.no_oos_training,
     )
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
@@ -970,6 +987,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--min-oos-recall", type=float,
         help="with --val: choose the threshold with the best in-scope accuracy among those that "
         "keep at least this out-of-scope recall on --val (default: best mean of the two)",
+    )
+    nlu.add_argument(
+        "--no-oos-training", action="store_true",
+        help="with --oos-label: leave the training set's out-of-scope examples out, so out of "
+        "scope is detected by the confidence threshold alone",
     )
     nlu.add_argument("--json", help="write every figure to this JSON file")
     nlu.add_argument("--png", help="confusion-matrix file stem (default: next to --json)")

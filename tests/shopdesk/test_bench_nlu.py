@@ -50,13 +50,11 @@ def _write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def nlu_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def run_small_benchmark(directory: Path, *extra: str) -> dict:
     """One benchmark run: 4 labels x 12 examples split 8/2/2, two epochs, top layer trained.
 
     The classifier holds out 2 of each label's 8 training examples for its own validation.
     """
-    directory = tmp_path_factory.mktemp("bench-nlu")
     splits: dict[str, list[tuple[str, str]]] = {"train": [], "val": [], "test": []}
     for label, texts in EXAMPLES.items():
         splits["train"] += [(text, label) for text in texts[:8]]
@@ -69,10 +67,15 @@ def nlu_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "bench", "nlu", "--train", str(paths["train"]), "--val", str(paths["val"]),
         "--test", str(paths["test"]), "--oos-label", "oos", "--json", str(out),
         "--set", "epochs=2", "--set", "trainable_layers=1", "--set", "batch_size=8",
-        "--set", "validation_fraction=0.25", "--no-progress",
+        "--set", "validation_fraction=0.25", "--no-progress", *extra,
     ])
     assert code == 0
     return json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def nlu_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return run_small_benchmark(tmp_path_factory.mktemp("bench-nlu"))
 
 
 def test_report_has_every_figure_under_its_stable_key(nlu_report: dict) -> None:
@@ -111,6 +114,18 @@ def test_figures_agree_with_the_predictions(nlu_report: dict) -> None:
             assert p["predicted"] == "oos"
     support = sum(scores["support"] for scores in row["per_intent"].values())
     assert support == 8
+
+
+def test_without_oos_training_out_of_scope_comes_from_the_threshold_alone(tmp_path: Path) -> None:
+    report = run_small_benchmark(tmp_path, "--no-oos-training")
+    row = report["models"]["shopdesk-bert"]
+    assert report["dataset"]["train_examples"] == 24
+    assert report["dataset"]["oos_training"] is False
+    assert row["oos_detection"] == (
+        f"confidence threshold {row['oos_threshold']:.2f} + its 8 oos training examples left out"
+    )
+    for p in row["predictions"]:
+        assert (p["predicted"] == "oos") == (p["confidence"] < row["oos_threshold"])
 
 
 def test_fallback_threshold_is_calibrated_on_the_classifiers_validation_split(

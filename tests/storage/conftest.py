@@ -1,30 +1,21 @@
-"""Storage test fixtures: migrated SQLite databases, a seeded demo store, PostgreSQL."""
+"""Storage test fixtures: migrated SQLite databases and a seeded demo store."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from storage.db import DatabaseUnavailable, create_engine_for, session_factory
+from storage.db import create_engine_for, session_factory
 from storage.demo_store import seed_demo_store
 from storage.migrations import upgrade
 
 #: The seeding day of every demo store in the tests.
 TODAY = date(2025, 3, 14)
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-POSTGRES_HELP = (
-    "PostgreSQL is not running on 127.0.0.1:5432 (needed by tests marked 'postgres').\n"
-    "Start it with:\n"
-    "  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n"
-    "or deselect these tests with: pytest -m 'not postgres'"
-)
 
 
 def migrated_sqlite_engine(directory: Path) -> Engine:
@@ -85,22 +76,3 @@ def demo_session(demo_engine: Engine) -> Iterator[Session]:
     with session_factory(demo_engine)() as session:
         yield session
         session.rollback()
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """URL of a new, uniquely named PostgreSQL database, dropped after the test."""
-    admin = create_engine_for(POSTGRES_ADMIN_URL)
-    name = f"shopdesk_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except DatabaseUnavailable as exc:
-        admin.dispose()
-        pytest.fail(f"{POSTGRES_HELP}\n({exc})", pytrace=False)
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -1,0 +1,157 @@
+"""Rasa's SQL tracker store with the conversations in progress kept in memory.
+
+Rasa's ``SQLTrackerStore`` reads every event of a conversation back from the database and
+replays it into a new tracker for each message, then counts the stored events again to find
+which ones to write: a third of the Rasa server's CPU per message in the shop bot's profile,
+growing with the length of the conversation. :class:`CachingSQLTrackerStore` keeps the trackers
+of the most recent conversations after saving them. Before handing one out again it asks the
+database for the conversation's newest event id (one indexed query); only when nothing else
+wrote to the conversation since, and nothing was added to the tracker without being saved, is
+the kept tracker used. Otherwise it is read from the database as Rasa does. Every event is still
+written to the database (the support console reads the same tables) and to the event broker.
+
+Use it from ``endpoints.yml`` (``shopdesk run`` writes this)::
+
+    tracker_store:
+      type: bot.tracker_store.CachingSQLTrackerStore
+      dialect: sqlite
+      db: conversations.db
+      cache_size: 1000
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Iterator, List, Optional, Text
+
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+#: Conversations kept in memory when endpoints.yml sets no ``cache_size`` (``shopdesk run``
+#: passes ``SHOPDESK_TRACKER_CACHE_SIZE``, same default).
+DEFAULT_CACHE_SIZE = 1000
+
+
+@dataclass
+class _KeptConversation:
+    """A saved tracker and what the database held for it when it was saved."""
+
+    tracker: DialogueStateTracker
+    #: Events of ``tracker`` that are in the database.
+    saved_events: int
+    #: Id of the conversation's newest stored event.
+    latest_event_id: Optional[int]
+
+    def has_unsaved_events(self) -> bool:
+        """True when the tracker grew after it was saved (say, a failed message)."""
+        return len(self.tracker.events) != self.saved_events
+
+
+class CachingSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` that reuses the trackers of recent conversations (see module doc)."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        dialect: Text = "sqlite",
+        host: Optional[Text] = None,
+        port: Optional[int] = None,
+        db: Text = "rasa.db",
+        username: Optional[Text] = None,
+        password: Optional[Text] = None,
+        event_broker: Optional[EventBroker] = None,
+        login_db: Optional[Text] = None,
+        query: Optional[dict] = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
+            raise ValueError(
+                f"tracker store cache_size must be a whole number of conversations (0 keeps "
+                f"none), got {cache_size!r}"
+            )
+        super().__init__(
+            domain, dialect, host, port, db, username, password, event_broker, login_db, query,
+            **kwargs,
+        )
+        self.cache_size = cache_size
+        self._kept: OrderedDict[Text, _KeptConversation] = OrderedDict()
+
+    def _latest_event_id(self, sender_id: Text) -> Optional[int]:
+        with self.session_scope() as session:
+            return (
+                session.query(sa.func.max(self.SQLEvent.id))
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .scalar()
+            )
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The tracker of the latest session: the kept one if the database has nothing newer."""
+        kept = self._kept.get(sender_id)
+        latest = self._latest_event_id(sender_id)
+        if kept is not None and kept.has_unsaved_events():
+            # A message of this conversation is being handled (or its handling failed): hand
+            # out what is stored and leave the kept tracker to its own save.
+            return await super().retrieve(sender_id)
+        if kept is not None and kept.latest_event_id == latest:
+            self._kept.move_to_end(sender_id)
+            return kept.tracker
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            self._keep(tracker, len(tracker.events), latest)
+        return tracker
+
+    def _keep(
+        self, tracker: DialogueStateTracker, saved_events: int, latest: Optional[int]
+    ) -> None:
+        if self.cache_size == 0:
+            return
+        self._kept[tracker.sender_id] = _KeptConversation(tracker, saved_events, latest)
+        while len(self._kept) > self.cache_size:
+            self._kept.popitem(last=False)
+
+    def _unsaved_events(self, tracker: DialogueStateTracker) -> Optional[List[Event]]:
+        """Events of a kept ``tracker`` not yet in the database; ``None`` if it is not kept."""
+        kept = self._kept.get(tracker.sender_id)
+        if kept is None or kept.tracker is not tracker or len(tracker.events) < kept.saved_events:
+            return None
+        return list(itertools.islice(tracker.events, kept.saved_events, None))
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publish the new events to the event broker (without re-reading a kept tracker)."""
+        unsaved = self._unsaved_events(tracker)
+        if unsaved is None or self.event_broker is None:
+            await super().stream_events(tracker)
+            return
+        await self._stream_new_events(self.event_broker, unsaved, tracker.sender_id)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """Events to insert: for a kept tracker the ones added since it was saved."""
+        unsaved = self._unsaved_events(tracker)
+        if unsaved is None:
+            return super()._additional_events(session, tracker)
+        return iter(unsaved)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Write the new events as Rasa does, then keep the tracker for the next message."""
+        try:
+            await super().save(tracker)
+        except Exception:
+            self._kept.pop(tracker.sender_id, None)
+            raise
+        sessions = sum(1 for event in tracker.events if isinstance(event, SessionStarted))
+        if sessions > 1:
+            # A new session began: Rasa reads back only the latest one, so read it from the
+            # database next time instead of keeping the previous session's events around.
+            self._kept.pop(tracker.sender_id, None)
+            return
+        self._keep(tracker, len(tracker.events), self._latest_event_id(tracker.sender_id))

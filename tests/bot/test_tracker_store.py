@@ -1,0 +1,176 @@
+"""The caching tracker store keeps conversations exactly as Rasa's SQL tracker store does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.brokers.sql import SQLEventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import CachingSQLTrackerStore
+
+BOT_DOMAIN = Path(__file__).resolve().parents[2] / "bot" / "domain"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(BOT_DOMAIN))
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> str:
+    return str(tmp_path / "conversations.db")
+
+
+def caching_store(domain: Domain, db: str, **kwargs) -> CachingSQLTrackerStore:
+    return CachingSQLTrackerStore(domain, dialect="sqlite", db=db, **kwargs)
+
+
+def plain_store(domain: Domain, db: str) -> SQLTrackerStore:
+    return SQLTrackerStore(domain, dialect="sqlite", db=db)
+
+
+def message(text: str, intent: str, answer: str) -> list[Event]:
+    """The events of one shopper message and the bot's reply."""
+    return [
+        UserUttered(text, {"name": intent, "confidence": 0.9}),
+        ActionExecuted("utter_greet"),
+        BotUttered(answer),
+        ActionExecuted("action_listen"),
+    ]
+
+
+async def handle(store: SQLTrackerStore, sender: str, events: list[Event]) -> DialogueStateTracker:
+    """What the Rasa server does per message: fetch (or create), add events, save."""
+    tracker = await store.get_or_create_tracker(sender)
+    for event in events:
+        tracker.update(event)
+    await store.save(tracker)
+    return tracker
+
+
+def stored(tracker: DialogueStateTracker | None) -> list[dict]:
+    assert tracker is not None
+    return [event.as_dict() for event in tracker.events]
+
+
+def count_queries(store: SQLTrackerStore) -> Iterator[list[str]]:
+    statements: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    return statements
+
+
+async def test_a_conversation_reads_back_the_same_through_rasas_store(
+    domain: Domain, sqlite_db: str
+) -> None:
+    store = caching_store(domain, sqlite_db)
+    await handle(store, "ann", message("hi", "greet", "Hello!"))
+    await handle(store, "ann", [SlotSet("order_number", "10006"), *message("my order?", "order_status", "Which order?")])
+    last = await handle(store, "ann", message("10006", "inform", "It ships tomorrow."))
+
+    from_rasa = await plain_store(domain, sqlite_db).retrieve("ann")
+    assert stored(from_rasa) == stored(last)
+    assert from_rasa.get_slot("order_number") == "10006"
+    assert [e.text for e in from_rasa.events if isinstance(e, UserUttered)] == ["hi", "my order?", "10006"]
+
+
+async def test_the_next_message_reuses_the_kept_conversation_without_reading_events(
+    domain: Domain, sqlite_db: str
+) -> None:
+    store = caching_store(domain, sqlite_db)
+    first = await handle(store, "ann", message("hi", "greet", "Hello!"))
+    statements = count_queries(store)
+    again = await store.retrieve("ann")
+    assert again is first
+    assert len(statements) == 1 and "max(events.id)" in statements[0].lower()
+
+
+async def test_events_written_by_another_server_are_seen(domain: Domain, sqlite_db: str) -> None:
+    store = caching_store(domain, sqlite_db)
+    await handle(store, "ann", message("hi", "greet", "Hello!"))
+    await handle(plain_store(domain, sqlite_db), "ann", message("staff here", "greet", "An agent joined."))
+
+    tracker = await store.retrieve("ann")
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["hi", "staff here"]
+    await handle(store, "ann", message("thanks", "thank_you", "You're welcome."))
+    assert stored(await plain_store(domain, sqlite_db).retrieve("ann")) == stored(
+        await store.retrieve("ann")
+    )
+
+
+async def test_a_message_that_failed_before_saving_leaves_no_trace(
+    domain: Domain, sqlite_db: str
+) -> None:
+    store = caching_store(domain, sqlite_db)
+    await handle(store, "ann", message("hi", "greet", "Hello!"))
+    failed = await store.retrieve("ann")
+    failed.update(UserUttered("this one crashed", {"name": "greet", "confidence": 0.9}))
+
+    fresh = await store.retrieve("ann")
+    assert "this one crashed" not in [e.text for e in fresh.events if isinstance(e, UserUttered)]
+    await handle(store, "ann", message("hello again", "greet", "Hi!"))
+    texts = [e.text for e in (await plain_store(domain, sqlite_db).retrieve("ann")).events if isinstance(e, UserUttered)]
+    assert texts == ["hi", "hello again"]
+
+
+async def test_a_new_session_is_read_back_like_rasa_reads_it(domain: Domain, sqlite_db: str) -> None:
+    store = caching_store(domain, sqlite_db)
+    await handle(store, "ann", [ActionExecuted("action_session_start"), SessionStarted(), *message("hi", "greet", "Hello!")])
+    await handle(store, "ann", [ActionExecuted("action_session_start"), SessionStarted(), *message("back", "greet", "Welcome back!")])
+
+    ours = await store.retrieve("ann")
+    rasas = await plain_store(domain, sqlite_db).retrieve("ann")
+    assert stored(ours) == stored(rasas)
+    assert [e.text for e in ours.events if isinstance(e, UserUttered)] == ["back"]
+
+
+async def test_every_event_reaches_the_event_broker_once(domain: Domain, sqlite_db: str, tmp_path: Path) -> None:
+    broker = SQLEventBroker(db=str(tmp_path / "events.db"))
+    store = caching_store(domain, sqlite_db, event_broker=broker)
+    await handle(store, "ann", message("hi", "greet", "Hello!"))
+    await handle(store, "ann", message("bye", "goodbye", "Bye!"))
+
+    with broker.session_scope() as session:
+        published = [json.loads(row.data) for row in session.query(broker.SQLBrokerEvent).all()]
+    expected = stored(await plain_store(domain, sqlite_db).retrieve("ann"))
+    assert [event["event"] for event in published] == [event["event"] for event in expected]
+    assert [e.get("text") for e in published if e["event"] == "user"] == ["hi", "bye"]
+
+
+async def test_only_the_most_recent_conversations_are_kept(domain: Domain, sqlite_db: str) -> None:
+    store = caching_store(domain, sqlite_db, cache_size=2)
+    trackers = {name: await handle(store, name, message("hi", "greet", "Hello!")) for name in ("a", "b", "c")}
+    assert await store.retrieve("c") is trackers["c"]
+    assert await store.retrieve("a") is not trackers["a"]
+    assert stored(await store.retrieve("a")) == stored(trackers["a"])
+
+
+def test_a_bad_cache_size_is_refused(domain: Domain, sqlite_db: str) -> None:
+    with pytest.raises(ValueError, match="cache_size must be a whole number"):
+        caching_store(domain, sqlite_db, cache_size=-1)
+
+
+@pytest.mark.postgres
+async def test_conversations_on_postgresql(domain: Domain, postgres_url: str) -> None:
+    url = sa.engine.make_url(postgres_url)
+    store = CachingSQLTrackerStore(domain, dialect="postgresql", host=url.host, port=url.port, db=url.database, username=url.username)
+    await handle(store, "ann", message("hi", "greet", "Hello!"))
+    last = await handle(store, "ann", message("where is 10006", "order_status", "On its way."))
+    rasas = SQLTrackerStore(domain, dialect="postgresql", host=url.host, port=url.port, db=url.database, username=url.username)
+    assert stored(await rasas.retrieve("ann")) == stored(last)
+    store.engine.dispose()
+    rasas.engine.dispose()
