@@ -9,6 +9,8 @@ database for the conversation's newest event id (one indexed query); only when n
 wrote to the conversation since, and nothing was added to the tracker without being saved, is
 the kept tracker used. Otherwise it is read from the database as Rasa does. Every event is still
 written to the database (the support console reads the same tables) and to the event broker.
+A SQLite database is used in write-ahead-log mode (``storage.db.use_sqlite_write_ahead_log``):
+in SQLite's default mode each message's commit waits for several fsyncs, blocking the server.
 
 Use it from ``endpoints.yml`` (``shopdesk run`` writes this)::
 
@@ -33,6 +35,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from storage.db import use_sqlite_write_ahead_log
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +89,9 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         )
         self.cache_size = cache_size
         self._kept: OrderedDict[Text, _KeptConversation] = OrderedDict()
+        if self.engine.dialect.name == "sqlite" and db not in ("", ":memory:"):
+            sa.event.listen(self.engine, "connect", use_sqlite_write_ahead_log)
+            self.engine.dispose()  # connections opened while creating the tables reopen with it
 
     def _latest_event_id(self, sender_id: Text) -> Optional[int]:
         with self.session_scope() as session:

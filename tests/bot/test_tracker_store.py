@@ -159,6 +159,16 @@ async def test_only_the_most_recent_conversations_are_kept(domain: Domain, sqlit
     assert stored(await store.retrieve("a")) == stored(trackers["a"])
 
 
+async def test_a_sqlite_conversation_store_commits_to_a_write_ahead_log(
+    domain: Domain, sqlite_db: str
+) -> None:
+    store = caching_store(domain, sqlite_db)
+    await handle(store, "ann", message("hi", "greet", "Hello!"))
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
 def test_a_bad_cache_size_is_refused(domain: Domain, sqlite_db: str) -> None:
     with pytest.raises(ValueError, match="cache_size must be a whole number"):
         caching_store(domain, sqlite_db, cache_size=-1)

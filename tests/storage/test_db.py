@@ -22,6 +22,25 @@ def test_sqlite_file_gets_its_directory_created(tmp_path: Path) -> None:
     assert db_file.is_file()
 
 
+def test_a_writer_does_not_wait_for_a_reader_on_a_sqlite_file(tmp_path: Path) -> None:
+    """Write-ahead log: a commit goes through while another process is in the middle of a read."""
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'shop.db'}")
+    other = create_engine_for(f"sqlite:///{tmp_path / 'shop.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    with other.connect() as reader:
+        reader.exec_driver_sql("BEGIN")
+        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 1
+        with engine.begin() as writer:
+            writer.execute(text("INSERT INTO t VALUES (2)"))
+        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 1  # its snapshot
+        reader.exec_driver_sql("COMMIT")
+        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 2
+    engine.dispose()
+    other.dispose()
+
+
 def test_sqlite_enforces_foreign_keys(tmp_path: Path) -> None:
     engine = create_engine_for(f"sqlite:///{tmp_path / 'shop.db'}")
     upgrade(engine)
