@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the local PostgreSQL server the test suite talks to, when it is not running.
+# Start the local PostgreSQL and Redis servers the test suite talks to, when they are not running.
 set -uo pipefail
 pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 if ! pg_up; then
@@ -10,4 +10,11 @@ if ! pg_up; then
   fi
 fi
 pg_up || echo "warning: PostgreSQL is not reachable on 127.0.0.1:5432; the PostgreSQL tests will fail and say so" >&2
+redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
+if ! redis_up && command -v redis-server >/dev/null 2>&1; then
+  echo "Redis is down; starting it" >&2
+  redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save '' --appendonly no >/dev/null || true
+  for _ in $(seq 1 10); do redis_up && break; sleep 1; done
+fi
+redis_up || echo "warning: Redis is not reachable on 127.0.0.1:6379; the multi-worker tests will fail and say so" >&2
 exit 0

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,14 +58,39 @@ def tracker_store_config(url: str, cache_size: int) -> dict:
     return {k: v for k, v in config.items() if v is not None}
 
 
+def lock_store_config(url: str) -> dict:
+    """Rasa's Redis lock store settings for a ``redis://host:port/db`` URL."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme != "redis" or not parsed.hostname:
+        raise ServerFailedToStart(
+            f"SHOPDESK_LOCK_STORE_URL must be a Redis URL such as redis://127.0.0.1:6379/1, "
+            f"got {url!r}"
+        )
+    config = {"type": "redis", "url": parsed.hostname, "port": parsed.port or 6379}
+    if parsed.path.strip("/"):
+        config["db"] = int(parsed.path.strip("/"))
+    if parsed.password:
+        config["password"] = urllib.parse.unquote(parsed.password)
+    return config
+
+
 def write_endpoints(settings: Settings, path: Path) -> Path:
-    """The endpoints file for ``rasa run``: action server and tracker store from the settings."""
+    """The endpoints file for ``rasa run``: action server, tracker and lock store from the settings."""
+    if settings.rasa_workers < 1:
+        raise ServerFailedToStart(f"SHOPDESK_RASA_WORKERS must be at least 1, got {settings.rasa_workers}")
+    if settings.rasa_workers > 1 and not settings.lock_store_url:
+        raise ServerFailedToStart(
+            f"SHOPDESK_RASA_WORKERS={settings.rasa_workers} needs a lock store shared by the workers: "
+            "set SHOPDESK_LOCK_STORE_URL=redis://127.0.0.1:6379/1 (a running Redis), or use 1 worker."
+        )
     endpoints = {
         "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
         "tracker_store": tracker_store_config(
             settings.tracker_store_url, settings.tracker_cache_size
         ),
     }
+    if settings.lock_store_url:
+        endpoints["lock_store"] = lock_store_config(settings.lock_store_url)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     return path
@@ -117,6 +143,7 @@ def start_bot(
     token = api_token(settings)
     endpoints = write_endpoints(settings, settings.data_dir / "endpoints.yml")
     env = {**os.environ, "SHOPDESK_DATA_DIR": str(settings.data_dir), "SHOPDESK_DATABASE_URL": settings.database_url}
+    rasa_env = {**env, "SANIC_WORKERS": str(settings.rasa_workers)}
 
     def output(name: str):
         if log_dir is None:
@@ -139,7 +166,7 @@ def start_bot(
             "--credentials", str(CREDENTIALS),
             "--port", str(settings.rasa_port),
         ],
-        cwd=PROJECT_ROOT, env=env, stdout=output("rasa-server"), stderr=subprocess.STDOUT if log_dir else None,
+        cwd=PROJECT_ROOT, env=rasa_env, stdout=output("rasa-server"), stderr=subprocess.STDOUT if log_dir else None,
     )
     bot = RunningBot(action_server, rasa_server, token)
     try:

@@ -58,6 +58,11 @@ class Settings:
     approximate_index_threshold: int = field(default_factory=lambda: _env_int("SHOPDESK_APPROX_INDEX_THRESHOLD", 50_000))
     #: Port of the Rasa server (REST channel and HTTP API).
     rasa_port: int = field(default_factory=lambda: _env_int("SHOPDESK_RASA_PORT", 5005))
+    #: Rasa server worker processes; more than 1 needs ``lock_store_url`` (Rasa's Redis lock store).
+    rasa_workers: int = field(default_factory=lambda: _env_int("SHOPDESK_RASA_WORKERS", 1))
+    #: Redis URL of the lock store that keeps each conversation's messages in order across
+    #: workers (e.g. ``redis://127.0.0.1:6379/1``). Default: Rasa's in-process lock store.
+    lock_store_url: str = field(default_factory=lambda: _env("SHOPDESK_LOCK_STORE_URL", ""))
     #: Port of the rasa-sdk action server.
     action_port: int = field(default_factory=lambda: _env_int("SHOPDESK_ACTION_PORT", 5055))
     #: Token protecting Rasa's HTTP API. Unset: ``make demo`` generates one and prints it.

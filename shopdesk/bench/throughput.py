@@ -53,11 +53,29 @@ class ThroughputResult:
     cpu_ms_per_message: float
 
 
+def _process_tree(pids: Sequence[int]) -> list[int]:
+    """``pids`` and all their living descendants (Rasa's Sanic workers are child processes)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, pending = [], list(pids)
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(children.get(pid, []))
+    return tree
+
+
 def _cpu_seconds(pids: Sequence[int]) -> float:
-    """User + system CPU time of the processes and their children, from /proc."""
+    """User + system CPU time of the processes, their living descendants and their reaped
+    children, from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for pid in pids:
+    for pid in _process_tree(pids):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
