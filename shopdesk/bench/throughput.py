@@ -9,6 +9,7 @@ REST channel, and reports messages per second and server CPU milliseconds per me
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -109,16 +110,24 @@ def drive(name: str, url: str, pids: Sequence[int], messages: int, concurrency: 
     return ThroughputResult(name, messages, seconds, messages / seconds, 1000 * cpu / messages)
 
 
-def measure_shop_bot(messages: int, concurrency: int) -> ThroughputResult:
-    """Throughput of the shop bot with its newest trained model (run `shopdesk demo --no-serve` first)."""
-    settings = get_settings()
+def measure_shop_bot(
+    messages: int, concurrency: int, workers: int = 1, lock_store_url: str = ""
+) -> ThroughputResult:
+    """Throughput of the shop bot with its newest trained model (run `shopdesk demo --no-serve` first).
+
+    ``workers`` Rasa server processes; more than one share the Redis lock store at ``lock_store_url``.
+    """
+    settings = dataclasses.replace(
+        get_settings(), rasa_workers=workers, lock_store_url=lock_store_url if workers > 1 else ""
+    )
     model = latest_model(settings.rasa_model_dir)
     if model is None:
         raise ServerFailedToStart("No trained shop model: run 'shopdesk demo --no-serve' first.")
     bot = start_bot(settings, model, log_dir=settings.data_dir / "logs")
+    name = "shopdesk" if workers == 1 else f"shopdesk, {workers} Rasa workers + Redis lock store"
     try:
         url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
-        return drive("shopdesk", url, [bot.rasa_server.pid, bot.action_server.pid], messages, concurrency)
+        return drive(name, url, [bot.rasa_server.pid, bot.action_server.pid], messages, concurrency)
     finally:
         bot.stop()
 
@@ -155,12 +164,13 @@ def markdown(results: Sequence[ThroughputResult], train_seconds: float | None = 
         f"| {r.bot} | {r.messages} | {r.messages_per_second:.1f} | {r.cpu_ms_per_message:.1f} |" for r in results
     )
     ratio = ""
-    if len(results) == 2 and results[1].messages_per_second:
-        ratio = (
-            f"\nshopdesk / rasa init: {results[0].messages_per_second / results[1].messages_per_second:.2f}× the "
-            f"throughput, {results[0].cpu_ms_per_message / max(results[1].cpu_ms_per_message, 1e-9):.2f}× the CPU per "
-            "message (target: 3× the throughput)."
-        )
+    stock = next((r for r in results if r.bot.startswith("rasa init")), None)
+    if stock is not None and stock.messages_per_second:
+        ratio = "\n" + "\n".join(
+            f"{r.bot} / rasa init: {r.messages_per_second / stock.messages_per_second:.2f}× the throughput, "
+            f"{r.cpu_ms_per_message / max(stock.cpu_ms_per_message, 1e-9):.2f}× the CPU per message."
+            for r in results if r is not stock
+        ) + "\n\nTarget: 3× the throughput."
     if train_seconds is not None:
         ratio += (
             f"\n\nA full `shopdesk train --force` of the shop bot (lookup tables, BERT intent classifier, "
@@ -177,7 +187,10 @@ def markdown(results: Sequence[ThroughputResult], train_seconds: float | None = 
 def run(args: argparse.Namespace) -> int:
     """Measure, print, record."""
     train_seconds = time_full_training() if args.measure_training else None
-    results = [measure_shop_bot(args.messages, args.concurrency)]
+    results = [
+        measure_shop_bot(args.messages, args.concurrency, workers, args.lock_store)
+        for workers in args.rasa_workers
+    ]
     if not args.skip_baseline:
         results.append(measure_rasa_init_bot(args.messages, args.concurrency))
     for result in results:
@@ -194,6 +207,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--skip-baseline", action="store_true", help="measure only the shop bot")
+    parser.add_argument("--rasa-workers", type=int, nargs="+", default=[1],
+                        help="measure the shop bot with each of these numbers of Rasa workers")
+    parser.add_argument("--lock-store", default="redis://127.0.0.1:6379/1",
+                        help="Redis lock store shared by several Rasa workers")
     parser.add_argument("--measure-training", action="store_true",
                         help="first time a full `rasa train --force` of the shop bot")
     parser.add_argument("--json", help="also write the figures to this file")
