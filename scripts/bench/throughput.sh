@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Whole-bot throughput (1 and 2 Rasa workers) against a stock `rasa init` bot (needs no public
-# data), and the time of a
-# full training of the shop bot. Writes the section "throughput" of docs/benchmarks.md.
+# data), and the time of a full training of the shop bot. Writes the section "throughput" of docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 .venv/bin/shopdesk demo --no-serve
