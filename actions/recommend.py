@@ -210,8 +210,7 @@ class ActionRecommendProducts(ShopAction):
 
     def _allowed(self, filters: SearchFilters) -> set[int]:
         """Ids of the products passing ``filters`` (in stock included)."""
-        index = self.services.product_index
-        return {hit.record.product_id for hit in index.search("", filters, k=len(index))}
+        return self.services.product_index.ids_matching(filters)
 
     def _popularity(self) -> dict[int, float]:
         recommender = self.services.recommender

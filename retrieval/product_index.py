@@ -394,6 +394,11 @@ class ProductIndex:
         with self._lock:
             return self._attributes.mask(filters)
 
+    def ids_matching(self, filters: SearchFilters | None) -> set[int]:
+        """Ids of the products that satisfy ``filters`` (no ranking, no records built)."""
+        with self._lock:
+            return set(self._ids[self._attributes.mask(filters)].tolist())
+
     def memory_bytes(self) -> dict[str, int]:
         """Approximate memory of the index parts: ``vectors`` (FAISS), ``bm25``, ``attributes``."""
         with self._lock:

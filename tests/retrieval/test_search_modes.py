@@ -87,10 +87,22 @@ def test_approximate_index_filters_match_the_exact_index(
     approximate = ProductIndex.build(
         catalog_records, encoder, approximate_threshold=10, ivf_lists=4, ivf_probe=2, progress=False
     )
-    allowed = set(product_index.product_ids()[product_index.filter_mask(filters)].tolist())
+    allowed = product_index.ids_matching(filters)
     for mode in ("dense", "hybrid"):
         found = ids(approximate.search("comfortable everyday product", filters, k=len(allowed), mode=mode))
         assert set(found) == allowed, mode
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [SearchFilters(category="running shoe"), SearchFilters(color="black", price_max=150), SearchFilters()],
+)
+def test_ids_matching_are_the_products_a_filtered_search_can_return(
+    product_index: ProductIndex, filters: SearchFilters
+) -> None:
+    everything = product_index.search("", filters, k=len(product_index))
+    assert product_index.ids_matching(filters) == {hit.record.product_id for hit in everything}
+    assert product_index.ids_matching(filters)
 
 
 def test_query_cache_returns_the_same_vector_and_can_be_cleared(encoder: TextEncoder) -> None:
