@@ -25,6 +25,7 @@ E2E_EPOCHS = 4
 
 
 def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -94,6 +95,12 @@ class BotClient:
     def session(self):
         """A session on the bot's shop database, to check what the bot changed."""
         return session_factory(create_engine_for(self.settings.database_url))()
+
+
+@pytest.fixture(name="free_port", scope="session")
+def free_port_fixture():
+    """The ``free_port`` function, for test modules that start servers of their own."""
+    return free_port
 
 
 @pytest.fixture(scope="session")

@@ -21,14 +21,8 @@ from storage.schema import HandoffRequest
 REDIS = ("127.0.0.1", 6379)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def two_workers(bot):
+def two_workers(bot, free_port):
     try:
         socket.create_connection(REDIS, timeout=2).close()
     except OSError as exc:
