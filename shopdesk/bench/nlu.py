@@ -648,8 +648,11 @@ def markdown_section(report: dict[str, Any], title: str, anchors: Sequence[tuple
         f"### NLU: {title}",
         "",
         f"{report['measured']} Train {data['train_examples']} examples / {data['intents']} intents "
-        f"(`{Path(data['train']).name}`), test {data['test_examples']} (`{Path(data['test']).name}`)"
+        f"(`{Path(data['train']).name}`"
+        + (" without its out-of-scope examples" if data.get("oos_training") is False else "")
+        + f"), test {data['test_examples']} (`{Path(data['test']).name}`)"
         + (f", oos label `{data['oos_label']}`" if data["oos_label"] else "")
+        + (f", threshold chosen on `{Path(data['val']).name}`" if data.get("val") else "")
         + ".",
         "",
         "| model | accuracy | macro-F1 | in-scope acc. | oos recall | oos precision | oos detection "

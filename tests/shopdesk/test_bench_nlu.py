@@ -14,6 +14,7 @@ from shopdesk.bench.nlu import (
     apply_threshold,
     choose_oos_threshold,
     entity_scores,
+    markdown_section,
     oos_figures,
     percentile,
     run_entity_benchmark,
@@ -93,6 +94,7 @@ def test_report_has_every_figure_under_its_stable_key(nlu_report: dict) -> None:
     }
     assert "confidence threshold" in row["oos_detection"]
     assert "learned from 8 training examples" in row["oos_detection"]
+    assert "(`train.csv`), test 8 (`test.csv`)" in markdown_section(nlu_report, "small set", [])
 
 
 def test_figures_agree_with_the_predictions(nlu_report: dict) -> None:
@@ -126,6 +128,9 @@ def test_without_oos_training_out_of_scope_comes_from_the_threshold_alone(tmp_pa
     )
     for p in row["predictions"]:
         assert (p["predicted"] == "oos") == (p["confidence"] < row["oos_threshold"])
+    section = markdown_section(report, "small set", [])
+    assert "(`train.csv` without its out-of-scope examples)" in section
+    assert "threshold chosen on `val.csv`" in section
 
 
 def test_fallback_threshold_is_calibrated_on_the_classifiers_validation_split(
