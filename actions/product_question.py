@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.base import ShopAction, as_float, first_entity
+from actions.base import ShopAction, first_entity
 from actions.product_presenter import format_price, product_card, stock_phrase
+from actions.verification import verified_customer
 from storage.behaviour import record_view
 from storage.catalog import ProductRecord, iter_product_records
 from storage.db import StorageError
@@ -22,10 +23,21 @@ from storage.inventory import VariantStock, variant_stock
 logger = logging.getLogger(__name__)
 
 _ORDINALS = {
-    "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2,
-    "fourth": 3, "4th": 3, "fifth": 4, "5th": 4, "last": -1,
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "fifth": 4,
+    "5th": 4,
+    "last": -1,
 }
-_ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?:\s+one)?", re.IGNORECASE)
+_ORDINAL = re.compile(
+    r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?:\s+one)?", re.IGNORECASE
+)
 _NUMBERED = re.compile(r"(?:number|no\.?|#)\s*([1-5])\b", re.IGNORECASE)
 
 #: Question aspects and the words that signal them, checked in this order.
@@ -40,7 +52,7 @@ ASPECTS = (
 _TITLE_STOPWORDS = {"the", "a", "an", "and", "of", "for", "with", "&", "-"}
 
 
-def question_aspect(text: str, color: Optional[str], size: Optional[str]) -> str:
+def question_aspect(text: str, color: str | None, size: str | None) -> str:
     """What the shopper asks about: price, material, colors, sizes, stock, rating or summary."""
     lowered = text.lower()
     for aspect, cues in ASPECTS:
@@ -53,7 +65,7 @@ def question_aspect(text: str, color: Optional[str], size: Optional[str]) -> str
     return "summary"
 
 
-def ordinal_reference(text: str, shown: Sequence[int]) -> Optional[int]:
+def ordinal_reference(text: str, shown: Sequence[int]) -> int | None:
     """The product id meant by "the second one" / "number 2", from the products last shown."""
     match = _ORDINAL.search(text)
     position = _ORDINALS[match.group(1).lower()] if match else None
@@ -68,7 +80,9 @@ def ordinal_reference(text: str, shown: Sequence[int]) -> Optional[int]:
 def names_product(text: str, record: ProductRecord) -> bool:
     """True when the message names the product (most of its distinctive title words)."""
     words = set(re.findall(r"[a-z0-9]+", text.lower()))
-    title_words = [w for w in re.findall(r"[a-z0-9]+", record.title.lower()) if w not in _TITLE_STOPWORDS]
+    title_words = [
+        w for w in re.findall(r"[a-z0-9]+", record.title.lower()) if w not in _TITLE_STOPWORDS
+    ]
     hits = sum(1 for w in title_words if w in words)
     return hits >= 2 and hits >= len(title_words) / 2
 
@@ -80,39 +94,50 @@ class ActionAnswerProductQuestion(ShopAction):
         return "action_answer_product_question"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         product_id = self._product_meant(text, tracker)
         if product_id is None:
             dispatcher.utter_message(
-                text="Which product do you mean? Tell me its name, or search first, e.g. \"show me running shoes\"."
+                text='Which product do you mean? Tell me its name, or search first, e.g. "show me running shoes".'
             )
             return []
         with self.services.session() as session:
             records = list(iter_product_records(session, product_ids=[product_id]))
             variants = variant_stock(session, product_id) if records else []
         if not records:
-            dispatcher.utter_message(text="That product is no longer in the catalog. Shall I search for something similar?")
+            dispatcher.utter_message(
+                text="That product is no longer in the catalog. Shall I search for something similar?"
+            )
             return [SlotSet("focused_product", None)]
         record = records[0]
         color, size = first_entity(tracker, "color"), first_entity(tracker, "size")
-        answer = answer_product_question(record, variants, question_aspect(text, color, size), color, size)
+        answer = answer_product_question(
+            record, variants, question_aspect(text, color, size), color, size
+        )
         url = self.services.product_url(record.handle)
-        dispatcher.utter_message(text=answer, json_message={"type": "product", "product": product_card(record, url)})
+        dispatcher.utter_message(
+            text=answer, json_message={"type": "product", "product": product_card(record, url)}
+        )
         self._record_view(tracker, record.product_id)
         return [SlotSet("focused_product", float(record.product_id))]
 
     def _record_view(self, tracker: Tracker, product_id: int) -> None:
         """Remember the view for the recommender; the shopper's answer never waits on it failing."""
-        customer_id = as_float(tracker.get_slot("verified_customer_id"))
+        customer_id = verified_customer(self.services.verification, tracker)
         try:
             with self.services.session() as session:
-                record_view(session, product_id, tracker.sender_id, int(customer_id) if customer_id else None)
+                record_view(session, product_id, tracker.sender_id, customer_id)
         except (SQLAlchemyError, StorageError) as exc:
-            logger.warning("Could not record the view of product %s by %s: %s", product_id, tracker.sender_id, exc)
+            logger.warning(
+                "Could not record the view of product %s by %s: %s",
+                product_id,
+                tracker.sender_id,
+                exc,
+            )
 
-    def _product_meant(self, text: str, tracker: Tracker) -> Optional[int]:
+    def _product_meant(self, text: str, tracker: Tracker) -> int | None:
         shown = [int(p) for p in (tracker.get_slot("shown_products") or [])]
         referenced = ordinal_reference(text, shown)
         if referenced is not None:
@@ -128,8 +153,8 @@ def answer_product_question(
     record: ProductRecord,
     variants: Sequence[VariantStock],
     aspect: str,
-    color: Optional[str] = None,
-    size: Optional[str] = None,
+    color: str | None = None,
+    size: str | None = None,
 ) -> str:
     """The answer to one question about ``record``, from the catalog's facts."""
     name = record.title
@@ -141,11 +166,23 @@ def answer_product_question(
             return f"The {name} costs {format_price(prices[0], record.currency)} to {format_price(prices[-1], record.currency)} depending on the option."
         return f"The {name} costs {format_price(prices[0], record.currency)}."
     if aspect == "material":
-        return f"The {name} is made of {record.material}." if record.material else f"The catalog does not list a material for the {name}."
+        return (
+            f"The {name} is made of {record.material}."
+            if record.material
+            else f"The catalog does not list a material for the {name}."
+        )
     if aspect == "colors":
-        return f"The {name} comes in {_join(record.colors)}." if record.colors else f"The {name} comes in one colour only."
+        return (
+            f"The {name} comes in {_join(record.colors)}."
+            if record.colors
+            else f"The {name} comes in one colour only."
+        )
     if aspect == "sizes":
-        return f"The {name} comes in sizes {_join(record.sizes)}." if record.sizes else f"The {name} is one size."
+        return (
+            f"The {name} comes in sizes {_join(record.sizes)}."
+            if record.sizes
+            else f"The {name} is one size."
+        )
     if aspect == "stock":
         return f"The {name} is {stock_phrase(record)}."
     if aspect == "rating" and record.rating is not None:
@@ -159,11 +196,16 @@ def answer_product_question(
     return f"{name}: {summary} ({'; '.join(facts)})"
 
 
-def _variant_answer(record: ProductRecord, variants: Sequence[VariantStock], color: Optional[str], size: Optional[str]) -> str:
+def _variant_answer(
+    record: ProductRecord, variants: Sequence[VariantStock], color: str | None, size: str | None
+) -> str:
     """Is the product available in this colour and/or size, and how many are left?"""
-    wanted = " ".join(part for part in (color.lower() if color else "", f"size {size}" if size else "") if part)
+    wanted = " ".join(
+        part for part in (color.lower() if color else "", f"size {size}" if size else "") if part
+    )
     matching = [
-        v for v in variants
+        v
+        for v in variants
         if (not color or (v.color or "").lower() == color.lower())
         and (not size or (v.size or "").lower() == size.lower())
     ]

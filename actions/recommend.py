@@ -16,8 +16,9 @@ category); each product comes with its reason, in the same ``product_list`` payl
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -25,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ShopAction, as_float
 from actions.product_presenter import describe_filters, product_card, product_line
+from actions.verification import verified_customer
 from models.recommender import Interaction, InteractionKind, Recommendation
 from models.recommender.shop_data import customer_history
 from retrieval.product_index import SearchFilters
@@ -40,7 +42,9 @@ SIMILAR = re.compile(
     r"\b(?:similar|alternatives?|like\s+(?:this|that|these|those|it|the|a|an|my)\b|instead\s+of|cheaper|less\s+expensive)",
     re.IGNORECASE,
 )
-CHEAPER = re.compile(r"\b(?:cheaper|less\s+expensive|lower\s+price|more\s+affordable)\b", re.IGNORECASE)
+CHEAPER = re.compile(
+    r"\b(?:cheaper|less\s+expensive|lower\s+price|more\s+affordable)\b", re.IGNORECASE
+)
 GIFT = re.compile(r"\b(?:gift|present|secret\s+santa|stocking\s+stuffer)s?\b", re.IGNORECASE)
 #: The words right before the product a question is about: "goes with <X>", "similar to <X>", "like <X>".
 ANCHOR_TRIGGER = re.compile(
@@ -56,7 +60,9 @@ ANCHOR_PHRASE = re.compile(
 )
 DETERMINER = re.compile(r"^(?:the|a|an|my|our|your)\s+", re.IGNORECASE)
 POINTING = re.compile(r"^(?:this|that|these|those|it|them|the\s+same|one)\b", re.IGNORECASE)
-GIFT_FOR = re.compile(r"\bfor\s+(?:my\s+|a\s+|an\s+|the\s+|our\s+)?(?P<who>[^?.!,;]+)", re.IGNORECASE)
+GIFT_FOR = re.compile(
+    r"\bfor\s+(?:my\s+|a\s+|an\s+|the\s+|our\s+)?(?P<who>[^?.!,;]+)", re.IGNORECASE
+)
 FILTER_ENTITIES = ("product_category", "brand", "color", "size", "price_min", "price_max")
 
 
@@ -75,8 +81,8 @@ class ActionRecommendProducts(ShopAction):
         return "action_recommend_products"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         anchor, anchor_span = self._anchor(tracker, text)
         filters = replace(_filters(tracker, outside=anchor_span), in_stock=True)
@@ -111,7 +117,12 @@ class ActionRecommendProducts(ShopAction):
     # ------------------------------------------------------------------ what to base it on
 
     def _suggest(
-        self, tracker: Tracker, text: str, anchor: Optional[ProductRecord], filters: SearchFilters, count: int
+        self,
+        tracker: Tracker,
+        text: str,
+        anchor: ProductRecord | None,
+        filters: SearchFilters,
+        count: int,
     ) -> Suggestions:
         allowed = self._allowed(filters)
         if anchor is not None and COMPLEMENT.search(text):
@@ -129,7 +140,9 @@ class ActionRecommendProducts(ShopAction):
                 return Suggestions("Picked for you:", items)
         return self._best_sellers(filters, allowed, count)
 
-    def _similar(self, text: str, anchor: ProductRecord, filters: SearchFilters, count: int) -> Suggestions:
+    def _similar(
+        self, text: str, anchor: ProductRecord, filters: SearchFilters, count: int
+    ) -> Suggestions:
         cheaper = bool(CHEAPER.search(text)) and filters.price_max is None
         if cheaper:
             filters = replace(filters, price_max=round(anchor.price - 0.01, 2))
@@ -138,11 +151,17 @@ class ActionRecommendProducts(ShopAction):
         if not items:
             # A product the recommender has not seen yet: content similarity from the search index.
             hits = self.services.product_index.search(anchor.title, filters, k=count + 1)
-            items = [(h.record, f"similar to {anchor.title}") for h in hits if h.record.product_id != anchor.product_id]
+            items = [
+                (h.record, f"similar to {anchor.title}")
+                for h in hits
+                if h.record.product_id != anchor.product_id
+            ]
         intro = f"Like the {anchor.title}" + (" but cheaper:" if cheaper else ":")
         return Suggestions(intro, items[:count])
 
-    def _gift(self, text: str, filters: SearchFilters, allowed: set[int], count: int) -> Suggestions:
+    def _gift(
+        self, text: str, filters: SearchFilters, allowed: set[int], count: int
+    ) -> Suggestions:
         who = GIFT_FOR.search(text)
         if filters.category is None and who is not None:
             phrase = who.group("who").strip()
@@ -154,11 +173,17 @@ class ActionRecommendProducts(ShopAction):
                 return Suggestions(f"Gift ideas for {phrase}:", items)
         return self._best_sellers(filters, allowed, count, gift=True)
 
-    def _best_sellers(self, filters: SearchFilters, allowed: set[int], count: int, gift: bool = False) -> Suggestions:
+    def _best_sellers(
+        self, filters: SearchFilters, allowed: set[int], count: int, gift: bool = False
+    ) -> Suggestions:
         where = f" in {filters.category.lower()}" if filters.category else ""
         intro = f"Popular gift ideas{where}:" if gift else f"Our best sellers{where}:"
         recommender = self.services.recommender
-        items = self._records(recommender.best_sellers(count, allowed)) if recommender is not None else []
+        items = (
+            self._records(recommender.best_sellers(count, allowed))
+            if recommender is not None
+            else []
+        )
         if len(items) < count:
             # Products nobody bought yet: top rated ones fill the list.
             taken = {record.product_id for record, _ in items}
@@ -169,7 +194,9 @@ class ActionRecommendProducts(ShopAction):
 
     # ------------------------------------------------------------------ inputs
 
-    def _anchor(self, tracker: Tracker, text: str) -> tuple[Optional[ProductRecord], Optional[tuple[int, int]]]:
+    def _anchor(
+        self, tracker: Tracker, text: str
+    ) -> tuple[ProductRecord | None, tuple[int, int] | None]:
         """The product the message is about ("what goes with <X>") and the span of its phrase.
 
         A phrase that points back ("this", "these shoes", none at all) means the product
@@ -187,7 +214,7 @@ class ActionRecommendProducts(ShopAction):
             return self._focused(tracker), None
         return hits[0].record, match.span("phrase")
 
-    def _focused(self, tracker: Tracker) -> Optional[ProductRecord]:
+    def _focused(self, tracker: Tracker) -> ProductRecord | None:
         product_id = as_float(tracker.get_slot("focused_product"))
         if product_id is None:
             shown = tracker.get_slot("shown_products") or []
@@ -196,16 +223,20 @@ class ActionRecommendProducts(ShopAction):
 
     def _history(self, tracker: Tracker) -> list[Interaction]:
         """The verified customer's orders and events, else the products of this conversation."""
-        customer_id = as_float(tracker.get_slot("verified_customer_id"))
+        customer_id = verified_customer(self.services.verification, tracker)
         if customer_id is not None:
             with self.services.session() as session:
-                history = customer_history(session, int(customer_id))
+                history = customer_history(session, customer_id)
             if history:
                 return history
-        seen: list[int] = [int(p) for p in (tracker.get_slot("shown_products") or []) if as_float(p) is not None]
+        seen: list[int] = [
+            int(p) for p in (tracker.get_slot("shown_products") or []) if as_float(p) is not None
+        ]
         focused = as_float(tracker.get_slot("focused_product"))
         if focused is not None:
-            seen = [p for p in seen if p != int(focused)] + [int(focused)]  # the focused one is the latest
+            seen = [p for p in seen if p != int(focused)] + [
+                int(focused)
+            ]  # the focused one is the latest
         return [Interaction("conversation", p, InteractionKind.VIEW) for p in seen]
 
     def _allowed(self, filters: SearchFilters) -> set[int]:
@@ -226,14 +257,16 @@ class ActionRecommendProducts(ShopAction):
             return []
         return getattr(recommender, method)(anchor.product_id, count, allowed)
 
-    def _records(self, recommendations: Sequence[Recommendation]) -> list[tuple[ProductRecord, str]]:
+    def _records(
+        self, recommendations: Sequence[Recommendation]
+    ) -> list[tuple[ProductRecord, str]]:
         """Recommendations as (record, reason), skipping products the index no longer has."""
         index = self.services.product_index
         found = [(index.get(r.product_id), r.reason) for r in recommendations]
         return [(record, reason) for record, reason in found if record is not None]
 
 
-def _filters(tracker: Tracker, outside: Optional[tuple[int, int]]) -> SearchFilters:
+def _filters(tracker: Tracker, outside: tuple[int, int] | None) -> SearchFilters:
     """Filters from the latest message's entities, except those inside ``outside`` (they name the anchor product)."""
     values: dict[str, str] = {}
     for item in tracker.latest_message.get("entities", []):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from actions.verification import CustomerVerification
 from models.recommender import Recommender, RecommenderDataError
 from models.recommender.shop_data import CatalogContent, load_or_train
 from retrieval import knowledge_base
@@ -21,6 +21,7 @@ from retrieval.embeddings import TextEncoder
 from retrieval.knowledge_base import KnowledgeIndex
 from retrieval.product_index import ProductIndex, load_or_build, set_search_threads
 from retrieval.product_text import embedding_text
+from shopdesk.secrets import verification_key
 from shopdesk.settings import Settings, get_settings
 from storage.catalog import iter_product_records
 from storage.db import create_engine_for, session_factory
@@ -36,8 +37,10 @@ class ShopServices:
     sessions: sessionmaker
     product_index: ProductIndex
     knowledge_index: KnowledgeIndex
+    #: Signs and checks which customer a conversation verified.
+    verification: CustomerVerification
     #: Recommendations from shop behaviour; None means best sellers by rating only.
-    recommender: Optional[Recommender] = None
+    recommender: Recommender | None = None
 
     def session(self) -> Session:
         """A new database session (use it as a context manager)."""
@@ -71,13 +74,29 @@ def build_services(settings: Settings) -> ShopServices:
     knowledge = load_knowledge_index(settings, encoder)
     recommender = load_recommender(settings, sessions, encoder)
     return ShopServices(
-        settings=settings, sessions=sessions, product_index=index, knowledge_index=knowledge, recommender=recommender
+        settings=settings,
+        sessions=sessions,
+        product_index=index,
+        knowledge_index=knowledge,
+        verification=customer_verification(settings),
+        recommender=recommender,
+    )
+
+
+def customer_verification(settings: Settings) -> CustomerVerification:
+    """The signer of verified shoppers, with the key from the settings (or the data directory)."""
+    return CustomerVerification(
+        verification_key(settings).encode(), idle_seconds=settings.verification_minutes * 60
     )
 
 
 def load_recommender(
-    settings: Settings, sessions: sessionmaker, encoder: TextEncoder, retrain: bool = False, progress: bool = False
-) -> Optional[Recommender]:
+    settings: Settings,
+    sessions: sessionmaker,
+    encoder: TextEncoder,
+    retrain: bool = False,
+    progress: bool = False,
+) -> Recommender | None:
     """The recommender saved in ``<data_dir>/recommender``, retrained when the shop's data changed.
 
     None for a shop without products (nothing to recommend yet).
@@ -86,8 +105,14 @@ def load_recommender(
     def catalog() -> CatalogContent:
         with sessions() as session:
             records = list(iter_product_records(session))
-        embeddings = encoder.encode([embedding_text(r) for r in records], progress=progress) if records else None
-        return CatalogContent([r.product_id for r in records], embeddings, {r.product_id: r.title for r in records})
+        embeddings = (
+            encoder.encode([embedding_text(r) for r in records], progress=progress)
+            if records
+            else None
+        )
+        return CatalogContent(
+            [r.product_id for r in records], embeddings, {r.product_id: r.title for r in records}
+        )
 
     try:
         with sessions() as session:
@@ -106,10 +131,16 @@ def load_recommender(
     return recommender
 
 
-def load_knowledge_index(settings: Settings, encoder: TextEncoder, rebuild: bool = False) -> KnowledgeIndex:
+def load_knowledge_index(
+    settings: Settings, encoder: TextEncoder, rebuild: bool = False
+) -> KnowledgeIndex:
     """The knowledge base's index, rebuilt when the file changed since it was built."""
     return knowledge_base.load_or_build(
-        settings.knowledge_index_dir, settings.knowledge_base_path, encoder, rebuild=rebuild, progress=False
+        settings.knowledge_index_dir,
+        settings.knowledge_base_path,
+        encoder,
+        rebuild=rebuild,
+        progress=False,
     )
 
 

@@ -1,15 +1,16 @@
 """Order support flows: verify the shopper, then status, cancel, address change, return, refund.
 
 The order number and the email or ZIP code are checked together (no hint which one was
-wrong); the verified customer id lives in a slot only this module sets, and every order
-lookup is made with it, so a shopper never sees another customer's order.
+wrong); the verified customer is recorded with the action server's signature
+(:mod:`actions.verification`) and every order lookup is scoped to that customer, so a
+shopper never sees another customer's order, even through a forged tracker.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -29,39 +30,57 @@ from actions.order_presenter import (
     refund_text,
     return_created_text,
 )
+from actions.verification import verified_customer, verified_slots
 from retrieval.knowledge_base import KNOWLEDGE_TOPICS
-from storage.orders import AddressChangeStatus, CancelStatus, OrderService, normalize_order_number, validate_address
+from storage.orders import (
+    AddressChangeStatus,
+    CancelStatus,
+    OrderService,
+    normalize_order_number,
+    validate_address,
+)
 from storage.returns import ReturnRules, ReturnService, ReturnStatusCode
 from storage.schema import HandoffReason
 
-ORDER_FLOWS = ("order_status", "cancel_order", "change_order", "change_shipping_address", "return_item", "refund_status")
+ORDER_FLOWS = (
+    "order_status",
+    "cancel_order",
+    "change_order",
+    "change_shipping_address",
+    "return_item",
+    "refund_status",
+)
 MAX_VERIFICATION_ATTEMPTS = 3
 _ORDER_NUMBER = re.compile(r"^\d{5,8}$")
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
-def verified_customer(tracker: Tracker) -> Optional[int]:
-    """The customer verified in this conversation, if any."""
-    value = tracker.get_slot("verified_customer_id")
-    return int(value) if value is not None else None
-
-
 def return_rules(services: Any) -> ReturnRules:
     """The shop's return rules from the settings."""
     settings = services.settings
-    return ReturnRules(window_days=settings.return_window_days, final_sale_returnable=settings.final_sale_returnable)
+    return ReturnRules(
+        window_days=settings.return_window_days,
+        final_sale_returnable=settings.final_sale_returnable,
+    )
 
 
-def verified_order(tracker: Tracker, dispatcher: CollectingDispatcher, restart_with: str) -> Optional[tuple[str, int]]:
+def verified_order(
+    services: Any, tracker: Tracker, dispatcher: CollectingDispatcher, restart_with: str
+) -> tuple[str, int] | None:
     """The order number and verified customer of this flow, or None after telling how to restart."""
-    number, customer = tracker.get_slot("order_number"), verified_customer(tracker)
+    number, customer = (
+        tracker.get_slot("order_number"),
+        verified_customer(services.verification, tracker),
+    )
     if number and customer is not None:
         return number, customer
-    dispatcher.utter_message(text=f"I need to verify the order first: say \"{restart_with}\" to start again.")
+    dispatcher.utter_message(
+        text=f'I need to verify the order first: say "{restart_with}" to start again.'
+    )
     return None
 
 
-def flow_finished(flow: str) -> List[Dict[str, Any]]:
+def flow_finished(flow: str) -> list[dict[str, Any]]:
     """Events closing a flow: its data forgotten, its name kept for the rating."""
     return [*clear_flow_slots(), SlotSet("last_flow", flow)]
 
@@ -69,20 +88,22 @@ def flow_finished(flow: str) -> List[Dict[str, Any]]:
 class ActionStartSupportFlow(ShopAction):
     """Remembers which flow the shopper asked for and the order number they gave."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_support_flow"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent not in ORDER_FLOWS:
             # An order number on its own continues the last order flow, or asks for the status.
             previous = tracker.get_slot("last_flow")
             intent = previous if previous in ORDER_FLOWS else "order_status"
-        events: List[Dict[str, Any]] = [SlotSet("requested_flow", intent)]
+        events: list[dict[str, Any]] = [SlotSet("requested_flow", intent)]
         number = first_entity(tracker, "order_number")
         if number:
             events.append(SlotSet("order_number", normalize_order_number(number)))
-        elif verified_customer(tracker) is None:
+        elif verified_customer(self.services.verification, tracker) is None:
             events.append(SlotSet("order_number", None))
         return events
 
@@ -90,19 +111,25 @@ class ActionStartSupportFlow(ShopAction):
 class ValidateVerificationForm(UsesShopServices, FormValidationAction):
     """Asks for the order number and the email or ZIP, and checks them together."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_verification_form"
 
     async def required_slots(
-        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Text]:
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
         if (tracker.get_slot("verification_failures") or 0) >= MAX_VERIFICATION_ATTEMPTS:
             return []
-        if verified_customer(tracker) is not None:
+        if verified_customer(self.services.verification, tracker) is not None:
             return ["order_number"]
         return ["order_number", "contact"]
 
-    async def extract_order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+    async def extract_order_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "order_number":
             return {}
         number = first_entity(tracker, "order_number")
@@ -111,7 +138,9 @@ class ValidateVerificationForm(UsesShopServices, FormValidationAction):
             number = digits if digits.isdigit() else None
         return {"order_number": number} if number else {}
 
-    async def extract_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+    async def extract_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "contact":
             return {}
         for entity in ("email", "zipcode", "order_number"):
@@ -121,23 +150,29 @@ class ValidateVerificationForm(UsesShopServices, FormValidationAction):
                 return {"contact": values[0]}
         return {}
 
-    def validate_order_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+    def validate_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         number = normalize_order_number(str(value or ""))
         if not _ORDER_NUMBER.match(number):
-            dispatcher.utter_message(text="Order numbers have 5 digits, like 10001; you'll find yours in the confirmation email.")
+            dispatcher.utter_message(
+                text="Order numbers have 5 digits, like 10001; you'll find yours in the confirmation email."
+            )
             return {"order_number": None}
-        customer = verified_customer(tracker)
+        customer = verified_customer(self.services.verification, tracker)
         if customer is not None:
             with self.services.session() as session:
                 if OrderService(session).order_view(number, customer) is None:
                     dispatcher.utter_message(
                         text=f"I can't find an order {number} among the orders of the customer verified in this chat. "
-                        "Please check the number, or say \"never mind\"."
+                        'Please check the number, or say "never mind".'
                     )
                     return {"order_number": None}
         return {"order_number": number}
 
-    def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+    def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         contact = str(value or "").strip()
         is_email = "@" in contact
         with self.services.session() as session:
@@ -147,10 +182,16 @@ class ValidateVerificationForm(UsesShopServices, FormValidationAction):
                 zip_code=None if is_email else contact,
             )
         if customer is not None:
-            return {"contact": contact, "verified_customer_id": float(customer), "verification_failures": 0.0}
+            return {
+                "contact": contact,
+                **verified_slots(self.services.verification, tracker, customer),
+                "verification_failures": 0.0,
+            }
         failures = int(tracker.get_slot("verification_failures") or 0) + 1
         if failures >= MAX_VERIFICATION_ATTEMPTS:
-            dispatcher.utter_message(text="That order number and email or ZIP code still don't match our records.")
+            dispatcher.utter_message(
+                text="That order number and email or ZIP code still don't match our records."
+            )
         else:
             dispatcher.utter_message(
                 text="That order number and email or ZIP code don't match our records. Let's try again "
@@ -162,22 +203,29 @@ class ValidateVerificationForm(UsesShopServices, FormValidationAction):
 class ActionRunSupportFlow(ShopAction):
     """Runs the flow the shopper asked for, once they are verified."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_run_support_flow"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        customer = verified_customer(tracker)
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        customer = verified_customer(self.services.verification, tracker)
         number = tracker.get_slot("order_number")
         if customer is None or not number:
             dispatcher.utter_message(
                 text="For your security I've stopped trying to verify the order here. A person from our team can check it with you."
             )
-            return [*clear_flow_slots(), *hand_over(self.services, dispatcher, tracker, HandoffReason.VERIFICATION_FAILED)]
+            return [
+                *clear_flow_slots(),
+                *hand_over(self.services, dispatcher, tracker, HandoffReason.VERIFICATION_FAILED),
+            ]
         flow = tracker.get_slot("requested_flow") or "order_status"
         return run_flow(self.services, dispatcher, flow, number, customer)
 
 
-def run_flow(services: Any, dispatcher: CollectingDispatcher, flow: str, number: str, customer: int) -> List[Dict[str, Any]]:
+def run_flow(
+    services: Any, dispatcher: CollectingDispatcher, flow: str, number: str, customer: int
+) -> list[dict[str, Any]]:
     """One order flow for a verified customer's order."""
     with services.session() as session:
         view = OrderService(session).order_view(number, customer)
@@ -191,7 +239,9 @@ def run_flow(services: Any, dispatcher: CollectingDispatcher, flow: str, number:
             return flow_finished(flow)
         if flow == "refund_status":
             refund = ReturnService(session).refund_status(number, customer)
-            dispatcher.utter_message(text=refund_text(refund) if refund else f"There's no refund on order {number}.")
+            dispatcher.utter_message(
+                text=refund_text(refund) if refund else f"There's no refund on order {number}."
+            )
             dispatcher.utter_message(response="utter_ask_rating")
             return flow_finished(flow)
         if flow == "cancel_order":
@@ -209,26 +259,38 @@ def run_flow(services: Any, dispatcher: CollectingDispatcher, flow: str, number:
                     f"The carrier ({view.carrier or 'the carrier'}) may be able to redirect it with tracking number {view.tracking_number or '-'}."
                 )
                 return flow_finished(flow)
-            dispatcher.utter_message(text=f"Order {number} will ship to {view.shipping_address.one_line()}.")
+            dispatcher.utter_message(
+                text=f"Order {number} will ship to {view.shipping_address.one_line()}."
+            )
             return [FollowupAction("address_form")]
         if flow == "return_item":
             return offer_return(services, session, dispatcher, number, customer)
         dispatcher.utter_message(
-            text=f"Items or sizes of an order can't be changed once it's placed. "
-            + ("You can cancel order " + number + " while it hasn't shipped and order again, or " if status == "processing" else "")
+            text="Items or sizes of an order can't be changed once it's placed. "
+            + (
+                "You can cancel order " + number + " while it hasn't shipped and order again, or "
+                if status == "processing"
+                else ""
+            )
             + "a person from our team can look at it with you. Shall I pass you to them?",
             buttons=YES_NO,
         )
         return [SlotSet("pending_confirmation", "handoff")]
 
 
-def refuse_cancellation(dispatcher: CollectingDispatcher, number: str, status: str, view: Any) -> List[Dict[str, Any]]:
+def refuse_cancellation(
+    dispatcher: CollectingDispatcher, number: str, status: str, view: Any
+) -> list[dict[str, Any]]:
     """Explain why an order can't be cancelled, offering a return when it shipped."""
     if status == "cancelled":
         dispatcher.utter_message(text=f"Order {number} is already cancelled; nothing more to do.")
         return flow_finished("cancel_order")
     if status in ("shipped", "delivered"):
-        shipped = f"it shipped on {day(view.shipped_at)} with {view.carrier}" if view.shipped_at else "it has shipped"
+        shipped = (
+            f"it shipped on {day(view.shipped_at)} with {view.carrier}"
+            if view.shipped_at
+            else "it has shipped"
+        )
         dispatcher.utter_message(
             text=f"Order {number} can't be cancelled because {shipped}. Once it arrives you can return it for a refund. Shall I start a return?",
             buttons=YES_NO,
@@ -238,9 +300,13 @@ def refuse_cancellation(dispatcher: CollectingDispatcher, number: str, status: s
     return flow_finished("cancel_order")
 
 
-def offer_return(services: Any, session: Any, dispatcher: CollectingDispatcher, number: str, customer: int) -> List[Dict[str, Any]]:
+def offer_return(
+    services: Any, session: Any, dispatcher: CollectingDispatcher, number: str, customer: int
+) -> list[dict[str, Any]]:
     """Tell which items can go back and ask the reason, or explain why none can."""
-    eligibility = ReturnService(session).return_eligibility(number, customer, return_rules(services), date.today())
+    eligibility = ReturnService(session).return_eligibility(
+        number, customer, return_rules(services), date.today()
+    )
     if eligibility is None:
         dispatcher.utter_message(text=f"I can't find order {number} among your orders.")
         return flow_finished("return_item")
@@ -253,28 +319,49 @@ def offer_return(services: Any, session: Any, dispatcher: CollectingDispatcher, 
 class ActionHandleConfirmation(ShopAction):
     """A yes or no: to a cancellation, a return offer or a handoff offer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_confirmation"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         pending = tracker.get_slot("pending_confirmation")
         agreed = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
-        number, customer = tracker.get_slot("order_number"), verified_customer(tracker)
+        number, customer = (
+            tracker.get_slot("order_number"),
+            verified_customer(self.services.verification, tracker),
+        )
         if pending == "handoff" and agreed:
             return hand_over(self.services, dispatcher, tracker, HandoffReason.REQUESTED)
-        if pending in ("cancel_order", "offer_return") and agreed and number and customer is not None:
+        if (
+            pending in ("cancel_order", "offer_return")
+            and agreed
+            and number
+            and customer is not None
+        ):
             if pending == "offer_return":
                 with self.services.session() as session:
-                    return [SlotSet("pending_confirmation", None), *offer_return(self.services, session, dispatcher, number, customer)]
+                    return [
+                        SlotSet("pending_confirmation", None),
+                        *offer_return(self.services, session, dispatcher, number, customer),
+                    ]
             return cancel(self.services, dispatcher, number, customer)
         if pending:
-            dispatcher.utter_message(text="OK, I'll leave it as it is. Anything else I can help with?")
+            dispatcher.utter_message(
+                text="OK, I'll leave it as it is. Anything else I can help with?"
+            )
             return flow_finished(tracker.get_slot("requested_flow") or "conversation")
-        dispatcher.utter_message(text="Great! What can I do for you?" if agreed else "OK. Is there anything else I can help with?")
+        dispatcher.utter_message(
+            text="Great! What can I do for you?"
+            if agreed
+            else "OK. Is there anything else I can help with?"
+        )
         return []
 
 
-def cancel(services: Any, dispatcher: CollectingDispatcher, number: str, customer: int) -> List[Dict[str, Any]]:
+def cancel(
+    services: Any, dispatcher: CollectingDispatcher, number: str, customer: int
+) -> list[dict[str, Any]]:
     """Cancel the order (once, in one transaction) and say what happened."""
     with services.session() as session:
         outcome = OrderService(session).cancel_order(number, customer)
@@ -293,10 +380,12 @@ def cancel(services: Any, dispatcher: CollectingDispatcher, number: str, custome
 class ValidateAddressForm(UsesShopServices, FormValidationAction):
     """Checks a new shipping address field by field."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_address_form"
 
-    def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+    def validate_new_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         try:
             address = parse_address(str(value or ""), default_name=self._current_name(tracker))
         except AddressFormatError as error:
@@ -304,12 +393,19 @@ class ValidateAddressForm(UsesShopServices, FormValidationAction):
             return {"new_address": None}
         _, errors = validate_address(address)
         if errors:
-            dispatcher.utter_message(text="Almost: " + " ".join(errors.values()) + " Please send the whole address again.")
+            dispatcher.utter_message(
+                text="Almost: "
+                + " ".join(errors.values())
+                + " Please send the whole address again."
+            )
             return {"new_address": None}
         return {"new_address": value}
 
-    def _current_name(self, tracker: Tracker) -> Optional[str]:
-        customer, number = verified_customer(tracker), tracker.get_slot("order_number")
+    def _current_name(self, tracker: Tracker) -> str | None:
+        customer, number = (
+            verified_customer(self.services.verification, tracker),
+            tracker.get_slot("order_number"),
+        )
         if customer is None or not number:
             return None
         with self.services.session() as session:
@@ -320,11 +416,13 @@ class ValidateAddressForm(UsesShopServices, FormValidationAction):
 class ActionChangeAddress(ShopAction):
     """Saves the new shipping address of a verified customer's unshipped order."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_change_address"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        verified = verified_order(tracker, dispatcher, "change my shipping address")
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        verified = verified_order(self.services, tracker, dispatcher, "change my shipping address")
         if verified is None:
             return flow_finished("change_shipping_address")
         number, customer = verified
@@ -332,51 +430,71 @@ class ActionChangeAddress(ShopAction):
             view = OrderService(session).order_view(number, customer)
             name = view.shipping_address.name if view else None
             outcome = OrderService(session).change_shipping_address(
-                number, customer, parse_address(tracker.get_slot("new_address") or "", default_name=name)
+                number,
+                customer,
+                parse_address(tracker.get_slot("new_address") or "", default_name=name),
             )
         if outcome.status == AddressChangeStatus.CHANGED:
-            dispatcher.utter_message(text=f"Done: order {number} will now ship to {outcome.address.one_line()}.")
+            dispatcher.utter_message(
+                text=f"Done: order {number} will now ship to {outcome.address.one_line()}."
+            )
             dispatcher.utter_message(response="utter_ask_rating")
         elif outcome.status == AddressChangeStatus.INVALID:
-            dispatcher.utter_message(text="That address isn't complete: " + " ".join(outcome.errors.values()))
+            dispatcher.utter_message(
+                text="That address isn't complete: " + " ".join(outcome.errors.values())
+            )
         else:
-            dispatcher.utter_message(text=f"The address of order {number} can't be changed: {outcome.reason}.")
+            dispatcher.utter_message(
+                text=f"The address of order {number} can't be changed: {outcome.reason}."
+            )
         return flow_finished("change_shipping_address")
 
 
 class ActionCreateReturn(ShopAction):
     """Opens the return (RMA) for every eligible item of the order."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_create_return"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        verified = verified_order(tracker, dispatcher, "I want to return something")
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        verified = verified_order(self.services, tracker, dispatcher, "I want to return something")
         if verified is None:
             return flow_finished("return_item")
         number, customer = verified
         with self.services.session() as session:
             outcome = ReturnService(session).create_return(
-                number, customer, return_rules(self.services), date.today(), reason=tracker.get_slot("return_reason")
+                number,
+                customer,
+                return_rules(self.services),
+                date.today(),
+                reason=tracker.get_slot("return_reason"),
             )
         if outcome.status == ReturnStatusCode.CREATED:
             dispatcher.utter_message(text=return_created_text(outcome))
             dispatcher.utter_message(response="utter_ask_rating")
         elif outcome.status == ReturnStatusCode.ALREADY_REQUESTED:
-            dispatcher.utter_message(text=f"Those items are already in return {outcome.rma_number}; no need to open another.")
+            dispatcher.utter_message(
+                text=f"Those items are already in return {outcome.rma_number}; no need to open another."
+            )
         else:
             reasons = "; ".join(f"{line.title}: {line.reason}" for line in outcome.refused)
-            dispatcher.utter_message(text=f"I couldn't open a return for order {number}: {reasons or 'nothing on it can be returned'}.")
+            dispatcher.utter_message(
+                text=f"I couldn't open a return for order {number}: {reasons or 'nothing on it can be returned'}."
+            )
         return flow_finished("return_item")
 
 
 class ActionAnswerPolicy(ShopAction):
     """Answers shipping, returns, payment, invoice, account, contact and newsletter questions from the knowledge base."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_policy"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         topic = intent if intent in KNOWLEDGE_TOPICS else None
         answer = self.services.knowledge_index.answer(shopper_text(tracker), topic=topic)

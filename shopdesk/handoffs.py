@@ -7,7 +7,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from shopdesk.serve import api_token
+from shopdesk.secrets import api_token
 from shopdesk.settings import Settings
 from storage.db import create_engine_for, session_factory
 from storage.support import Handoff, open_handoffs, resolve_handoff
@@ -35,7 +35,9 @@ def resume_conversation(settings: Settings, sender_id: str, rasa_url: str | None
         f"{base}/conversations/{urllib.parse.quote(sender_id, safe='')}/tracker/events?{query}",
         # action_listen after resume: the shopper's messages during the pause got no bot turn,
         # so without it the next message would be read as the continuation of those.
-        data=json.dumps([{"event": "resume"}, {"event": "action", "name": "action_listen"}]).encode(),
+        data=json.dumps(
+            [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        ).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -13,11 +12,11 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import yaml
 from sqlalchemy.engine import make_url
 
+from shopdesk.secrets import action_token, api_token, verification_key
 from shopdesk.settings import PROJECT_ROOT, Settings
 
 CREDENTIALS = PROJECT_ROOT / "bot" / "credentials.yml"
@@ -25,20 +24,6 @@ CREDENTIALS = PROJECT_ROOT / "bot" / "credentials.yml"
 
 class ServerFailedToStart(RuntimeError):
     """A server process exited or did not answer in time."""
-
-
-def api_token(settings: Settings) -> str:
-    """``SHOPDESK_API_TOKEN``, or a generated token kept in the data directory."""
-    if settings.api_token:
-        return settings.api_token
-    path = settings.data_dir / "api-token"
-    if path.is_file() and path.read_text().strip():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(24)
-    path.write_text(token + "\n")
-    path.chmod(0o600)
-    return token
 
 
 def tracker_store_config(url: str, cache_size: int) -> dict:
@@ -54,7 +39,9 @@ def tracker_store_config(url: str, cache_size: int) -> dict:
         "cache_size": cache_size,
     }
     if parsed.host:
-        config.update(host=parsed.host, port=parsed.port, username=parsed.username, password=parsed.password)
+        config.update(
+            host=parsed.host, port=parsed.port, username=parsed.username, password=parsed.password
+        )
     return {k: v for k, v in config.items() if v is not None}
 
 
@@ -77,14 +64,21 @@ def lock_store_config(url: str) -> dict:
 def write_endpoints(settings: Settings, path: Path) -> Path:
     """The endpoints file for ``rasa run``: action server, tracker and lock store from the settings."""
     if settings.rasa_workers < 1:
-        raise ServerFailedToStart(f"SHOPDESK_RASA_WORKERS must be at least 1, got {settings.rasa_workers}")
+        raise ServerFailedToStart(
+            f"SHOPDESK_RASA_WORKERS must be at least 1, got {settings.rasa_workers}"
+        )
     if settings.rasa_workers > 1 and not settings.lock_store_url:
         raise ServerFailedToStart(
             f"SHOPDESK_RASA_WORKERS={settings.rasa_workers} needs a lock store shared by the workers: "
             "set SHOPDESK_LOCK_STORE_URL=redis://127.0.0.1:6379/1 (a running Redis), or use 1 worker."
         )
     endpoints = {
-        "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
+        "action_endpoint": {
+            "url": f"{action_server_url(settings)}/webhook",
+            # Rasa reads the token from its environment when it loads this file, so the secret
+            # is neither written here nor on a command line.
+            "headers": {"Authorization": "Bearer ${SHOPDESK_ACTION_TOKEN}"},
+        },
         "tracker_store": tracker_store_config(
             settings.tracker_store_url, settings.tracker_cache_size
         ),
@@ -94,6 +88,16 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     return path
+
+
+def action_server_url(settings: Settings) -> str:
+    """Where the Rasa server reaches the action server (its own interface, or loopback)."""
+    host = settings.action_host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.action_port}"
 
 
 @dataclass
@@ -121,7 +125,9 @@ def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServerFailedToStart(f"The {name} exited with code {process.returncode}; see its log above.")
+            raise ServerFailedToStart(
+                f"The {name} exited with code {process.returncode}; see its log above."
+            )
         try:
             with urllib.request.urlopen(url, timeout=2) as reply:
                 if reply.status == 200:
@@ -136,14 +142,26 @@ def start_bot(
     settings: Settings,
     model: Path,
     *,
-    log_dir: Optional[Path] = None,
+    log_dir: Path | None = None,
     timeout: float = 240.0,
 ) -> RunningBot:
-    """Start the action server, then the Rasa server with the REST channel and the token-protected API."""
+    """Start the action server (private, token-guarded), then the Rasa server with the REST channel and the token-protected API."""
     token = api_token(settings)
     endpoints = write_endpoints(settings, settings.data_dir / "endpoints.yml")
-    env = {**os.environ, "SHOPDESK_DATA_DIR": str(settings.data_dir), "SHOPDESK_DATABASE_URL": settings.database_url}
+    env = {
+        **os.environ,
+        "SHOPDESK_DATA_DIR": str(settings.data_dir),
+        "SHOPDESK_DATABASE_URL": settings.database_url,
+        "SHOPDESK_ACTION_TOKEN": action_token(settings),
+    }
+    # The verification key is the action server's alone: the Rasa server never gets it.
+    action_env = {
+        **env,
+        "SHOPDESK_VERIFICATION_KEY": verification_key(settings),
+        "SANIC_WORKERS": "1",
+    }
     rasa_env = {**env, "SANIC_WORKERS": str(settings.rasa_workers)}
+    rasa_env.pop("SHOPDESK_VERIFICATION_KEY", None)
 
     def output(name: str):
         if log_dir is None:
@@ -152,28 +170,50 @@ def start_bot(
         return open(log_dir / f"{name}.log", "ab")
 
     action_server = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
-        cwd=PROJECT_ROOT, env=env, stdout=output("action-server"), stderr=subprocess.STDOUT if log_dir else None,
+        [sys.executable, "-m", "actions.server", "--port", str(settings.action_port)],
+        cwd=PROJECT_ROOT,
+        env=action_env,
+        stdout=output("action-server"),
+        stderr=subprocess.STDOUT if log_dir else None,
     )
     rasa_server = subprocess.Popen(
         [
-            sys.executable, "-m", "bot.rasa_main", "run",
-            "--model", str(model),
+            sys.executable,
+            "-m",
+            "bot.rasa_main",
+            "run",
+            "--model",
+            str(model),
             # "=" form: a generated token may start with "-", which argparse would take for an option.
-            "--enable-api", f"--auth-token={token}",
-            "--cors", "*",
-            "--endpoints", str(endpoints),
-            "--credentials", str(CREDENTIALS),
-            "--port", str(settings.rasa_port),
+            "--enable-api",
+            f"--auth-token={token}",
+            "--cors",
+            "*",
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(CREDENTIALS),
+            "--port",
+            str(settings.rasa_port),
         ],
-        cwd=PROJECT_ROOT, env=rasa_env, stdout=output("rasa-server"), stderr=subprocess.STDOUT if log_dir else None,
+        cwd=PROJECT_ROOT,
+        env=rasa_env,
+        stdout=output("rasa-server"),
+        stderr=subprocess.STDOUT if log_dir else None,
     )
     bot = RunningBot(action_server, rasa_server, token)
     try:
-        wait_until_up(f"http://127.0.0.1:{settings.action_port}/health", action_server, "action server", timeout)
-        wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa_server, "Rasa server", timeout)
         wait_until_up(
-            f"http://127.0.0.1:{settings.rasa_port}/status?token={token}", rasa_server, "Rasa server", timeout
+            f"{action_server_url(settings)}/health", action_server, "action server", timeout
+        )
+        wait_until_up(
+            f"http://127.0.0.1:{settings.rasa_port}/", rasa_server, "Rasa server", timeout
+        )
+        wait_until_up(
+            f"http://127.0.0.1:{settings.rasa_port}/status?token={token}",
+            rasa_server,
+            "Rasa server",
+            timeout,
         )
     except ServerFailedToStart:
         bot.stop()

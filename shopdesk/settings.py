@@ -41,21 +41,31 @@ class Settings:
     """shopdesk's configuration, read from ``SHOPDESK_*`` environment variables."""
 
     #: Working directory for everything shopdesk generates (database, index, models).
-    data_dir: Path = field(default_factory=lambda: Path(_env("SHOPDESK_DATA_DIR", str(PROJECT_ROOT / ".shopdesk"))))
+    data_dir: Path = field(
+        default_factory=lambda: Path(_env("SHOPDESK_DATA_DIR", str(PROJECT_ROOT / ".shopdesk")))
+    )
     #: SQLAlchemy URL of the shop database. Default: a SQLite file in the data directory.
     database_url: str = ""
     #: Where Rasa keeps conversations (SQLAlchemy URL). Default: a SQLite file in the data directory.
     tracker_store_url: str = ""
     #: Conversations whose trackers the Rasa server keeps in memory between messages (0: none).
-    tracker_cache_size: int = field(default_factory=lambda: _env_int("SHOPDESK_TRACKER_CACHE_SIZE", 1000))
+    tracker_cache_size: int = field(
+        default_factory=lambda: _env_int("SHOPDESK_TRACKER_CACHE_SIZE", 1000)
+    )
     #: Sentence-embedding model (name on a model hub or local path). Default: the bundled all-MiniLM-L6-v2.
-    embedding_model: str = field(default_factory=lambda: _env("SHOPDESK_EMBEDDING_MODEL", "bundled:all-MiniLM-L6-v2"))
+    embedding_model: str = field(
+        default_factory=lambda: _env("SHOPDESK_EMBEDDING_MODEL", "bundled:all-MiniLM-L6-v2")
+    )
     #: Base model the intent classifier fine-tunes. Default: the bundled all-MiniLM-L6-v2.
-    intent_base_model: str = field(default_factory=lambda: _env("SHOPDESK_INTENT_BASE_MODEL", "bundled:all-MiniLM-L6-v2"))
+    intent_base_model: str = field(
+        default_factory=lambda: _env("SHOPDESK_INTENT_BASE_MODEL", "bundled:all-MiniLM-L6-v2")
+    )
     #: Directory holding the persisted product index. Default: ``<data_dir>/product-index``.
     index_dir: Path = field(default_factory=lambda: Path(_env("SHOPDESK_INDEX_DIR", "")))
     #: Catalog size above which the product index switches from exact to approximate FAISS search.
-    approximate_index_threshold: int = field(default_factory=lambda: _env_int("SHOPDESK_APPROX_INDEX_THRESHOLD", 50_000))
+    approximate_index_threshold: int = field(
+        default_factory=lambda: _env_int("SHOPDESK_APPROX_INDEX_THRESHOLD", 50_000)
+    )
     #: Port of the Rasa server (REST channel and HTTP API).
     rasa_port: int = field(default_factory=lambda: _env_int("SHOPDESK_RASA_PORT", 5005))
     #: Rasa server worker processes; more than 1 needs ``lock_store_url`` (Rasa's Redis lock store).
@@ -65,10 +75,26 @@ class Settings:
     lock_store_url: str = field(default_factory=lambda: _env("SHOPDESK_LOCK_STORE_URL", ""))
     #: Port of the rasa-sdk action server.
     action_port: int = field(default_factory=lambda: _env_int("SHOPDESK_ACTION_PORT", 5055))
+    #: Interface the action server listens on. Loopback by default: only the Rasa server may
+    #: reach it. Set it to a private address when Rasa runs on another machine; never expose
+    #: it to the internet.
+    action_host: str = field(default_factory=lambda: _env("SHOPDESK_ACTION_HOST", "127.0.0.1"))
+    #: Shared secret Rasa sends to the action server, which refuses requests without it.
+    #: Unset: generated once into ``<data_dir>/action-token`` (mode 0600).
+    action_token: str = field(default_factory=lambda: _env("SHOPDESK_ACTION_TOKEN", ""))
+    #: Key, held by the action server alone, that signs "this conversation verified customer N".
+    #: Unset: generated once into ``<data_dir>/verification-key`` (mode 0600).
+    verification_key: str = field(default_factory=lambda: _env("SHOPDESK_VERIFICATION_KEY", ""))
+    #: Minutes a shopper's verification lasts after their last order action (then they are asked again).
+    verification_minutes: int = field(
+        default_factory=lambda: _env_int("SHOPDESK_VERIFICATION_MINUTES", 30)
+    )
     #: Token protecting Rasa's HTTP API. Unset: ``make demo`` generates one and prints it.
     api_token: str = field(default_factory=lambda: _env("SHOPDESK_API_TOKEN", ""))
     #: Public address of the shop, used to build product links.
-    shop_url: str = field(default_factory=lambda: _env("SHOPDESK_SHOP_URL", "https://shop.example.com").rstrip("/"))
+    shop_url: str = field(
+        default_factory=lambda: _env("SHOPDESK_SHOP_URL", "https://shop.example.com").rstrip("/")
+    )
     #: Currency for prices when a catalog row does not name one.
     default_currency: str = field(default_factory=lambda: _env("SHOPDESK_CURRENCY", "USD"))
     #: How many products a search answer shows.
@@ -82,17 +108,33 @@ class Settings:
     #: Seed used when generating the demo store.
     demo_seed: int = field(default_factory=lambda: _env_int("SHOPDESK_DEMO_SEED", 7))
     #: Return window in days.
-    return_window_days: int = field(default_factory=lambda: _env_int("SHOPDESK_RETURN_WINDOW_DAYS", 30))
+    return_window_days: int = field(
+        default_factory=lambda: _env_int("SHOPDESK_RETURN_WINDOW_DAYS", 30)
+    )
     #: Longest shopper message, in characters, the REST channel accepts (longer ones get HTTP 413).
-    max_message_chars: int = field(default_factory=lambda: _env_int("SHOPDESK_MAX_MESSAGE_CHARS", 5_000))
+    max_message_chars: int = field(
+        default_factory=lambda: _env_int("SHOPDESK_MAX_MESSAGE_CHARS", 5_000)
+    )
     #: When support staff answer handed-over conversations.
-    staff_hours: str = field(default_factory=lambda: _env("SHOPDESK_STAFF_HOURS", "Mon-Fri 09:00-17:00"))
+    staff_hours: str = field(
+        default_factory=lambda: _env("SHOPDESK_STAFF_HOURS", "Mon-Fri 09:00-17:00")
+    )
     #: Time zone of the staff hours (IANA name).
-    staff_timezone: str = field(default_factory=lambda: _env("SHOPDESK_STAFF_TIMEZONE", "America/Los_Angeles"))
+    staff_timezone: str = field(
+        default_factory=lambda: _env("SHOPDESK_STAFF_TIMEZONE", "America/Los_Angeles")
+    )
     #: Items marked final sale can be returned (default: no).
-    final_sale_returnable: bool = field(default_factory=lambda: _env("SHOPDESK_FINAL_SALE_RETURNABLE", "false").lower() in ("1", "true", "yes"))
+    final_sale_returnable: bool = field(
+        default_factory=lambda: (
+            _env("SHOPDESK_FINAL_SALE_RETURNABLE", "false").lower() in ("1", "true", "yes")
+        )
+    )
     #: The shop's knowledge base of policy and help answers.
-    knowledge_base_path: Path = field(default_factory=lambda: Path(_env("SHOPDESK_KNOWLEDGE_BASE", str(PROJECT_ROOT / "bot" / "knowledge_base.yml"))))
+    knowledge_base_path: Path = field(
+        default_factory=lambda: Path(
+            _env("SHOPDESK_KNOWLEDGE_BASE", str(PROJECT_ROOT / "bot" / "knowledge_base.yml"))
+        )
+    )
     #: Lowest intent confidence the bot acts on before asking to clarify.
     nlu_threshold: float = field(default_factory=lambda: _env_float("SHOPDESK_NLU_THRESHOLD", 0.5))
 
@@ -101,7 +143,9 @@ class Settings:
             url = _env("SHOPDESK_DATABASE_URL", f"sqlite:///{self.data_dir / 'shop.db'}")
             object.__setattr__(self, "database_url", url)
         if not self.tracker_store_url:
-            url = _env("SHOPDESK_TRACKER_STORE_URL", f"sqlite:///{self.data_dir / 'conversations.db'}")
+            url = _env(
+                "SHOPDESK_TRACKER_STORE_URL", f"sqlite:///{self.data_dir / 'conversations.db'}"
+            )
             object.__setattr__(self, "tracker_store_url", url)
         if str(self.index_dir) in ("", "."):
             object.__setattr__(self, "index_dir", self.data_dir / "product-index")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 
-from actions.services import ShopServices, load_recommender
+from actions.services import ShopServices, customer_verification, load_recommender
 from retrieval.embeddings import TextEncoder
 from retrieval.knowledge_base import KnowledgeBase, KnowledgeIndex
 from retrieval.product_index import ProductIndex
@@ -35,10 +36,17 @@ def services(tmp_path_factory) -> Iterator[ShopServices]:
         records = list(iter_product_records(session))
     encoder = TextEncoder("bundled:all-MiniLM-L6-v2")
     index = ProductIndex.build(records, encoder, progress=False)
-    knowledge = KnowledgeIndex.build(KnowledgeBase.from_file(settings.knowledge_base_path), encoder, progress=False)
+    knowledge = KnowledgeIndex.build(
+        KnowledgeBase.from_file(settings.knowledge_base_path), encoder, progress=False
+    )
     recommender = load_recommender(settings, sessions, encoder)
     yield ShopServices(
-        settings=settings, sessions=sessions, product_index=index, knowledge_index=knowledge, recommender=recommender
+        settings=settings,
+        sessions=sessions,
+        product_index=index,
+        knowledge_index=knowledge,
+        verification=customer_verification(settings),
+        recommender=recommender,
     )
     engine.dispose()
 
@@ -46,16 +54,20 @@ def services(tmp_path_factory) -> Iterator[ShopServices]:
 def tracker_for(
     text: str,
     intent: str,
-    entities: Optional[list[dict[str, Any]]] = None,
-    slots: Optional[dict[str, Any]] = None,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
     sender: str = "shopper",
 ) -> Tracker:
     """A conversation whose latest message is ``text`` with the given intent and entities."""
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+    }
     return Tracker(sender, slots or {}, latest, [], False, None, {}, "action_listen")
 
 
-def entity(name: str, value: str, text: str, phrase: Optional[str] = None) -> dict[str, Any]:
+def entity(name: str, value: str, text: str, phrase: str | None = None) -> dict[str, Any]:
     """An entity as the NLU pipeline reports it, located at ``phrase`` (default: the value) in ``text``."""
     phrase = phrase or value
     start = text.index(phrase)

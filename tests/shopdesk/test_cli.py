@@ -51,7 +51,7 @@ def test_missing_catalog_file_gives_a_clear_error(shop_home, capsys):
 
 
 def test_generated_api_token_is_kept_and_private(shop_home, monkeypatch):
-    from shopdesk.serve import api_token
+    from shopdesk.secrets import api_token
 
     monkeypatch.delenv("SHOPDESK_API_TOKEN", raising=False)
     token = api_token(get_settings())
