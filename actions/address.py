@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from storage.orders import Address
 
@@ -15,7 +14,7 @@ class AddressFormatError(ValueError):
     """An address that cannot be split into its parts; the message shows the expected form."""
 
 
-def parse_address(text: str, default_name: Optional[str] = None) -> Address:
+def parse_address(text: str, default_name: str | None = None) -> Address:
     """``"Alex Morgan, 500 Howard St, San Francisco, CA 94105"`` -> :class:`Address`.
 
     The name may be left out when ``default_name`` is given; a trailing country is optional.
@@ -34,9 +33,19 @@ def parse_address(text: str, default_name: Optional[str] = None) -> Address:
     head = parts[:-1]
     if len(head) == 2:
         if not default_name:
-            raise AddressFormatError("Please include the name of the person receiving the parcel, then the street, city, state and ZIP.")
+            raise AddressFormatError(
+                "Please include the name of the person receiving the parcel, then the street, city, state and ZIP."
+            )
         name, line1, city, line2 = default_name, head[0], head[1], None
     else:
         name, line1, city = head[0], head[1], head[-1]
         line2 = ", ".join(head[2:-1]) or None
-    return Address(name=name, line1=line1, line2=line2, city=city, region=match["region"].strip(), postal_code=match["code"], country=country)
+    return Address(
+        name=name,
+        line1=line1,
+        line2=line2,
+        city=city,
+        region=match["region"].strip(),
+        postal_code=match["code"],
+        country=country,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 
@@ -13,7 +13,7 @@ from actions.services import ShopServices, shop_services
 class UsesShopServices:
     """Gives an action the shop's services; pass ``services`` to use others (tests do)."""
 
-    def __init__(self, services: Optional[ShopServices] = None) -> None:
+    def __init__(self, services: ShopServices | None = None) -> None:
         self.services = services or shop_services()
 
 
@@ -35,7 +35,7 @@ def entity_values(tracker: Tracker, entity: str) -> list[str]:
     return seen
 
 
-def first_entity(tracker: Tracker, entity: str) -> Optional[str]:
+def first_entity(tracker: Tracker, entity: str) -> str | None:
     """The first value of ``entity`` in the latest user message, if any."""
     values = entity_values(tracker, entity)
     return values[0] if values else None
@@ -50,7 +50,7 @@ def entity_spans(tracker: Tracker, *entities: str) -> list[tuple[int, int]]:
     return spans
 
 
-def as_float(value: Any) -> Optional[float]:
+def as_float(value: Any) -> float | None:
     """``value`` as a float, or None when it is missing or not a number."""
     try:
         return float(value) if value is not None else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -38,10 +38,17 @@ INTENT_IN_PLAIN_WORDS = {
 }
 
 #: Slots a support flow fills; cleared when the flow ends or is stopped.
-FLOW_SLOTS = ("requested_flow", "contact", "new_address", "return_reason", "pending_confirmation", "requested_slot")
+FLOW_SLOTS = (
+    "requested_flow",
+    "contact",
+    "new_address",
+    "return_reason",
+    "pending_confirmation",
+    "requested_slot",
+)
 
 
-def clear_flow_slots() -> List[Dict[str, Any]]:
+def clear_flow_slots() -> list[dict[str, Any]]:
     """Events that forget the data of the flow that just ended."""
     return [SlotSet(slot, None) for slot in FLOW_SLOTS]
 
@@ -53,8 +60,8 @@ class ActionClarify(ShopAction):
         return "action_clarify"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         if last_user_intents(tracker, 2) == ["nlu_fallback", "nlu_fallback"]:
             return hand_over(self.services, dispatcher, tracker, HandoffReason.REPEATED_FALLBACK)
         ranking = tracker.latest_message.get("intent_ranking") or []
@@ -64,21 +71,23 @@ class ActionClarify(ShopAction):
             return []
         dispatcher.utter_message(
             text="Sorry, I'm not sure I understood. Did you mean one of these?",
-            buttons=[{"title": INTENT_IN_PLAIN_WORDS[name], "payload": f"/{name}"} for name in likely]
+            buttons=[
+                {"title": INTENT_IN_PLAIN_WORDS[name], "payload": f"/{name}"} for name in likely
+            ]
             + [{"title": "Talk to a person", "payload": "/human_handoff"}],
         )
         return []
 
 
 class ActionStopFlow(ShopAction):
-    """"Never mind": leave the current form and forget its data."""
+    """ "Never mind": leave the current form and forget its data."""
 
     def name(self) -> str:
         return "action_stop_flow"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_flow_stopped")
         return [ActiveLoop(None), *clear_flow_slots()]
 
@@ -90,15 +99,24 @@ class ActionRecordRating(ShopAction):
         return "action_record_rating"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         raw = first_entity(tracker, "rating")
         flow = tracker.get_slot("last_flow") or "conversation"
         try:
             with self.services.session() as session:
                 rating = record_rating(session, tracker.sender_id, int(float(raw or "")), flow)
         except (InvalidRating, ValueError):
-            dispatcher.utter_message(text="Ratings go from 1 to 5; tap one of the buttons, or just carry on.")
+            dispatcher.utter_message(
+                text="Ratings go from 1 to 5; tap one of the buttons, or just carry on."
+            )
             return []
-        dispatcher.utter_message(text="Thank you for the rating!" + (" I'm glad I could help." if rating.rating >= 4 else " I'll pass it on so we can do better."))
+        dispatcher.utter_message(
+            text="Thank you for the rating!"
+            + (
+                " I'm glad I could help."
+                if rating.rating >= 4
+                else " I'll pass it on so we can do better."
+            )
+        )
         return [SlotSet("rating", float(rating.rating))]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Dict, List
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
@@ -19,8 +19,12 @@ REASON_BY_INTENT = {"complaint": HandoffReason.COMPLAINT, "human_handoff": Hando
 
 
 def hand_over(
-    services: ShopServices, dispatcher: CollectingDispatcher, tracker: Tracker, reason: HandoffReason, note: str = ""
-) -> List[Dict[str, Any]]:
+    services: ShopServices,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    reason: HandoffReason,
+    note: str = "",
+) -> list[dict[str, Any]]:
     """Flag the conversation for staff, tell the shopper when a person answers, pause the bot."""
     with services.session() as session:
         request_handoff(session, tracker.sender_id, reason, note or None)
@@ -33,7 +37,12 @@ def hand_over(
         text=f"{opening}I've passed this conversation to our support team; a person will answer here {when}. "
         "Everything you wrote so far is with them, so there's no need to repeat it."
     )
-    return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("pending_confirmation", None), ConversationPaused()]
+    return [
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        SlotSet("pending_confirmation", None),
+        ConversationPaused(),
+    ]
 
 
 class ActionHandoff(ShopAction):
@@ -43,8 +52,10 @@ class ActionHandoff(ShopAction):
         return "action_handoff"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         reason = REASON_BY_INTENT.get(intent, HandoffReason.REQUESTED)
-        return hand_over(self.services, dispatcher, tracker, reason, tracker.latest_message.get("text") or "")
+        return hand_over(
+            self.services, dispatcher, tracker, reason, tracker.latest_message.get("text") or ""
+        )

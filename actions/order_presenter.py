@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional, Sequence
 
 from actions.product_presenter import format_price
 from storage.orders import OrderView
-from storage.returns import RefundStage, RefundView, ReturnEligibility, ReturnLineEligibility, ReturnOutcome
+from storage.returns import (
+    RefundStage,
+    RefundView,
+    ReturnEligibility,
+    ReturnLineEligibility,
+    ReturnOutcome,
+)
 
 STATUS_WORDS = {
     "processing": "is being prepared and hasn't shipped yet",
@@ -19,40 +25,47 @@ STATUS_WORDS = {
 }
 
 
-def day(value: Optional[date | datetime]) -> str:
+def day(value: date | datetime | None) -> str:
     """``March 14, 2025``."""
     if value is None:
         return "an unknown date"
     return f"{value:%B} {value.day}, {value.year}"
 
 
-def money(amount: Decimal | float, currency: Optional[str]) -> str:
+def money(amount: Decimal | float, currency: str | None) -> str:
     """An amount with its currency symbol."""
     return format_price(float(amount), currency or "USD")
 
 
 def items_line(view: OrderView) -> str:
-    """"2 × Trail Sock, 1 × Tempo 3 Running Shoe"."""
+    """ "2 × Trail Sock, 1 × Tempo 3 Running Shoe"."""
     return ", ".join(f"{item.quantity} × {item.title}" for item in view.items)
 
 
 def order_status_text(view: OrderView) -> str:
     """State, items, carrier, tracking number and the (estimated) delivery date of an order."""
     status = getattr(view.status, "value", view.status)
-    lines = [f"Order {view.number} {STATUS_WORDS.get(status, status)}.", f"Items: {items_line(view)} (total {money(view.total, view.currency)})."]
+    lines = [
+        f"Order {view.number} {STATUS_WORDS.get(status, status)}.",
+        f"Items: {items_line(view)} (total {money(view.total, view.currency)}).",
+    ]
     if view.carrier and view.tracking_number:
-        lines.append(f"Shipped {day(view.shipped_at)} with {view.carrier}, tracking number {view.tracking_number}.")
+        lines.append(
+            f"Shipped {day(view.shipped_at)} with {view.carrier}, tracking number {view.tracking_number}."
+        )
     if view.delivered_at:
         lines.append(f"Delivered on {day(view.delivered_at)}.")
     elif view.estimated_delivery and status == "shipped":
         lines.append(f"Estimated delivery: {day(view.estimated_delivery)}.")
     elif status == "processing":
-        lines.append(f"Placed on {day(view.placed_at)}; it will ship to {view.shipping_address.one_line()}.")
+        lines.append(
+            f"Placed on {day(view.placed_at)}; it will ship to {view.shipping_address.one_line()}."
+        )
     return "\n".join(lines)
 
 
 def line_reason(line: ReturnLineEligibility) -> str:
-    """"Tempo 3 Running Shoe: final-sale item"."""
+    """ "Tempo 3 Running Shoe: final-sale item"."""
     return f"{line.title}: {line.reason}" if line.reason else line.title
 
 
@@ -62,7 +75,10 @@ def eligibility_text(eligibility: ReturnEligibility) -> str:
     refused = [line for line in eligibility.lines if not line.eligible]
     parts = []
     if eligible:
-        listed = "; ".join(f"{l.returnable_quantity} × {l.title} ({money(l.refund_amount, eligibility.currency)})" for l in eligible)
+        listed = "; ".join(
+            f"{l.returnable_quantity} × {l.title} ({money(l.refund_amount, eligibility.currency)})"
+            for l in eligible
+        )
         parts.append(
             f"From order {eligibility.order_number} you can return: {listed}. "
             f"Refund: {money(eligibility.refund_amount, eligibility.currency)} to your original payment method."
@@ -71,7 +87,15 @@ def eligibility_text(eligibility: ReturnEligibility) -> str:
             parts.append(f"The return window ends on {day(eligibility.window_ends_on)}.")
     if refused:
         reasons = "; ".join(line_reason(l) for l in refused)
-        parts.append(("These can't be returned: " if eligible else f"Order {eligibility.order_number} can't be returned: ") + reasons + ".")
+        parts.append(
+            (
+                "These can't be returned: "
+                if eligible
+                else f"Order {eligibility.order_number} can't be returned: "
+            )
+            + reasons
+            + "."
+        )
     return " ".join(parts)
 
 
@@ -100,6 +124,6 @@ def refund_text(view: RefundView) -> str:
 
 
 def list_in_words(items: Sequence[str]) -> str:
-    """"a, b and c"."""
+    """ "a, b and c"."""
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any
 
 from retrieval.product_index import SearchFilters
 from storage.catalog import ProductRecord
@@ -17,7 +17,7 @@ def format_price(amount: float, currency: str) -> str:
 
 
 def stock_phrase(record: ProductRecord) -> str:
-    """"in stock", "only 3 left" or "out of stock"."""
+    """ "in stock", "only 3 left" or "out of stock"."""
     if record.stock <= 0:
         return "out of stock"
     if record.stock <= 5:
@@ -30,7 +30,7 @@ def product_line(record: ProductRecord, url: str) -> str:
     return f"{record.title} — {format_price(record.price, record.currency)}, {stock_phrase(record)} — {url}"
 
 
-def product_card(record: ProductRecord, url: str) -> Dict[str, Any]:
+def product_card(record: ProductRecord, url: str) -> dict[str, Any]:
     """The structured form of a product, for widgets that render cards."""
     return {
         "id": record.product_id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -45,12 +45,68 @@ _MORE = re.compile(
 )
 #: Words that carry no product meaning in a refinement ("in blue please", "what about red ones").
 _FILLER = frozenset(STOPWORDS) | {
-    "please", "pls", "one", "ones", "show", "see", "got", "get", "give", "want", "need", "like",
-    "something", "anything", "stuff", "maybe", "instead", "just", "only", "also", "else", "next",
-    "page", "results", "options", "option", "look", "looking", "ok", "okay", "hmm", "thanks",
-    "thank", "cool", "great", "nice", "well", "still", "even", "bit", "little", "lot", "colour",
-    "color", "size", "brand", "price", "priced", "dollar", "dollars", "bucks", "less", "cheap",
-    "expensive", "cost", "costs", "bigger", "smaller", "way", "u", "ya", "yeah",
+    "please",
+    "pls",
+    "one",
+    "ones",
+    "show",
+    "see",
+    "got",
+    "get",
+    "give",
+    "want",
+    "need",
+    "like",
+    "something",
+    "anything",
+    "stuff",
+    "maybe",
+    "instead",
+    "just",
+    "only",
+    "also",
+    "else",
+    "next",
+    "page",
+    "results",
+    "options",
+    "option",
+    "look",
+    "looking",
+    "ok",
+    "okay",
+    "hmm",
+    "thanks",
+    "thank",
+    "cool",
+    "great",
+    "nice",
+    "well",
+    "still",
+    "even",
+    "bit",
+    "little",
+    "lot",
+    "colour",
+    "color",
+    "size",
+    "brand",
+    "price",
+    "priced",
+    "dollar",
+    "dollars",
+    "bucks",
+    "less",
+    "cheap",
+    "expensive",
+    "cost",
+    "costs",
+    "bigger",
+    "smaller",
+    "way",
+    "u",
+    "ya",
+    "yeah",
 }
 _WORD = re.compile(r"[a-z0-9$][a-z0-9'$.-]*", re.IGNORECASE)
 
@@ -67,7 +123,7 @@ def filters_from_message(tracker: Tracker) -> SearchFilters:
     )
 
 
-def _without_spans(text: str, spans: List[tuple[int, int]]) -> str:
+def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + " " + text[end:]
     return " ".join(text.split())
@@ -79,9 +135,11 @@ def query_from_message(tracker: Tracker) -> str:
     return _without_spans(text, entity_spans(tracker, *PRICE_AND_SIZE_ENTITIES))
 
 
-def leftover_words(tracker: Tracker) -> List[str]:
+def leftover_words(tracker: Tracker) -> list[str]:
     """Words of the message that are neither entities, refinement phrases nor filler."""
-    text = _without_spans(tracker.latest_message.get("text") or "", entity_spans(tracker, *FILTER_ENTITIES))
+    text = _without_spans(
+        tracker.latest_message.get("text") or "", entity_spans(tracker, *FILTER_ENTITIES)
+    )
     for pattern in (_CHEAPER, _PRICIER, _MORE):
         text = pattern.sub(" ", text)
     words = [w.strip(".,!?'\"").lower() for w in _WORD.findall(text)]
@@ -99,7 +157,7 @@ class PlannedSearch:
     change: str = ""
 
 
-def previous_search(tracker: Tracker) -> Optional[PlannedSearch]:
+def previous_search(tracker: Tracker) -> PlannedSearch | None:
     """The search stored in slot ``last_search``, or None."""
     stored = tracker.get_slot("last_search")
     if not isinstance(stored, dict) or "filters" not in stored:
@@ -115,17 +173,21 @@ def previous_search(tracker: Tracker) -> Optional[PlannedSearch]:
 
 def _merge(previous: SearchFilters, new: SearchFilters) -> SearchFilters:
     """The previous filters with every filter the new message sets replacing its value."""
-    changes = {f.name: getattr(new, f.name) for f in fields(SearchFilters) if getattr(new, f.name) not in (None, False)}
+    changes = {
+        f.name: getattr(new, f.name)
+        for f in fields(SearchFilters)
+        if getattr(new, f.name) not in (None, False)
+    }
     return replace(previous, **changes)
 
 
-def _same_category(previous: Optional[str], new: str) -> bool:
+def _same_category(previous: str | None, new: str) -> bool:
     from retrieval.product_text import normalise_phrase
 
     return previous is not None and normalise_phrase(previous) == normalise_phrase(new)
 
 
-def plan_search(tracker: Tracker, shown_prices: List[float]) -> PlannedSearch:
+def plan_search(tracker: Tracker, shown_prices: list[float]) -> PlannedSearch:
     """Refine the previous search or start a new one, from the latest message.
 
     ``shown_prices`` are the prices of the products shown last, for "cheaper" and "more
@@ -137,7 +199,8 @@ def plan_search(tracker: Tracker, shown_prices: List[float]) -> PlannedSearch:
     wants_more = bool(_MORE.search(text))
     cheaper, pricier = bool(_CHEAPER.search(text)), bool(_PRICIER.search(text))
     refines_filters = any(
-        getattr(new_filters, name) is not None for name in ("brand", "color", "size", "price_min", "price_max")
+        getattr(new_filters, name) is not None
+        for name in ("brand", "color", "size", "price_min", "price_max")
     )
     new_category = new_filters.category is not None and not (
         previous is not None and _same_category(previous.filters.category, new_filters.category)
@@ -147,7 +210,12 @@ def plan_search(tracker: Tracker, shown_prices: List[float]) -> PlannedSearch:
     if previous is None or new_category or not refines:
         return PlannedSearch(query_from_message(tracker), new_filters)
     if wants_more and not (cheaper or pricier or refines_filters):
-        return replace(previous, offset=previous.offset + max(1, len(shown_prices)), refined=True, change="more")
+        return replace(
+            previous,
+            offset=previous.offset + max(1, len(shown_prices)),
+            refined=True,
+            change="more",
+        )
     filters = _merge(previous.filters, new_filters)
     change = "filters"
     if cheaper and new_filters.price_max is None and shown_prices:
@@ -174,13 +242,16 @@ class ActionSearchProducts(ShopAction):
         return "action_search_products"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         index = self.services.product_index
         shown = [index.get(int(pid)) for pid in (tracker.get_slot("shown_products") or [])]
         plan = plan_search(tracker, [record.price for record in shown if record is not None])
         filters = plan.filters
-        if filters.category and not index.filter_mask(SearchFilters(category=filters.category)).any():
+        if (
+            filters.category
+            and not index.filter_mask(SearchFilters(category=filters.category)).any()
+        ):
             # A category word the catalog does not use as a category ("thermos", a typo)
             # stays in the query text, where search can still match it, instead of
             # filtering everything out.
@@ -207,7 +278,7 @@ class ActionSearchProducts(ShopAction):
                         f"{n}. {product_line(record, self.services.product_url(record.handle))}"
                         for n, record in enumerate(records, start=plan.offset + 1)
                     ),
-                    "Ask me about any of them, e.g. \"what sizes does the first one come in?\"",
+                    'Ask me about any of them, e.g. "what sizes does the first one come in?"',
                 ]
             ),
             json_message={
@@ -247,5 +318,7 @@ def no_results_message(index: Any, query: str, filters: SearchFilters) -> str:
             f"Sorry, I found no products for {described}. Try other words, "
             "or ask for a category such as shoes, kitchen or electronics."
         )
-    options = "; ".join(f"without the {alt.dropped_label} I have {alt.example_title}" for alt in alternatives)
+    options = "; ".join(
+        f"without the {alt.dropped_label} I have {alt.example_title}" for alt in alternatives
+    )
     return f"Sorry, nothing matches {described}. If you relax a filter: {options}. Which would you like?"

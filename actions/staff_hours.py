@@ -28,7 +28,7 @@ class StaffHours:
     zone: ZoneInfo
 
     @classmethod
-    def parse(cls, text: str, zone: str) -> "StaffHours":
+    def parse(cls, text: str, zone: str) -> StaffHours:
         """Read ``"Mon-Fri 09:00-17:00"`` in the IANA time zone ``zone``."""
         match = _HOURS.match(text)
         if not match:
@@ -39,15 +39,21 @@ class StaffHours:
             first = DAYS.index(match["first"].lower())
             last = DAYS.index((match["last"] or match["first"]).lower())
         except ValueError as exc:
-            raise StaffHoursError(f"Unknown day in SHOPDESK_STAFF_HOURS={text!r}; use Mon, Tue, … Sun.") from exc
+            raise StaffHoursError(
+                f"Unknown day in SHOPDESK_STAFF_HOURS={text!r}; use Mon, Tue, … Sun."
+            ) from exc
         try:
             tz = ZoneInfo(zone)
         except ZoneInfoNotFoundError as exc:
-            raise StaffHoursError(f"SHOPDESK_STAFF_TIMEZONE={zone!r} is not a time zone name such as 'America/Los_Angeles'.") from exc
+            raise StaffHoursError(
+                f"SHOPDESK_STAFF_TIMEZONE={zone!r} is not a time zone name such as 'America/Los_Angeles'."
+            ) from exc
         days = frozenset((first + offset) % 7 for offset in range((last - first) % 7 + 1))
         opens, closes = (time.fromisoformat(match[k].zfill(5)) for k in ("open", "close"))
         if opens >= closes:
-            raise StaffHoursError(f"SHOPDESK_STAFF_HOURS={text!r}: the opening time must come before the closing time.")
+            raise StaffHoursError(
+                f"SHOPDESK_STAFF_HOURS={text!r}: the opening time must come before the closing time."
+            )
         return cls(days, opens, closes, tz)
 
     def is_open(self, moment: datetime) -> bool:
@@ -66,7 +72,7 @@ class StaffHours:
         raise StaffHoursError("No working day in the staff hours.")
 
     def when_a_person_answers(self, moment: datetime) -> str:
-        """"shortly" during staff hours, else the next opening in words."""
+        """ "shortly" during staff hours, else the next opening in words."""
         if self.is_open(moment):
             return "shortly"
         opening = self.next_opening(moment)

@@ -10,7 +10,8 @@ exactly Rasa's path. It keeps the channel name ``rest``, so the URL stays
 from __future__ import annotations
 
 import json
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -31,7 +32,7 @@ class WebhookError(ValueError):
         self.status = status
 
 
-def parse_webhook_body(raw: bytes, max_message_chars: int) -> Dict[Text, Any]:
+def parse_webhook_body(raw: bytes, max_message_chars: int) -> dict[str, Any]:
     """Check a REST webhook body and return it as a dict, or raise :class:`WebhookError`."""
     try:
         body = json.loads(raw or b"")
@@ -41,14 +42,22 @@ def parse_webhook_body(raw: bytes, max_message_chars: int) -> Dict[Text, Any]:
             '{"sender": "<conversation id>", "message": "<text>"} with Content-Type: application/json.'
         ) from exc
     if not isinstance(body, dict):
-        raise WebhookError('The request body must be a JSON object: {"sender": "...", "message": "..."}.')
+        raise WebhookError(
+            'The request body must be a JSON object: {"sender": "...", "message": "..."}.'
+        )
     sender, message = body.get("sender"), body.get("message")
     if not isinstance(sender, str) or not sender.strip():
-        raise WebhookError('"sender" is missing or empty: give the id of the conversation as a string.')
+        raise WebhookError(
+            '"sender" is missing or empty: give the id of the conversation as a string.'
+        )
     if len(sender) > MAX_SENDER_CHARS:
-        raise WebhookError(f'"sender" is {len(sender)} characters long; use at most {MAX_SENDER_CHARS}.')
+        raise WebhookError(
+            f'"sender" is {len(sender)} characters long; use at most {MAX_SENDER_CHARS}.'
+        )
     if not isinstance(message, str):
-        raise WebhookError('"message" is missing or not a string: send the shopper\'s text as "message".')
+        raise WebhookError(
+            '"message" is missing or not a string: send the shopper\'s text as "message".'
+        )
     if len(message) > max_message_chars:
         raise WebhookError(
             f"The message is {len(message):,} characters long; the bot reads at most "
@@ -64,11 +73,11 @@ def parse_webhook_body(raw: bytes, max_message_chars: int) -> Dict[Text, Any]:
 class ShopRestInput(RestInput):
     """Rasa's REST channel, behind :func:`parse_webhook_body`."""
 
-    def __init__(self, max_message_chars: Optional[int] = None) -> None:
+    def __init__(self, max_message_chars: int | None = None) -> None:
         self.max_message_chars = max_message_chars or get_settings().max_message_chars
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ShopRestInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> ShopRestInput:
         """Builds the channel from ``credentials.yml`` (optional ``max_message_chars``)."""
         credentials = credentials or {}
         return cls(credentials.get("max_message_chars"))

@@ -19,7 +19,7 @@ through this module.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, Text
+from typing import Any
 
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
@@ -27,7 +27,7 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 
 _RASA_RESOLVE_BY_TYPE = Event.resolve_by_type
-_EVENT_TYPES: Dict[Text, Any] = {}
+_EVENT_TYPES: dict[str, Any] = {}
 
 
 @lru_cache(maxsize=1)
@@ -39,7 +39,7 @@ def _response_validator() -> Any:
     return cls(schema)
 
 
-def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     """``RemoteAction._validate_action_result`` with a cached validator (same errors as Rasa's)."""
     error = exceptions.best_match(_response_validator().iter_errors(result))
     if error is not None:
@@ -52,7 +52,7 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
     return True
 
 
-def resolve_event_type(type_name: Text, default: Any = None) -> Any:
+def resolve_event_type(type_name: str, default: Any = None) -> Any:
     """``Event.resolve_by_type`` remembering each name's class (unknown names: Rasa's answer)."""
     cls = _EVENT_TYPES.get(type_name)
     if cls is None:

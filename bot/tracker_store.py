@@ -26,8 +26,9 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, List, Optional, Text
+from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -53,7 +54,7 @@ class _KeptConversation:
     #: Events of ``tracker`` that are in the database.
     saved_events: int
     #: Id of the conversation's newest stored event.
-    latest_event_id: Optional[int]
+    latest_event_id: int | None
 
     def has_unsaved_events(self) -> bool:
         """True when the tracker grew after it was saved (say, a failed message)."""
@@ -65,16 +66,16 @@ class CachingSQLTrackerStore(SQLTrackerStore):
 
     def __init__(
         self,
-        domain: Optional[Domain] = None,
-        dialect: Text = "sqlite",
-        host: Optional[Text] = None,
-        port: Optional[int] = None,
-        db: Text = "rasa.db",
-        username: Optional[Text] = None,
-        password: Optional[Text] = None,
-        event_broker: Optional[EventBroker] = None,
-        login_db: Optional[Text] = None,
-        query: Optional[dict] = None,
+        domain: Domain | None = None,
+        dialect: str = "sqlite",
+        host: str | None = None,
+        port: int | None = None,
+        db: str = "rasa.db",
+        username: str | None = None,
+        password: str | None = None,
+        event_broker: EventBroker | None = None,
+        login_db: str | None = None,
+        query: dict | None = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
         **kwargs: Any,
     ) -> None:
@@ -84,16 +85,25 @@ class CachingSQLTrackerStore(SQLTrackerStore):
                 f"none), got {cache_size!r}"
             )
         super().__init__(
-            domain, dialect, host, port, db, username, password, event_broker, login_db, query,
+            domain,
+            dialect,
+            host,
+            port,
+            db,
+            username,
+            password,
+            event_broker,
+            login_db,
+            query,
             **kwargs,
         )
         self.cache_size = cache_size
-        self._kept: OrderedDict[Text, _KeptConversation] = OrderedDict()
+        self._kept: OrderedDict[str, _KeptConversation] = OrderedDict()
         if self.engine.dialect.name == "sqlite" and db not in ("", ":memory:"):
             sa.event.listen(self.engine, "connect", use_sqlite_write_ahead_log)
             self.engine.dispose()  # connections opened while creating the tables reopen with it
 
-    def _latest_event_id(self, sender_id: Text) -> Optional[int]:
+    def _latest_event_id(self, sender_id: str) -> int | None:
         with self.session_scope() as session:
             return (
                 session.query(sa.func.max(self.SQLEvent.id))
@@ -101,7 +111,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
                 .scalar()
             )
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker of the latest session: the kept one if the database has nothing newer."""
         kept = self._kept.get(sender_id)
         latest = self._latest_event_id(sender_id)
@@ -117,16 +127,14 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             self._keep(tracker, len(tracker.events), latest)
         return tracker
 
-    def _keep(
-        self, tracker: DialogueStateTracker, saved_events: int, latest: Optional[int]
-    ) -> None:
+    def _keep(self, tracker: DialogueStateTracker, saved_events: int, latest: int | None) -> None:
         if self.cache_size == 0:
             return
         self._kept[tracker.sender_id] = _KeptConversation(tracker, saved_events, latest)
         while len(self._kept) > self.cache_size:
             self._kept.popitem(last=False)
 
-    def _unsaved_events(self, tracker: DialogueStateTracker) -> Optional[List[Event]]:
+    def _unsaved_events(self, tracker: DialogueStateTracker) -> list[Event] | None:
         """Events of a kept ``tracker`` not yet in the database; ``None`` if it is not kept."""
         kept = self._kept.get(tracker.sender_id)
         if kept is None or kept.tracker is not tracker or len(tracker.events) < kept.saved_events:

@@ -53,11 +53,17 @@ def substitute_entities(
     if copies < 0:
         raise ValueError(f"copies must be 0 or more, got {copies}")
     rng = random.Random(seed)
-    pools = {name: sorted(set(values)) for name, values in vocabularies.items() if len(set(values)) > 1}
+    pools = {
+        name: sorted(set(values)) for name, values in vocabularies.items() if len(set(values)) > 1
+    }
     augmented: list[tuple[str, str]] = []
     for example in examples:
         spans = sorted(
-            (s for s in example.entities if s.entity in pools and 0 <= s.start < s.end <= len(example.text)),
+            (
+                s
+                for s in example.entities
+                if s.entity in pools and 0 <= s.start < s.end <= len(example.text)
+            ),
             key=lambda s: s.start,
         )
         if not spans or any(a.end > b.start for a, b in zip(spans, spans[1:])):
@@ -71,7 +77,10 @@ def substitute_entities(
             for span in spans:
                 original = example.text[span.start : span.end]
                 choices = [v for v in pools[span.entity] if v.lower() != original.lower()]
-                pieces += [example.text[position : span.start], _matching_case(rng.choice(choices), original)]
+                pieces += [
+                    example.text[position : span.start],
+                    _matching_case(rng.choice(choices), original),
+                ]
                 position = span.end
             text = "".join(pieces) + example.text[position:]
             if text not in seen:

@@ -14,10 +14,11 @@ import logging
 import math
 import random
 import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence, Union
+from typing import Any, Union
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -361,8 +362,7 @@ def _check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:
         )
     if len(set(labels)) < 2:
         raise IntentTrainingDataError(
-            f"only one intent ({labels[0]!r}) in the training data; "
-            "a classifier needs at least two"
+            f"only one intent ({labels[0]!r}) in the training data; a classifier needs at least two"
         )
 
 
@@ -591,9 +591,7 @@ class IntentClassifier(IntentModel):
             order = torch.randperm(len(texts), generator=order_generator).tolist()
             train_loss = self._train_epoch(texts, label_ids, order, optimizer, scheduler)
             validation_loss, accuracy = (
-                self._evaluate(validation_texts, validation_ids)
-                if validation_ids
-                else (None, None)
+                self._evaluate(validation_texts, validation_ids) if validation_ids else (None, None)
             )
             result = EpochResult(epoch, train_loss, validation_loss, accuracy)
             self.history.append(result)
@@ -648,10 +646,12 @@ class IntentClassifier(IntentModel):
             return self._logits(texts, self._network)
         size = self.config.batch_size
         with torch.inference_mode():
-            return torch.cat([
-                self._batch_logits(texts, range(start, min(start + size, len(texts))))
-                for start in range(0, len(texts), size)
-            ])
+            return torch.cat(
+                [
+                    self._batch_logits(texts, range(start, min(start + size, len(texts))))
+                    for start in range(0, len(texts), size)
+                ]
+            )
 
     def _evaluate(self, texts: _TrainingInputs, label_ids: list[int]) -> tuple[float, float]:
         """Mean cross-entropy (without smoothing) and accuracy on held-out examples."""

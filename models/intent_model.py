@@ -7,9 +7,10 @@ scripts) can depend on the contract without importing PyTorch.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence, TypeVar
+from typing import Any, TypeVar
 
 IntentModelT = TypeVar("IntentModelT", bound="IntentModel")
 

@@ -26,7 +26,7 @@ def resolve_pretrained(name_or_path: str) -> str:
         )
     if not name_or_path.startswith(BUNDLED_PREFIX):
         return name_or_path
-    name = name_or_path[len(BUNDLED_PREFIX):]
+    name = name_or_path[len(BUNDLED_PREFIX) :]
     if name not in BUNDLED_MODELS:
         raise PretrainedModelNotFound(
             f"Unknown bundled model {name!r}; bundled models are: {', '.join(BUNDLED_MODELS)}."

@@ -106,7 +106,8 @@ class TextEncoder:
         self._cache_lock = threading.Lock()
         self.query_dtype = (
             torch.bfloat16
-            if query_precision == "bfloat16" or (query_precision == "auto" and cpu_has_native_bfloat16())
+            if query_precision == "bfloat16"
+            or (query_precision == "auto" and cpu_has_native_bfloat16())
             else torch.float32
         )
         self._frozen: torch.jit.ScriptModule | None = None
@@ -186,7 +187,9 @@ class TextEncoder:
             vector = torch.nn.functional.normalize(vector, p=2, dim=1)
         return np.ascontiguousarray(vector.cpu().numpy(), dtype=np.float32)
 
-    def _frozen_transformer(self, example: dict[str, torch.Tensor]) -> torch.jit.ScriptModule | None:
+    def _frozen_transformer(
+        self, example: dict[str, torch.Tensor]
+    ) -> torch.jit.ScriptModule | None:
         """The model's transformer traced, frozen and optimised by TorchScript, made once.
 
         On the query path this saves about a fifth of the CPU time of a forward pass
@@ -213,7 +216,9 @@ class TextEncoder:
                 )
                 self._frozen = torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
             except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
-                logger.info("Query embeddings use the plain forward pass (%s: %s)", type(exc).__name__, exc)
+                logger.info(
+                    "Query embeddings use the plain forward pass (%s: %s)", type(exc).__name__, exc
+                )
                 self._frozen_failed = True
         return self._frozen
 
@@ -237,7 +242,9 @@ class _TokenEmbeddings(torch.nn.Module):
         self.auto_model = auto_model
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.auto_model(input_ids=input_ids, attention_mask=attention_mask, return_dict=False)[0]
+        return self.auto_model(
+            input_ids=input_ids, attention_mask=attention_mask, return_dict=False
+        )[0]
 
 
 def _chunk_key(model_name: str, texts: Sequence[str]) -> str:
@@ -267,14 +274,18 @@ def encode_in_chunks(
     unique = list(dict.fromkeys(texts))
     if len(unique) < len(texts):
         position = {text: row for row, text in enumerate(unique)}
-        vectors = encode_in_chunks(encoder, unique, directory, chunk_size=chunk_size, progress=progress)
+        vectors = encode_in_chunks(
+            encoder, unique, directory, chunk_size=chunk_size, progress=progress
+        )
         return vectors[[position[text] for text in texts]]
     if directory is None:
         return encoder.encode(texts, progress=progress)
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     parts: list[np.ndarray] = []
-    with tqdm(total=len(texts), desc="Embedding products", unit="product", disable=not progress) as bar:
+    with tqdm(
+        total=len(texts), desc="Embedding products", unit="product", disable=not progress
+    ) as bar:
         for start in range(0, len(texts), chunk_size):
             chunk = texts[start : start + chunk_size]
             path = folder / f"{_chunk_key(encoder.model_name, chunk)}.npy"

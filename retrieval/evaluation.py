@@ -59,7 +59,9 @@ def ndcg_at_k(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10)
     return dcg(judgments.get(pid, 0) for pid in ranking[:k]) / ideal
 
 
-def reciprocal_rank_at_k(ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10) -> float:
+def reciprocal_rank_at_k(
+    ranking: Sequence[str], judgments: Mapping[str, int], k: int = 10
+) -> float:
     """1 / rank of the first relevant product within the top ``k``, else 0."""
     for rank, pid in enumerate(ranking[:k], start=1):
         if judgments.get(pid, 0) > 0:
@@ -108,7 +110,11 @@ def evaluate_rankings(rankings: Mapping[str, Sequence[str]], qrels: Qrels) -> Ra
 
 def percentile_ms(seconds: Sequence[float], percent: float) -> float:
     """The ``percent`` percentile of durations given in seconds, in milliseconds."""
-    return float(np.percentile(np.asarray(seconds, dtype=np.float64) * 1000.0, percent)) if seconds else 0.0
+    return (
+        float(np.percentile(np.asarray(seconds, dtype=np.float64) * 1000.0, percent))
+        if seconds
+        else 0.0
+    )
 
 
 # ----------------------------------------------------------------------------- files

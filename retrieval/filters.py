@@ -99,7 +99,9 @@ class AttributeTable:
         }
         color_names = list(self._colors)
         self._color_words = {
-            name: frozenset(words) for name, words in zip(color_names, tokenize(color_names)) if words
+            name: frozenset(words)
+            for name, words in zip(color_names, tokenize(color_names))
+            if words
         }
 
     def mask(self, filters: SearchFilters | None) -> np.ndarray:
@@ -127,7 +129,9 @@ class AttributeTable:
             allowed &= self.stock > 0
         return allowed
 
-    def attribute_matches(self, query_words: set[str] | frozenset[str], rows: np.ndarray) -> np.ndarray:
+    def attribute_matches(
+        self, query_words: set[str] | frozenset[str], rows: np.ndarray
+    ) -> np.ndarray:
         """For each of ``rows``: how many of the brands and colors named in the query it has.
 
         ``query_words`` are the query's words as :func:`retrieval.product_text.tokenize`
@@ -144,7 +148,12 @@ class AttributeTable:
 
     def masks(self) -> list[np.ndarray]:
         """The precomputed arrays behind the filters (for memory accounting)."""
-        return [self._category_codes, self._brand_codes, *self._colors.values(), *self._sizes.values()]
+        return [
+            self._category_codes,
+            self._brand_codes,
+            *self._colors.values(),
+            *self._sizes.values(),
+        ]
 
     def popularity_order(self, rows: np.ndarray) -> np.ndarray:
         """``rows`` sorted best first by rating (unrated last), then stock."""

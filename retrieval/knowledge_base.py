@@ -20,10 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, NoReturn, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import faiss
 import numpy as np
@@ -159,29 +160,51 @@ class KnowledgeEntry:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON/YAML-ready dictionary (questions as a list)."""
-        return {"id": self.id, "topic": self.topic, "questions": list(self.questions), "answer": self.answer}
+        return {
+            "id": self.id,
+            "topic": self.topic,
+            "questions": list(self.questions),
+            "answer": self.answer,
+        }
 
 
 class _EntryValidator:
     """Checks the parsed YAML of one knowledge base and turns it into entries."""
 
-    def __init__(self, source: str, topics: Sequence[str] | None, entry_lines: Sequence[int]) -> None:
+    def __init__(
+        self, source: str, topics: Sequence[str] | None, entry_lines: Sequence[int]
+    ) -> None:
         self.source = source
         self.topics = tuple(topics) if topics is not None else None
         self.entry_lines = entry_lines
 
     def fail(
-        self, message: str, position: int | None = None, entry: str | None = None, field: str | None = None
+        self,
+        message: str,
+        position: int | None = None,
+        entry: str | None = None,
+        field: str | None = None,
     ) -> NoReturn:
-        line = self.entry_lines[position] if position is not None and position < len(self.entry_lines) else None
-        raise KnowledgeBaseFormatError(message, source=self.source, entry=entry, field=field, line=line)
+        line = (
+            self.entry_lines[position]
+            if position is not None and position < len(self.entry_lines)
+            else None
+        )
+        raise KnowledgeBaseFormatError(
+            message, source=self.source, entry=entry, field=field, line=line
+        )
 
     def entries(self, data: Any) -> tuple[KnowledgeEntry, ...]:
         if not isinstance(data, dict) or "entries" not in data:
-            self.fail("the file must start with 'entries:' followed by a list of entries (see docs/knowledge-base.md)")
+            self.fail(
+                "the file must start with 'entries:' followed by a list of entries (see docs/knowledge-base.md)"
+            )
         raw_entries = data["entries"]
         if not isinstance(raw_entries, list) or not raw_entries:
-            self.fail("'entries' must be a non-empty list of entries, each starting with '- id:'", field="entries")
+            self.fail(
+                "'entries' must be a non-empty list of entries, each starting with '- id:'",
+                field="entries",
+            )
         entries: list[KnowledgeEntry] = []
         first_position: dict[str, int] = {}
         question_owner: dict[str, str] = {}
@@ -191,7 +214,9 @@ class _EntryValidator:
                 self.fail(
                     f"entry '{entry.id}': duplicate id, entry #{first_position[entry.id] + 1} already uses it; "
                     "give each entry its own id",
-                    position, entry.id, "id",
+                    position,
+                    entry.id,
+                    "id",
                 )
             first_position[entry.id] = position
             for question in entry.questions:
@@ -201,7 +226,9 @@ class _EntryValidator:
                     self.fail(
                         f"entry '{entry.id}': question {question!r} also belongs to entry '{owner}'; "
                         "a question may appear in one entry only",
-                        position, entry.id, "questions",
+                        position,
+                        entry.id,
+                        "questions",
                     )
             entries.append(entry)
         return tuple(entries)
@@ -209,7 +236,11 @@ class _EntryValidator:
     def entry(self, raw: Any, position: int) -> KnowledgeEntry:
         label = f"#{position + 1}"
         if not isinstance(raw, dict):
-            self.fail(f"entry {label} must be a mapping with the fields {', '.join(ENTRY_FIELDS)}", position, label)
+            self.fail(
+                f"entry {label} must be a mapping with the fields {', '.join(ENTRY_FIELDS)}",
+                position,
+                label,
+            )
         if isinstance(raw.get("id"), str) and raw["id"].strip():
             label = raw["id"].strip()
         name = f"entry '{label}'" if not label.startswith("#") else f"entry {label}"
@@ -217,22 +248,34 @@ class _EntryValidator:
         if unknown:
             self.fail(
                 f"{name}: unknown field '{unknown[0]}' (the fields are {', '.join(ENTRY_FIELDS)})",
-                position, label, unknown[0],
+                position,
+                label,
+                unknown[0],
             )
         for field in ENTRY_FIELDS:
             if raw.get(field) in (None, "", []):
                 self.fail(f"{name}: missing {field!r}", position, label, field)
         entry_id = self.text(raw["id"], f"{name}: 'id'", position, label, "id")
         if any(char.isspace() for char in entry_id):
-            self.fail(f"{name}: 'id' must not contain spaces; use '-' instead", position, label, "id")
+            self.fail(
+                f"{name}: 'id' must not contain spaces; use '-' instead", position, label, "id"
+            )
         topic = self.text(raw["topic"], f"{name}: 'topic'", position, label, "topic")
         if self.topics is not None and topic not in self.topics:
             self.fail(
-                f"{name}: unknown topic {topic!r}; use one of {', '.join(self.topics)}", position, label, "topic"
+                f"{name}: unknown topic {topic!r}; use one of {', '.join(self.topics)}",
+                position,
+                label,
+                "topic",
             )
         questions = raw["questions"]
         if not isinstance(questions, list):
-            self.fail(f"{name}: 'questions' must be a list, one '- question' per line", position, label, "questions")
+            self.fail(
+                f"{name}: 'questions' must be a list, one '- question' per line",
+                position,
+                label,
+                "questions",
+            )
         texts = tuple(
             self.text(question, f"{name}: question {number}", position, label, "questions")
             for number, question in enumerate(questions, start=1)
@@ -244,7 +287,10 @@ class _EntryValidator:
         if not isinstance(value, str):
             # YAML reads bare yes/no/on/off as booleans and digits as numbers.
             self.fail(
-                f"{what} must be text, got {value!r}; put it in double quotes", position, label, field
+                f"{what} must be text, got {value!r}; put it in double quotes",
+                position,
+                label,
+                field,
             )
         if not value.strip():
             self.fail(f"{what} is empty", position, label, field)
@@ -260,7 +306,11 @@ def _entry_lines(text: str) -> list[int]:
     if not isinstance(root, yaml.MappingNode):
         return []
     for key, value in root.value:
-        if isinstance(key, yaml.ScalarNode) and key.value == "entries" and isinstance(value, yaml.SequenceNode):
+        if (
+            isinstance(key, yaml.ScalarNode)
+            and key.value == "entries"
+            and isinstance(value, yaml.SequenceNode)
+        ):
             return [item.start_mark.line + 1 for item in value.value]
     return []
 
@@ -273,7 +323,9 @@ class KnowledgeBase:
     source: str = "<knowledge base>"
 
     @classmethod
-    def from_file(cls, path: str | Path, topics: Sequence[str] | None = KNOWLEDGE_TOPICS) -> "KnowledgeBase":
+    def from_file(
+        cls, path: str | Path, topics: Sequence[str] | None = KNOWLEDGE_TOPICS
+    ) -> KnowledgeBase:
         """Read and validate a knowledge base YAML file.
 
         ``topics`` lists the allowed topics (None allows any). Raises
@@ -289,13 +341,18 @@ class KnowledgeBase:
                 "SHOPDESK_KNOWLEDGE_BASE at it."
             ) from exc
         except UnicodeDecodeError as exc:
-            raise KnowledgeBaseFormatError(f"the file is not UTF-8 text ({exc})", source=str(path)) from exc
+            raise KnowledgeBaseFormatError(
+                f"the file is not UTF-8 text ({exc})", source=str(path)
+            ) from exc
         return cls.from_text(text, source=str(path), topics=topics)
 
     @classmethod
     def from_text(
-        cls, text: str, source: str = "<knowledge base>", topics: Sequence[str] | None = KNOWLEDGE_TOPICS
-    ) -> "KnowledgeBase":
+        cls,
+        text: str,
+        source: str = "<knowledge base>",
+        topics: Sequence[str] | None = KNOWLEDGE_TOPICS,
+    ) -> KnowledgeBase:
         """Parse and validate knowledge base YAML given as a string (see :meth:`from_file`)."""
         try:
             data = yaml.safe_load(text)
@@ -311,9 +368,11 @@ class KnowledgeBase:
 
     @classmethod
     def from_entries(
-        cls, entries: Iterable[dict[str, Any]], source: str = "<knowledge base>",
+        cls,
+        entries: Iterable[dict[str, Any]],
+        source: str = "<knowledge base>",
         topics: Sequence[str] | None = KNOWLEDGE_TOPICS,
-    ) -> "KnowledgeBase":
+    ) -> KnowledgeBase:
         """Validate entries given as dictionaries with the fields of the YAML file."""
         return cls(_EntryValidator(source, topics, ()).entries({"entries": list(entries)}), source)
 
@@ -339,7 +398,10 @@ class KnowledgeBase:
         Comments, blank lines and re-wrapped text do not change it, so they need no reindex.
         """
         payload = json.dumps(
-            [entry.to_dict() for entry in self.entries], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            [entry.to_dict() for entry in self.entries],
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
         return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -391,7 +453,7 @@ class KnowledgeIndexManifest:
     created_at: str
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "KnowledgeIndexManifest":
+    def from_dict(cls, data: dict[str, Any]) -> KnowledgeIndexManifest:
         """Read a manifest dictionary, rejecting one with missing fields."""
         return manifest_from_dict(cls, data)
 
@@ -423,7 +485,7 @@ class KnowledgeIndex:
     def __init__(
         self,
         kb: KnowledgeBase,
-        encoder: "TextEncoder",
+        encoder: TextEncoder,
         vectors: faiss.Index,
         *,
         answer_weight: float,
@@ -444,12 +506,12 @@ class KnowledgeIndex:
     def build(
         cls,
         kb: KnowledgeBase,
-        encoder: "TextEncoder",
+        encoder: TextEncoder,
         *,
         threshold: float = DEFAULT_THRESHOLD,
         answer_weight: float = DEFAULT_ANSWER_WEIGHT,
         progress: bool = True,
-    ) -> "KnowledgeIndex":
+    ) -> KnowledgeIndex:
         """Embed every question (and each answer, scaled by ``answer_weight``; 0 leaves answers out)."""
         texts, _, weights = _rows(kb, answer_weight)
         vectors = encoder.encode(texts, progress=progress) * weights[:, None]
@@ -519,12 +581,15 @@ class KnowledgeIndex:
         entry_scores, best_rows = self._entry_scores(question)
         return self._ranked(entry_scores, best_rows, self._topics == topic if topic else None)[:k]
 
-    def _ranked(self, entry_scores: np.ndarray, best_rows: np.ndarray, mask: np.ndarray | None) -> list[KnowledgeMatch]:
+    def _ranked(
+        self, entry_scores: np.ndarray, best_rows: np.ndarray, mask: np.ndarray | None
+    ) -> list[KnowledgeMatch]:
         positions = np.argsort(-entry_scores, kind="stable")
         if mask is not None:
             positions = positions[mask[positions]]
         return [
-            KnowledgeMatch(self.kb.entries[p], float(entry_scores[p]), self._texts[best_rows[p]]) for p in positions
+            KnowledgeMatch(self.kb.entries[p], float(entry_scores[p]), self._texts[best_rows[p]])
+            for p in positions
         ]
 
     def answer(
@@ -552,10 +617,16 @@ class KnowledgeIndex:
             else:
                 topic_fallback = best.entry.topic != topic
         if best.score < threshold:
-            logger.debug("No knowledge base entry is close enough to %r (best %.3f)", question, best.score)
+            logger.debug(
+                "No knowledge base entry is close enough to %r (best %.3f)", question, best.score
+            )
             return None
-        runners_up = tuple(match for match in ranked if match.entry.id != best.entry.id)[: max(k - 1, 0)]
-        return KnowledgeAnswer(best.entry, best.score, best.matched_text, runners_up, topic_fallback)
+        runners_up = tuple(match for match in ranked if match.entry.id != best.entry.id)[
+            : max(k - 1, 0)
+        ]
+        return KnowledgeAnswer(
+            best.entry, best.score, best.matched_text, runners_up, topic_fallback
+        )
 
     # ----------------------------------------------------------------- persistence
 
@@ -565,7 +636,9 @@ class KnowledgeIndex:
         with atomic_directory(target) as staging:
             faiss.write_index(self._vectors, str(staging / VECTORS_FILE))
             entries = [entry.to_dict() for entry in self.kb.entries]
-            (staging / ENTRIES_FILE).write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+            (staging / ENTRIES_FILE).write_text(
+                json.dumps(entries, ensure_ascii=False), encoding="utf-8"
+            )
             manifest = json.dumps(asdict(self.manifest), indent=2) + "\n"
             (staging / MANIFEST_FILE).write_text(manifest, encoding="utf-8")
         logger.info("Saved the knowledge index (%d entries) to %s", len(self.kb), target)
@@ -573,8 +646,8 @@ class KnowledgeIndex:
 
     @classmethod
     def load(
-        cls, directory: str | Path, encoder: "TextEncoder", *, threshold: float = DEFAULT_THRESHOLD
-    ) -> "KnowledgeIndex":
+        cls, directory: str | Path, encoder: TextEncoder, *, threshold: float = DEFAULT_THRESHOLD
+    ) -> KnowledgeIndex:
         """Load an index written by :meth:`save`.
 
         Raises :class:`KnowledgeIndexNotFoundError` when there is none,
@@ -585,8 +658,13 @@ class KnowledgeIndex:
         manifest = read_manifest(directory)
         source = Path(directory)
         check_compatible(
-            manifest, source, encoder, FORMAT_VERSION,
-            what="knowledge index", fix="run 'shopdesk kb reindex'", stale=StaleKnowledgeIndexError,
+            manifest,
+            source,
+            encoder,
+            FORMAT_VERSION,
+            what="knowledge index",
+            fix="run 'shopdesk kb reindex'",
+            stale=StaleKnowledgeIndexError,
         )
         try:
             vectors = faiss.read_index(str(source / VECTORS_FILE))
@@ -635,7 +713,7 @@ def read_manifest(directory: str | Path) -> KnowledgeIndexManifest:
 def load_or_build(
     directory: str | Path,
     kb_path: str | Path,
-    encoder: "TextEncoder",
+    encoder: TextEncoder,
     *,
     topics: Sequence[str] | None = KNOWLEDGE_TOPICS,
     threshold: float = DEFAULT_THRESHOLD,
@@ -663,9 +741,13 @@ def load_or_build(
             elif index.manifest.answer_weight != answer_weight:
                 reason = f"it was built with answer weight {index.manifest.answer_weight}, not {answer_weight}"
             else:
-                logger.info("Loaded the knowledge index from %s (%d entries)", directory, len(index))
+                logger.info(
+                    "Loaded the knowledge index from %s (%d entries)", directory, len(index)
+                )
                 return index
     logger.info("Rebuilding the knowledge index in %s: %s", directory, reason)
-    index = KnowledgeIndex.build(kb, encoder, threshold=threshold, answer_weight=answer_weight, progress=progress)
+    index = KnowledgeIndex.build(
+        kb, encoder, threshold=threshold, answer_weight=answer_weight, progress=progress
+    )
     index.save(directory)
     return index

@@ -57,13 +57,25 @@ _AT_LEAST = re.compile(
 )
 
 _LETTER_SIZES = {
-    "xs": "XS", "x-small": "XS", "extra small": "XS", "extra-small": "XS",
-    "s": "S", "small": "S",
-    "m": "M", "medium": "M",
-    "l": "L", "large": "L",
-    "xl": "XL", "x-large": "XL", "extra large": "XL", "extra-large": "XL",
-    "xxl": "XXL", "2xl": "XXL", "xx-large": "XXL",
-    "s/m": "S/M", "l/xl": "L/XL",
+    "xs": "XS",
+    "x-small": "XS",
+    "extra small": "XS",
+    "extra-small": "XS",
+    "s": "S",
+    "small": "S",
+    "m": "M",
+    "medium": "M",
+    "l": "L",
+    "large": "L",
+    "xl": "XL",
+    "x-large": "XL",
+    "extra large": "XL",
+    "extra-large": "XL",
+    "xxl": "XXL",
+    "2xl": "XXL",
+    "xx-large": "XXL",
+    "s/m": "S/M",
+    "l/xl": "L/XL",
 }
 _LETTER_ALTERNATION = "|".join(sorted((re.escape(k) for k in _LETTER_SIZES), key=len, reverse=True))
 _SHOE_SIZE = r"(?:[4-9]|1[0-6])(?:\.5)?"
@@ -82,7 +94,10 @@ _SIZE_INSTEAD = re.compile(
     rf"\b(?:a|an)\s+(?P<size>{_LETTER_ALTERNATION}|{_SHOE_SIZE})\s+instead\b",
     re.IGNORECASE,
 )
-_UNAMBIGUOUS_SIZE = re.compile(r"(?<![\w-])(?P<size>xxl|2xl|xl|xs|x-large|extra[ -]large|extra[ -]small)(?![\w-])", re.IGNORECASE)
+_UNAMBIGUOUS_SIZE = re.compile(
+    r"(?<![\w-])(?P<size>xxl|2xl|xl|xs|x-large|extra[ -]large|extra[ -]small)(?![\w-])",
+    re.IGNORECASE,
+)
 # After "in", a lone letter or a number is too ambiguous ("in a minute", "in 2 days").
 _AMBIGUOUS_AFTER_IN = {"s", "m", "l", "a", "an"}
 
@@ -127,7 +142,10 @@ def extract_price_bounds(text: str) -> list[AttributeMention]:
 def _looks_like_price_range(match: re.Match) -> bool:
     """A bare "20-40" is a price only with a currency marker ("$20-40", "20-40 dollars")."""
     whole = match.group(0).lower()
-    return any(marker in whole for marker in ("$", "€", "£", "dollar", "buck", "usd", "eur", "pound", "gbp"))
+    return any(
+        marker in whole
+        for marker in ("$", "€", "£", "dollar", "buck", "usd", "eur", "pound", "gbp")
+    )
 
 
 def extract_sizes(text: str) -> list[AttributeMention]:
@@ -156,7 +174,9 @@ def _size_mention(match: re.Match, raw: str) -> AttributeMention:
     return AttributeMention("size", value, start, end, raw)
 
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 _ZIP_CUE = r"(?:zip\s*code|zipcode|zip|postal\s*code|postcode)"
 _ZIPCODE = re.compile(
     # The cue, up to five words ("the zip on my order should be"), then the five digits ...
@@ -171,19 +191,28 @@ _ORDER_NUMBER = re.compile(r"(?<![\w$€£.,-])#?\s?(?P<number>\d{5,8})(?![\w.,-
 def extract_contact_details(text: str) -> list[AttributeMention]:
     """Find ``email``, ``zipcode`` (with a "zip" cue) and ``order_number`` (5–8 digits) mentions."""
     text = text[:MAX_SCANNED_CHARS]
-    mentions = [AttributeMention("email", m.group(0).lower(), m.start(), m.end(), m.group(0)) for m in _EMAIL.finditer(text)]
+    mentions = [
+        AttributeMention("email", m.group(0).lower(), m.start(), m.end(), m.group(0))
+        for m in _EMAIL.finditer(text)
+    ]
     zip_starts = set()
     for match in _ZIPCODE.finditer(text):
         group = "zip" if match.group("zip") else "zip_first"
         start, end = match.span(group)
         zip_starts.add(start)
-        mentions.append(AttributeMention("zipcode", match.group(group), start, end, match.group(group)))
+        mentions.append(
+            AttributeMention("zipcode", match.group(group), start, end, match.group(group))
+        )
     emails = [(m.start, m.end) for m in mentions if m.entity == "email"]
     for match in _ORDER_NUMBER.finditer(text):
         start, end = match.span("number")
         if start in zip_starts or any(s <= start < e for s, e in emails):
             continue
-        mentions.append(AttributeMention("order_number", match.group("number"), start, end, match.group("number")))
+        mentions.append(
+            AttributeMention(
+                "order_number", match.group("number"), start, end, match.group("number")
+            )
+        )
     return sorted(mentions, key=lambda m: m.start)
 
 

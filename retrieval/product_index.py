@@ -36,15 +36,15 @@ import faiss
 import numpy as np
 
 from retrieval.atomic_directory import atomic_directory
+from retrieval.embeddings import encode_in_chunks
+from retrieval.filters import AttributeTable, SearchFilters
+from retrieval.fusion import convex_combination, reciprocal_rank_fusion
 from retrieval.index_manifest import (
     MANIFEST_FILE,
     check_compatible,
     manifest_from_dict,
     read_manifest_file,
 )
-from retrieval.embeddings import encode_in_chunks
-from retrieval.filters import AttributeTable, SearchFilters
-from retrieval.fusion import convex_combination, reciprocal_rank_fusion
 from retrieval.product_text import (
     SpellingCorrector,
     embedding_text,
@@ -407,7 +407,12 @@ class ProductIndex:
             bm25 = sum(int(getattr(part, "nbytes", 0)) for part in matrix.values())
             attributes = sum(
                 array.nbytes
-                for array in (self._ids, self._attributes.prices, self._attributes.stock, self._attributes.ratings)
+                for array in (
+                    self._ids,
+                    self._attributes.prices,
+                    self._attributes.stock,
+                    self._attributes.ratings,
+                )
             ) + sum(mask.nbytes for mask in self._attributes.masks())
         return {"vectors": vectors, "bm25": bm25, "attributes": attributes}
 
@@ -476,7 +481,9 @@ class ProductIndex:
             if mode == BM25:
                 return self._lexical_hits(understood, allowed, k)
             query_vector = self._encoder.encode([understood.dense_text])
-            dense_rows, dense_scores = self._dense_candidates(query_vector, allowed, allowed_rows, pool)
+            dense_rows, dense_scores = self._dense_candidates(
+                query_vector, allowed, allowed_rows, pool
+            )
             if mode == DENSE:
                 return [
                     SearchHit(self._rows[row], float(score), float(score))
@@ -497,7 +504,11 @@ class ProductIndex:
             ]
 
     def _fuse(
-        self, dense: np.ndarray, lexical: np.ndarray, rows: np.ndarray, understood: QueryUnderstanding
+        self,
+        dense: np.ndarray,
+        lexical: np.ndarray,
+        rows: np.ndarray,
+        understood: QueryUnderstanding,
     ) -> np.ndarray:
         """Hybrid score of each candidate row from its cosine and BM25 scores (``self.weights``)."""
         weights = self.weights
@@ -505,7 +516,11 @@ class ProductIndex:
             fused = convex_combination(dense, lexical, weights.dense_share)
         else:
             fused = reciprocal_rank_fusion(
-                dense, lexical, weights.rrf_k, dense_weight=weights.dense_weight, lexical_weight=weights.lexical_weight
+                dense,
+                lexical,
+                weights.rrf_k,
+                dense_weight=weights.dense_weight,
+                lexical_weight=weights.lexical_weight,
             )
         if weights.attribute_boost:
             named = self._attributes.attribute_matches(frozenset(understood.words), rows)
@@ -539,12 +554,17 @@ class ProductIndex:
             )
         return QueryUnderstanding(tuple(fixed), dense_text, tuple(corrections))
 
-    def _lexical_hits(self, understood: QueryUnderstanding, allowed: np.ndarray, k: int) -> list[SearchHit]:
+    def _lexical_hits(
+        self, understood: QueryUnderstanding, allowed: np.ndarray, k: int
+    ) -> list[SearchHit]:
         """BM25-only ranking: allowed products sharing a word with the query, best first."""
         lexical = self._lexical_scores(understood.words, allowed)
         rows = self._top_rows(lexical, k)
         rows = rows[np.lexsort((rows, -lexical[rows]))]
-        return [SearchHit(self._rows[row], float(lexical[row]), 0.0, float(lexical[row])) for row in rows]
+        return [
+            SearchHit(self._rows[row], float(lexical[row]), 0.0, float(lexical[row]))
+            for row in rows
+        ]
 
     @staticmethod
     def _top_rows(scores: np.ndarray, count: int) -> np.ndarray:
@@ -682,8 +702,13 @@ class ProductIndex:
         manifest = read_manifest(directory)
         source = Path(directory)
         check_compatible(
-            manifest, source, encoder, FORMAT_VERSION,
-            what="product index", fix="rebuild the index", stale=StaleIndexError,
+            manifest,
+            source,
+            encoder,
+            FORMAT_VERSION,
+            what="product index",
+            fix="rebuild the index",
+            stale=StaleIndexError,
         )
         try:
             vectors = faiss.read_index(str(source / VECTORS_FILE))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from retrieval.product_index import SearchFilters, SearchHit
 
@@ -21,7 +22,9 @@ RELAXABLE_FILTERS = (
 class Searchable(Protocol):
     """Anything with the product index's ``search``."""
 
-    def search(self, query: str, filters: SearchFilters | None = None, k: int = 5) -> Sequence[SearchHit]:
+    def search(
+        self, query: str, filters: SearchFilters | None = None, k: int = 5
+    ) -> Sequence[SearchHit]:
         """Ranked products for ``query`` under ``filters``."""
 
 
@@ -39,13 +42,17 @@ def _is_set(filters: SearchFilters, fields: Sequence[str]) -> bool:
     return any(getattr(filters, name) not in (None, False, "") for name in fields)
 
 
-def relaxed_alternatives(index: Searchable, query: str, filters: SearchFilters) -> list[RelaxedAlternative]:
+def relaxed_alternatives(
+    index: Searchable, query: str, filters: SearchFilters
+) -> list[RelaxedAlternative]:
     """For each active filter, search again without it and keep those that find something."""
     alternatives = []
     for key, fields, label in RELAXABLE_FILTERS:
         if not _is_set(filters, fields):
             continue
-        relaxed = replace(filters, **{name: (False if name == "in_stock" else None) for name in fields})
+        relaxed = replace(
+            filters, **{name: (False if name == "in_stock" else None) for name in fields}
+        )
         hits = index.search(query, relaxed, k=1)
         if hits:
             alternatives.append(RelaxedAlternative(key, label, hits[0].record.title, relaxed))

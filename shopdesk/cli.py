@@ -7,8 +7,8 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from rich.console import Console
 
@@ -25,8 +25,16 @@ def _operator_errors() -> tuple[type[BaseException], ...]:
     from retrieval.product_index import ProductIndexError
     from storage.db import StorageError
 
-    return (StorageError, CatalogImportError, KnowledgeBaseError, ProductIndexError, ValueError, LookupError,
-            RuntimeError, OSError)
+    return (
+        StorageError,
+        CatalogImportError,
+        KnowledgeBaseError,
+        ProductIndexError,
+        ValueError,
+        LookupError,
+        RuntimeError,
+        OSError,
+    )
 
 
 def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -41,7 +49,9 @@ def _cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
     from shopdesk.operations import seed_demo
 
     if seed_demo(settings, products=args.products):
-        console.print(f"Seeded the demo store ({args.products} products). Its facts: docs/demo-data.md")
+        console.print(
+            f"Seeded the demo store ({args.products} products). Its facts: docs/demo-data.md"
+        )
     else:
         console.print("The database already holds products; the demo store was not seeded again.")
     return 0
@@ -69,9 +79,13 @@ def _cmd_kb_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from actions.services import load_knowledge_index
     from retrieval.embeddings import TextEncoder
 
-    index = load_knowledge_index(settings, TextEncoder(settings.embedding_model), rebuild=args.rebuild)
-    console.print(f"Knowledge base indexed: {len(index)} entries from {settings.knowledge_base_path}. "
-                  "The running bot picks it up when the action server restarts; no NLU retraining needed.")
+    index = load_knowledge_index(
+        settings, TextEncoder(settings.embedding_model), rebuild=args.rebuild
+    )
+    console.print(
+        f"Knowledge base indexed: {len(index)} entries from {settings.knowledge_base_path}. "
+        "The running bot picks it up when the action server restarts; no NLU retraining needed."
+    )
     return 0
 
 
@@ -83,15 +97,23 @@ def _cmd_recommender_train(args: argparse.Namespace, settings: Settings) -> int:
     engine = create_engine_for(settings.database_url)
     try:
         recommender = load_recommender(
-            settings, session_factory(engine), TextEncoder(settings.embedding_model), retrain=True, progress=True
+            settings,
+            session_factory(engine),
+            TextEncoder(settings.embedding_model),
+            retrain=True,
+            progress=True,
         )
     finally:
         engine.dispose()
     if recommender is None:
-        console.print("The shop has no products yet, so there is nothing to recommend.", style="yellow")
+        console.print(
+            "The shop has no products yet, so there is nothing to recommend.", style="yellow"
+        )
         return 1
-    console.print(f"Recommender trained on {len(recommender)} products and saved to {settings.data_dir / 'recommender'}. "
-                  "The running bot picks it up when the action server restarts.")
+    console.print(
+        f"Recommender trained on {len(recommender)} products and saved to {settings.data_dir / 'recommender'}. "
+        "The running bot picks it up when the action server restarts."
+    )
     return 0
 
 
@@ -102,7 +124,9 @@ def _cmd_handoff_list(args: argparse.Namespace, settings: Settings) -> int:
     if not rows:
         console.print("No conversation is waiting for a person.")
     for handoff in rows:
-        console.print(f"{handoff.created_at:%Y-%m-%d %H:%M}  {handoff.sender_id}  ({handoff.reason})  {handoff.note or ''}")
+        console.print(
+            f"{handoff.created_at:%Y-%m-%d %H:%M}  {handoff.sender_id}  ({handoff.reason})  {handoff.note or ''}"
+        )
     return 0
 
 
@@ -131,7 +155,7 @@ def _serve(settings: Settings, model: Path) -> int:
     console.print(
         f"\n[bold green]shopdesk is running.[/]\n"
         f"  Chat (REST):  curl -s -XPOST {url}/webhooks/rest/webhook -H 'Content-Type: application/json' "
-        f"-d '{{\"sender\": \"me\", \"message\": \"do you have running shoes under $100?\"}}'\n"
+        f'-d \'{{"sender": "me", "message": "do you have running shoes under $100?"}}\'\n'
         f"  HTTP API token: {bot.token}   e.g. curl -s '{url}/status?token={bot.token}'\n"
         f"  Logs: {settings.data_dir / 'logs'}\n"
         f"Press Ctrl-C to stop."
@@ -155,7 +179,9 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     model = Path(args.model) if args.model else latest_model(settings.rasa_model_dir)
     if model is None:
-        console.print("No trained model yet: run 'shopdesk train' (or 'make demo') first.", style="red")
+        console.print(
+            "No trained model yet: run 'shopdesk train' (or 'make demo') first.", style="red"
+        )
         return 2
     return _serve(settings, model)
 
@@ -186,40 +212,70 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    db = commands.add_parser("db", help="shop database").add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", help="create or upgrade the schema").set_defaults(handler=_cmd_db_upgrade)
+    db = commands.add_parser("db", help="shop database").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="create or upgrade the schema").set_defaults(
+        handler=_cmd_db_upgrade
+    )
 
     demo = commands.add_parser("demo", help="seed, index, train and start the demo")
-    demo.add_argument("--products", type=int, default=2400, help="products in the demo store (default 2400)")
-    demo.add_argument("--no-serve", action="store_true", help="prepare everything but do not start the servers")
+    demo.add_argument(
+        "--products", type=int, default=2400, help="products in the demo store (default 2400)"
+    )
+    demo.add_argument(
+        "--no-serve", action="store_true", help="prepare everything but do not start the servers"
+    )
     demo.set_defaults(handler=_cmd_demo)
     demo_commands = demo.add_subparsers(dest="demo_command")
     seed = demo_commands.add_parser("seed", help="seed the demo store into an empty database")
     seed.add_argument("--products", type=int, default=2400)
     seed.set_defaults(handler=_cmd_demo_seed)
 
-    catalog = commands.add_parser("catalog", help="product catalog").add_subparsers(dest="catalog_command", required=True)
-    importer = catalog.add_parser("import", help="import a Shopify CSV, generic CSV or JSON Lines file")
+    catalog = commands.add_parser("catalog", help="product catalog").add_subparsers(
+        dest="catalog_command", required=True
+    )
+    importer = catalog.add_parser(
+        "import", help="import a Shopify CSV, generic CSV or JSON Lines file"
+    )
     importer.add_argument("file")
     importer.add_argument("--format", default="auto", choices=["auto", "shopify", "csv", "jsonl"])
     importer.set_defaults(handler=_cmd_catalog_import)
 
-    index = commands.add_parser("index", help="product search index").add_subparsers(dest="index_command", required=True)
-    build = index.add_parser("build", help="build the index, or refresh it when the catalog changed")
+    index = commands.add_parser("index", help="product search index").add_subparsers(
+        dest="index_command", required=True
+    )
+    build = index.add_parser(
+        "build", help="build the index, or refresh it when the catalog changed"
+    )
     build.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
     build.set_defaults(handler=_cmd_index_build)
 
-    kb = commands.add_parser("kb", help="knowledge base of policy answers").add_subparsers(dest="kb_command", required=True)
+    kb = commands.add_parser("kb", help="knowledge base of policy answers").add_subparsers(
+        dest="kb_command", required=True
+    )
     reindex = kb.add_parser("reindex", help="index the knowledge base file after editing it")
-    reindex.add_argument("--rebuild", action="store_true", help="rebuild even when the file did not change")
+    reindex.add_argument(
+        "--rebuild", action="store_true", help="rebuild even when the file did not change"
+    )
     reindex.set_defaults(handler=_cmd_kb_reindex)
 
-    recommender = commands.add_parser("recommender", help="product recommendations").add_subparsers(dest="recommender_command", required=True)
-    recommender.add_parser("train", help="retrain on the shop's current orders and behaviour").set_defaults(handler=_cmd_recommender_train)
+    recommender = commands.add_parser("recommender", help="product recommendations").add_subparsers(
+        dest="recommender_command", required=True
+    )
+    recommender.add_parser(
+        "train", help="retrain on the shop's current orders and behaviour"
+    ).set_defaults(handler=_cmd_recommender_train)
 
-    handoff = commands.add_parser("handoff", help="conversations handed to a person").add_subparsers(dest="handoff_command", required=True)
-    handoff.add_parser("list", help="conversations waiting for a person").set_defaults(handler=_cmd_handoff_list)
-    resume = handoff.add_parser("resume", help="mark a conversation resolved and let the bot answer it again")
+    handoff = commands.add_parser(
+        "handoff", help="conversations handed to a person"
+    ).add_subparsers(dest="handoff_command", required=True)
+    handoff.add_parser("list", help="conversations waiting for a person").set_defaults(
+        handler=_cmd_handoff_list
+    )
+    resume = handoff.add_parser(
+        "resume", help="mark a conversation resolved and let the bot answer it again"
+    )
     resume.add_argument("sender", help="the conversation (sender) id")
     resume.set_defaults(handler=_cmd_handoff_resume)
 
@@ -238,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``shopdesk`` command."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     args = build_parser().parse_args(argv)

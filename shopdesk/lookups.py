@@ -8,8 +8,8 @@ brands, colours and categories.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
 
 import yaml
 from sqlalchemy import distinct, select
@@ -59,7 +59,7 @@ AMBIGUOUS_TYPE_WORDS = frozenset(
 )
 
 
-def product_type_phrases(titles: Iterable[tuple[str, Optional[str], str]]) -> list[str]:
+def product_type_phrases(titles: Iterable[tuple[str, str | None, str]]) -> list[str]:
     """Product types shoppers name ("rain jacket", "yoga pants") from (title, brand, category).
 
     Titles end with the product type after the brand and a model name ("Voltra Tempo 3 Rain
@@ -72,7 +72,7 @@ def product_type_phrases(titles: Iterable[tuple[str, Optional[str], str]]) -> li
     word_categories: dict[str, set[str]] = defaultdict(set)
     for title, brand, category in titles:
         if brand and title.lower().startswith(brand.lower()):
-            title = title[len(brand):]
+            title = title[len(brand) :]
         words = [w.strip(",.()") for w in title.lower().split() if w.strip(",.()")]
         rows.append(words)
         for word in words:
@@ -122,8 +122,12 @@ def catalog_lookup_tables(session: Session) -> dict[str, list[str]]:
 
     Categories are the category path phrases plus the product types read from titles.
     """
-    brands = session.execute(select(distinct(Product.brand)).where(Product.brand.isnot(None))).scalars()
-    colors = session.execute(select(distinct(ProductVariant.color)).where(ProductVariant.color.isnot(None))).scalars()
+    brands = session.execute(
+        select(distinct(Product.brand)).where(Product.brand.isnot(None))
+    ).scalars()
+    colors = session.execute(
+        select(distinct(ProductVariant.color)).where(ProductVariant.color.isnot(None))
+    ).scalars()
     paths = session.execute(select(Category.path)).scalars()
     titles = session.execute(
         select(Product.title, Product.brand, Category.path).join(
@@ -160,7 +164,8 @@ class _LookupDumper(yaml.SafeDumper):
 
 
 _LookupDumper.add_representer(
-    _BlockText, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    _BlockText,
+    lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|"),
 )
 
 
@@ -174,7 +179,12 @@ def write_lookup_file(tables: dict[str, list[str]], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "# Generated from the catalog by `shopdesk train`; do not edit.\n"
-        + yaml.dump({"version": "3.1", "nlu": nlu}, Dumper=_LookupDumper, sort_keys=False, allow_unicode=True),
+        + yaml.dump(
+            {"version": "3.1", "nlu": nlu},
+            Dumper=_LookupDumper,
+            sort_keys=False,
+            allow_unicode=True,
+        ),
         encoding="utf-8",
     )
     return path

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Optional, Sequence
 
 from rich.console import Console
 from sqlalchemy import func, select
@@ -37,7 +37,7 @@ def product_count(settings: Settings) -> int:
         engine.dispose()
 
 
-def seed_demo(settings: Settings, products: int = 2400, today: Optional[date] = None) -> bool:
+def seed_demo(settings: Settings, products: int = 2400, today: date | None = None) -> bool:
     """Seed the demo store into an empty database; return False when products already exist."""
     prepare_database(settings)
     if product_count(settings) > 0:
@@ -45,13 +45,18 @@ def seed_demo(settings: Settings, products: int = 2400, today: Optional[date] = 
     engine = create_engine_for(settings.database_url)
     try:
         with session_factory(engine)() as session:
-            seed_demo_store(session, today=today or date.today(), seed=settings.demo_seed, product_count=products)
+            seed_demo_store(
+                session,
+                today=today or date.today(),
+                seed=settings.demo_seed,
+                product_count=products,
+            )
     finally:
         engine.dispose()
     return True
 
 
-def _load_records(settings: Settings, product_ids: Optional[Sequence[int]] = None):
+def _load_records(settings: Settings, product_ids: Sequence[int] | None = None):
     engine = create_engine_for(settings.database_url)
     try:
         with session_factory(engine)() as session:
@@ -60,12 +65,16 @@ def _load_records(settings: Settings, product_ids: Optional[Sequence[int]] = Non
         engine.dispose()
 
 
-def refresh_index(settings: Settings, *, rebuild: bool = False, encoder: Optional[TextEncoder] = None) -> ProductIndex:
+def refresh_index(
+    settings: Settings, *, rebuild: bool = False, encoder: TextEncoder | None = None
+) -> ProductIndex:
     """Load the product index, rebuilding it when missing, stale or when ``rebuild`` is asked."""
     encoder = encoder or TextEncoder(settings.embedding_model)
     if rebuild and settings.index_dir.exists():
         index = ProductIndex.build(
-            _load_records(settings), encoder, approximate_threshold=settings.approximate_index_threshold
+            _load_records(settings),
+            encoder,
+            approximate_threshold=settings.approximate_index_threshold,
         )
         index.save(settings.index_dir)
         return index

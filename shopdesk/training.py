@@ -6,7 +6,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from shopdesk.lookups import catalog_lookup_tables, write_lookup_file
 from shopdesk.settings import PROJECT_ROOT, Settings
@@ -29,7 +28,7 @@ class TrainingInputs:
     data: tuple[Path, ...]
 
 
-def default_inputs(settings: Settings, config: Optional[Path] = None) -> TrainingInputs:
+def default_inputs(settings: Settings, config: Path | None = None) -> TrainingInputs:
     """The shop bot's config, domain, NLU data, stories and generated lookup tables."""
     lookups = settings.data_dir / "generated" / "lookups.yml"
     return TrainingInputs(
@@ -49,7 +48,7 @@ def refresh_lookup_tables(settings: Settings, path: Path) -> Path:
         engine.dispose()
 
 
-def latest_model(model_dir: Path) -> Optional[Path]:
+def latest_model(model_dir: Path) -> Path | None:
     """The newest model archive in ``model_dir``, if any."""
     archives = sorted(model_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return archives[-1] if archives else None
@@ -58,8 +57,8 @@ def latest_model(model_dir: Path) -> Optional[Path]:
 def train_bot(
     settings: Settings,
     *,
-    config: Optional[Path] = None,
-    output: Optional[Path] = None,
+    config: Path | None = None,
+    output: Path | None = None,
     force: bool = False,
 ) -> Path:
     """Train the bot unless nothing changed since the last model; return the model archive.
@@ -72,11 +71,18 @@ def train_bot(
     output = output or settings.rasa_model_dir
     output.mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable, "-m", "rasa", "train",
-        "--config", str(inputs.config),
-        "--domain", str(inputs.domain),
-        "--data", *[str(p) for p in inputs.data],
-        "--out", str(output),
+        sys.executable,
+        "-m",
+        "rasa",
+        "train",
+        "--config",
+        str(inputs.config),
+        "--domain",
+        str(inputs.domain),
+        "--data",
+        *[str(p) for p in inputs.data],
+        "--out",
+        str(output),
     ]
     if force:
         command.append("--force")

@@ -14,7 +14,9 @@ from storage.orders import committing, utcnow
 from storage.schema import Interaction, InteractionKind
 
 
-def record_view(session: Session, product_id: int, sender_id: str, customer_id: int | None = None) -> None:
+def record_view(
+    session: Session, product_id: int, sender_id: str, customer_id: int | None = None
+) -> None:
     """Store that the conversation ``sender_id`` (and the verified customer, if any) viewed a product."""
     with committing(session):
         session.add(

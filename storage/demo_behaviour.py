@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Sequence
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -101,7 +101,9 @@ THEMES: tuple[Theme, ...] = (
     ),
     Theme(
         "music listener",
-        ("Electronics > Headphones: Wireless Headphones, Noise Cancelling Headphones, Wireless Earbuds",),
+        (
+            "Electronics > Headphones: Wireless Headphones, Noise Cancelling Headphones, Wireless Earbuds",
+        ),
         (
             "Electronics > Chargers & Cables: USB-C Charging Cable, Wall Charger",
             "Electronics > Phone Accessories: Power Bank",
@@ -143,7 +145,9 @@ THEMES: tuple[Theme, ...] = (
         ("Beauty > Skincare",),
         ("Beauty > Skincare", "Beauty > Makeup", "Beauty > Fragrance"),
     ),
-    Theme("haircare", ("Beauty > Haircare",), ("Beauty > Haircare", "Beauty > Fragrance: Body Mist")),
+    Theme(
+        "haircare", ("Beauty > Haircare",), ("Beauty > Haircare", "Beauty > Fragrance: Body Mist")
+    ),
     Theme(
         "parent",
         ("Toys & Games > Building Sets", "Toys & Games > Plush Toys"),
@@ -156,14 +160,25 @@ THEMES: tuple[Theme, ...] = (
     Theme(
         "game night",
         ("Toys & Games > Board Games",),
-        ("Toys & Games > Board Games", "Toys & Games > Puzzles: 1000-Piece Jigsaw Puzzle, 500-Piece Jigsaw Puzzle"),
+        (
+            "Toys & Games > Board Games",
+            "Toys & Games > Puzzles: 1000-Piece Jigsaw Puzzle, 500-Piece Jigsaw Puzzle",
+        ),
     ),
     Theme(
         "reader",
         ("Books > Fiction",),
-        ("Books > Fiction", "Home & Kitchen > Bedding: Throw Blanket", "Home & Kitchen > Home Decor: Scented Candle"),
+        (
+            "Books > Fiction",
+            "Home & Kitchen > Bedding: Throw Blanket",
+            "Home & Kitchen > Home Decor: Scented Candle",
+        ),
     ),
-    Theme("bedroom", ("Home & Kitchen > Bedding",), ("Home & Kitchen > Bedding", "Home & Kitchen > Home Decor")),
+    Theme(
+        "bedroom",
+        ("Home & Kitchen > Bedding",),
+        ("Home & Kitchen > Bedding", "Home & Kitchen > Home Decor"),
+    ),
     Theme(
         "casual wear",
         ("Apparel > T-Shirts", "Apparel > Jeans & Pants"),

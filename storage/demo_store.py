@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Callable, Iterator, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload

@@ -24,6 +24,8 @@ class VariantStock:
 def variant_stock(session: Session, product_id: int) -> list[VariantStock]:
     """The variants of a product with their stock, ordered by SKU."""
     rows = session.execute(
-        select(ProductVariant).where(ProductVariant.product_id == product_id).order_by(ProductVariant.sku)
+        select(ProductVariant)
+        .where(ProductVariant.product_id == product_id)
+        .order_by(ProductVariant.sku)
     ).scalars()
     return [VariantStock(v.sku, v.color, v.size, float(v.price), int(v.stock)) for v in rows]

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterator
 
 import pycountry
 from sqlalchemy import insert, select, update

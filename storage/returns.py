@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -339,11 +339,14 @@ class ReturnService:
                 )
             ).scalars()
         )
-        sequence = 1 + self.session.execute(
-            select(func.count())
-            .select_from(ReturnRequest)
-            .where(ReturnRequest.order_id == order.id)
-        ).scalar_one()
+        sequence = (
+            1
+            + self.session.execute(
+                select(func.count())
+                .select_from(ReturnRequest)
+                .where(ReturnRequest.order_id == order.id)
+            ).scalar_one()
+        )
         while rma_number_for(order.number, sequence) in taken:
             sequence += 1
         return rma_number_for(order.number, sequence)

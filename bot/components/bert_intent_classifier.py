@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import fields
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import torch
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -52,7 +52,7 @@ DEFAULT_ENTITY_AUGMENTATION = 2
 COMPONENT_KEYS = (RANKING_LENGTH, PROGRESS, ENTITY_AUGMENTATION)
 
 
-def _model_config(component_config: Dict[Text, Any]) -> IntentClassifierConfig:
+def _model_config(component_config: dict[str, Any]) -> IntentClassifierConfig:
     """The model's training config from a component config; ``base_model: null`` reads settings."""
     values = {key: value for key, value in component_config.items() if key not in COMPONENT_KEYS}
     if values.get(BASE_MODEL) is None:
@@ -65,7 +65,7 @@ def _model_config(component_config: Dict[Text, Any]) -> IntentClassifierConfig:
 
 def intent_training_examples(
     training_data: TrainingData, copies: int, seed: int
-) -> tuple[List[Text], List[Text]]:
+) -> tuple[list[str], list[str]]:
     """Texts and intents to train on: the intent examples, plus ``copies`` per annotated example
     with its brand/colour/category values swapped for others from the lookup tables."""
     examples = [
@@ -73,7 +73,11 @@ def intent_training_examples(
             example.get(TEXT),
             example.get(INTENT),
             tuple(
-                EntitySpan(int(e[ENTITY_ATTRIBUTE_START]), int(e[ENTITY_ATTRIBUTE_END]), e[ENTITY_ATTRIBUTE_TYPE])
+                EntitySpan(
+                    int(e[ENTITY_ATTRIBUTE_START]),
+                    int(e[ENTITY_ATTRIBUTE_END]),
+                    e[ENTITY_ATTRIBUTE_TYPE],
+                )
                 for e in example.get(ENTITIES) or []
             ),
         )
@@ -87,14 +91,18 @@ def intent_training_examples(
     }
     extra = substitute_entities(examples, vocabularies, copies, seed) if copies else []
     if extra:
-        logger.info("BertIntentClassifier: %d examples + %d with other catalog values", len(examples), len(extra))
+        logger.info(
+            "BertIntentClassifier: %d examples + %d with other catalog values",
+            len(examples),
+            len(extra),
+        )
     return (
         [e.text for e in examples] + [text for text, _ in extra],
         [e.intent for e in examples] + [intent for _, intent in extra],
     )
 
 
-def _intent_dict(score: IntentScore) -> Dict[Text, Any]:
+def _intent_dict(score: IntentScore) -> dict[str, Any]:
     return {INTENT_NAME_KEY: score.intent, PREDICTED_CONFIDENCE_KEY: score.confidence}
 
 
@@ -103,9 +111,9 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
     """Fine-tunes a BERT-family encoder on the NLU intents and ranks each message's intents."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """IntentClassifierConfig's defaults; ``base_model`` from settings; top 10 ranked."""
-        defaults: Dict[Text, Any] = {
+        defaults: dict[str, Any] = {
             field.name: field.default for field in fields(IntentClassifierConfig)
         }
         defaults[BASE_MODEL] = None
@@ -115,12 +123,12 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
         return defaults
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         """Python packages the component needs."""
         return ["torch", "transformers"]
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Retrain when SHOPDESK_INTENT_BASE_MODEL changes a ``base_model: null`` component."""
         if config.get(BASE_MODEL) is None:
             return get_settings().intent_base_model
@@ -128,10 +136,10 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        classifier: Optional[IntentClassifier] = None,
+        classifier: IntentClassifier | None = None,
     ) -> None:
         """Wrap a trained ``classifier`` (``None`` until :meth:`train` has run)."""
         self.component_config = {**self.get_default_config(), **config}
@@ -155,7 +163,7 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -181,7 +189,7 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -202,12 +210,12 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
             classifier = None
         return cls(config, model_storage, resource, classifier)
 
-    def _ranking(self, scores: List[IntentScore]) -> List[Dict[Text, Any]]:
+    def _ranking(self, scores: list[IntentScore]) -> list[dict[str, Any]]:
         ranking_length = self.component_config[RANKING_LENGTH]
         kept = scores[:ranking_length] if ranking_length > 0 else scores
         return [_intent_dict(score) for score in kept]
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Set ``intent`` and ``intent_ranking``; empty messages get no intent, confidence 0."""
         if self._classifier is None:
             return messages
@@ -217,10 +225,14 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
         predictions = dict(zip(to_classify, rankings))
         for position, message in enumerate(messages):
             scores = predictions.get(position, [])
-            intent = _intent_dict(scores[0]) if scores else {
-                INTENT_NAME_KEY: None,
-                PREDICTED_CONFIDENCE_KEY: 0.0,
-            }
+            intent = (
+                _intent_dict(scores[0])
+                if scores
+                else {
+                    INTENT_NAME_KEY: None,
+                    PREDICTED_CONFIDENCE_KEY: 0.0,
+                }
+            )
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, self._ranking(scores), add_to_output=True)
         return messages

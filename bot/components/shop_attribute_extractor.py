@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -27,22 +27,22 @@ class ShopAttributeExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts price bounds, sizes, order numbers, emails and ZIP codes as entities."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """No settings: the patterns live in :mod:`retrieval.message_attributes`."""
         return {}
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "ShopAttributeExtractor":
+    ) -> ShopAttributeExtractor:
         """Creates the extractor; it has nothing to train or load."""
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Appends the price and size entities found in each message."""
         for message in messages:
             text = message.get(TEXT) or ""

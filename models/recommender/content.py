@@ -12,7 +12,9 @@ def normalise_rows(embeddings: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms > 0, norms, 1.0)
 
 
-def content_scores(embeddings: np.ndarray, histories: list[np.ndarray], recency: float) -> np.ndarray:
+def content_scores(
+    embeddings: np.ndarray, histories: list[np.ndarray], recency: float
+) -> np.ndarray:
     """Cosine of every item with each history's recency-weighted mean embedding (batch x items)."""
     profiles = np.zeros((len(histories), embeddings.shape[1]), dtype=np.float32)
     for row, items in enumerate(histories):

@@ -21,7 +21,9 @@ def _square(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, size: int) -
     ).tocsr()
 
 
-def _normalise(counts: sparse.csr_matrix, item_counts: np.ndarray, damping: float) -> sparse.csr_matrix:
+def _normalise(
+    counts: sparse.csr_matrix, item_counts: np.ndarray, damping: float
+) -> sparse.csr_matrix:
     """``counts[i, j] / (n_i ** 0.5 * (n_j + damping) ** 0.5)``: cosine-like, so best sellers do not win everything."""
     left = 1.0 / np.sqrt(np.maximum(item_counts, 1.0))
     right = 1.0 / np.sqrt(item_counts + damping)
@@ -54,7 +56,9 @@ def transition_matrix(
         np.concatenate([forward, 0.5 * forward]),
         item_count,
     )
-    item_counts = np.bincount(np.concatenate(histories.items), minlength=item_count).astype(np.float32)
+    item_counts = np.bincount(np.concatenate(histories.items), minlength=item_count).astype(
+        np.float32
+    )
     return _normalise(counts, item_counts, damping)
 
 
@@ -108,7 +112,10 @@ def history_scores(
     weights = sparse.csr_matrix(
         (
             np.concatenate(values) if values else np.zeros(0, np.float32),
-            (np.concatenate(rows) if rows else np.zeros(0, int), np.concatenate(cols) if cols else np.zeros(0, int)),
+            (
+                np.concatenate(rows) if rows else np.zeros(0, int),
+                np.concatenate(cols) if cols else np.zeros(0, int),
+            ),
         ),
         shape=(len(histories), matrix.shape[0]),
     )

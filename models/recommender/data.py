@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Sequence
 
 import numpy as np
 
 from storage.schema import InteractionKind
-
 
 #: How much one interaction of each kind counts in the collaborative signals.
 KIND_WEIGHTS = {InteractionKind.VIEW: 1.0, InteractionKind.CART: 2.0, InteractionKind.PURCHASE: 4.0}
@@ -61,9 +60,7 @@ def group_histories(
     for shopper in sorted(events):
         ordered = [event for _, _, event in sorted(events[shopper], key=lambda e: (e[0], e[1]))]
         histories.shoppers.append(shopper)
-        histories.items.append(
-            np.array([index_of[e.product_id] for e in ordered], dtype=np.int64)
-        )
+        histories.items.append(np.array([index_of[e.product_id] for e in ordered], dtype=np.int64))
         histories.weights.append(
             np.array([KIND_WEIGHTS[InteractionKind(e.kind)] for e in ordered], dtype=np.float32)
         )

@@ -7,8 +7,8 @@ against every item (no sampled negatives), with the shopper's history items left
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -55,7 +55,9 @@ def target_ranks(scores: np.ndarray, cases: Sequence[Case]) -> np.ndarray:
     if not cases:
         return np.zeros(0, dtype=np.int64)
     values = np.array(scores[: len(cases)], dtype=np.float64)
-    rows = np.concatenate([np.full(len(h), row) for row, (h, _) in enumerate(cases)]).astype(np.int64)
+    rows = np.concatenate([np.full(len(h), row) for row, (h, _) in enumerate(cases)]).astype(
+        np.int64
+    )
     columns = np.concatenate([np.asarray(h, dtype=np.int64) for h, _ in cases])
     values[rows, columns] = -np.inf
     targets = np.array([t for _, t in cases], dtype=np.int64)

@@ -47,7 +47,9 @@ def fit_item_factors(
 
 def regularised_gram(item_factors: np.ndarray, regularization: float) -> np.ndarray:
     """``YᵀY + λI`` of the item factors: the part of every fold-in that no shopper changes."""
-    return item_factors.T @ item_factors + regularization * np.eye(item_factors.shape[1], dtype=np.float32)
+    return item_factors.T @ item_factors + regularization * np.eye(
+        item_factors.shape[1], dtype=np.float32
+    )
 
 
 def fold_in(
@@ -72,5 +74,7 @@ def fold_in(
         if items.size == 0:
             continue
         chosen = item_factors[np.unique(items)]
-        users[row] = np.linalg.solve(gram + alpha * chosen.T @ chosen, (1.0 + alpha) * chosen.sum(axis=0))
+        users[row] = np.linalg.solve(
+            gram + alpha * chosen.T @ chosen, (1.0 + alpha) * chosen.sum(axis=0)
+        )
     return users @ item_factors.T

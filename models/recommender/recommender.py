@@ -21,10 +21,11 @@ import enum
 import json
 import logging
 import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence, Union
+from typing import Any, Union
 
 import numpy as np
 from scipy import sparse
@@ -40,7 +41,12 @@ from models.recommender.data import (
     group_histories,
 )
 from models.recommender.evaluation import Case, ndcg, ranks_in_batches, target_ranks
-from models.recommender.factorization import fit_item_factors, fold_in, regularised_gram, shopper_item_matrix
+from models.recommender.factorization import (
+    fit_item_factors,
+    fold_in,
+    regularised_gram,
+    shopper_item_matrix,
+)
 from models.recommender.sequential import SequentialConfig, SequentialModel, train_sequential
 
 logger = logging.getLogger(__name__)
@@ -60,7 +66,7 @@ VALIDATION_CASES = 5000
 #: What :meth:`Recommender.recommend` accepts as filters: a test per product id, or the allowed ids.
 ProductFilter = Union[Callable[[int], bool], Collection[int], None]
 #: A shopper's history: product ids (taken as viewed) or interactions, oldest first.
-History = Sequence[Union[int, Interaction]]
+History = Sequence[int | Interaction]
 
 
 class RecommenderError(Exception):
@@ -239,7 +245,9 @@ class Recommender:
         started = time.monotonic()
         events = list(interactions)
         catalog = np.array(
-            sorted({int(p) for p in products}) if products is not None else sorted({e.product_id for e in events}),
+            sorted({int(p) for p in products})
+            if products is not None
+            else sorted({e.product_id for e in events}),
             dtype=np.int64,
         )
         if products is not None and len(catalog) != len(products):
@@ -269,7 +277,11 @@ class Recommender:
         histories = self._fit_signals(events, progress)
         config = self.config
         self.sequential = None
-        if config.use_sequential and config.weights.sequential and any(i.size >= 2 for i in histories.items):
+        if (
+            config.use_sequential
+            and config.weights.sequential
+            and any(i.size >= 2 for i in histories.items)
+        ):
             validate = None
             cases = self._cases(validation or [], VALIDATION_CASES)
             if cases:
@@ -302,9 +314,15 @@ class Recommender:
         config, count = self.config, len(self)
         histories = group_histories(events, self._index_of)
         all_items = np.concatenate(histories.items) if histories.items else np.zeros(0, np.int64)
-        all_weights = np.concatenate(histories.weights) if histories.weights else np.zeros(0, np.float32)
-        self.popularity = np.bincount(all_items, weights=all_weights, minlength=count).astype(np.float32)
-        self.transitions = transition_matrix(histories, count, config.transition_window, config.transition_decay)
+        all_weights = (
+            np.concatenate(histories.weights) if histories.weights else np.zeros(0, np.float32)
+        )
+        self.popularity = np.bincount(all_items, weights=all_weights, minlength=count).astype(
+            np.float32
+        )
+        self.transitions = transition_matrix(
+            histories, count, config.transition_window, config.transition_decay
+        )
         self.purchases = purchase_matrix(histories, count)
         self.item_factors = None
         if config.use_factorization and histories.items and config.weights.factorization:
@@ -331,7 +349,8 @@ class Recommender:
 
     def _indices(self, product_ids: Iterable[int]) -> np.ndarray:
         return np.array(
-            [self._index_of[int(p)] for p in product_ids if int(p) in self._index_of], dtype=np.int64
+            [self._index_of[int(p)] for p in product_ids if int(p) in self._index_of],
+            dtype=np.int64,
         )
 
     def _cases(self, pairs: Sequence[tuple[Sequence[int], int]], limit: int) -> list[Case]:
@@ -373,18 +392,25 @@ class Recommender:
         if weights.content and self.embeddings is not None:
             signals["content"] = content_scores(self.embeddings, list(histories), recency)
         if weights.popularity:
-            signals["popularity"] = np.broadcast_to(np.log1p(self.popularity), (batch, len(self))).copy()
+            signals["popularity"] = np.broadcast_to(
+                np.log1p(self.popularity), (batch, len(self))
+            ).copy()
         return {name: standardise(values) for name, values in signals.items()}
 
     def _factor_gram(self) -> np.ndarray:
         """:func:`regularised_gram` of the current item factors, computed once per factor matrix."""
         cached = self._gram_cache
         if cached is None or cached[0] is not self.item_factors:
-            cached = (self.item_factors, regularised_gram(self.item_factors, self.config.als_regularization))
+            cached = (
+                self.item_factors,
+                regularised_gram(self.item_factors, self.config.als_regularization),
+            )
             self._gram_cache = cached
         return cached[1]
 
-    def blend(self, signals: Mapping[str, np.ndarray], weights: EnsembleWeights | None = None) -> np.ndarray:
+    def blend(
+        self, signals: Mapping[str, np.ndarray], weights: EnsembleWeights | None = None
+    ) -> np.ndarray:
         """Weighted sum of standardised signals (batch x items)."""
         weights = weights or self.config.weights
         total: np.ndarray | None = None
@@ -393,7 +419,9 @@ class Recommender:
             if weight:
                 total = weight * values if total is None else total + weight * values
         if total is None:
-            raise RecommenderError("Every recommender signal is switched off; give one a weight above 0.")
+            raise RecommenderError(
+                "Every recommender signal is switched off; give one a weight above 0."
+            )
         return total
 
     def score_histories(self, histories: Sequence[np.ndarray]) -> np.ndarray:
@@ -413,7 +441,9 @@ class Recommender:
         """
         self._require_fitted()
         events = [
-            item if isinstance(item, Interaction) else Interaction("", int(item), InteractionKind.VIEW)
+            item
+            if isinstance(item, Interaction)
+            else Interaction("", int(item), InteractionKind.VIEW)
             for item in history
         ]
         known = [e for e in events if e.product_id in self._index_of]
@@ -454,7 +484,13 @@ class Recommender:
         scores[index] = -np.inf
         name = self._name(int(product_id))
         return [
-            Recommendation(int(self.product_ids[i]), float(scores[i]), f"similar to {name}", ReasonKind.SIMILAR_TO, int(product_id))
+            Recommendation(
+                int(self.product_ids[i]),
+                float(scores[i]),
+                f"similar to {name}",
+                ReasonKind.SIMILAR_TO,
+                int(product_id),
+            )
             for i in self._top(scores, n, filters, exclude={int(product_id)})
         ]
 
@@ -479,7 +515,13 @@ class Recommender:
         scores[index] = -np.inf
         name = self._name(int(product_id))
         return [
-            Recommendation(int(self.product_ids[i]), float(scores[i]), f"often bought with {name}", ReasonKind.BOUGHT_WITH, int(product_id))
+            Recommendation(
+                int(self.product_ids[i]),
+                float(scores[i]),
+                f"often bought with {name}",
+                ReasonKind.BOUGHT_WITH,
+                int(product_id),
+            )
             for i in self._top(scores, n, filters, exclude={int(product_id)})
         ]
 
@@ -491,11 +533,18 @@ class Recommender:
     def _popular(self, n: int, filters: ProductFilter, exclude: set[int]) -> list[Recommendation]:
         scores = self.popularity.astype(np.float64)
         return [
-            Recommendation(int(self.product_ids[i]), float(scores[i]), "popular with other shoppers", ReasonKind.POPULAR)
+            Recommendation(
+                int(self.product_ids[i]),
+                float(scores[i]),
+                "popular with other shoppers",
+                ReasonKind.POPULAR,
+            )
             for i in self._top(scores, n, filters, exclude)
         ]
 
-    def _top(self, scores: np.ndarray, n: int, filters: ProductFilter, exclude: set[int]) -> list[int]:
+    def _top(
+        self, scores: np.ndarray, n: int, filters: ProductFilter, exclude: set[int]
+    ) -> list[int]:
         """Indices of the best ``n`` finite scores passing ``filters``, best first (ties: lower id first)."""
         scores = np.asarray(scores, dtype=np.float64).copy()
         if filters is not None and not callable(filters):
@@ -551,14 +600,28 @@ class Recommender:
             position = int(np.argmax(links * _explanation_weights(known)))
             event = known[position]
             verb = _VERBS[InteractionKind(event.kind)]
-            return Recommendation(product_id, score, f"because you {verb} {self._name(event.product_id)}", ReasonKind.BECAUSE_YOU, event.product_id)
+            return Recommendation(
+                product_id,
+                score,
+                f"because you {verb} {self._name(event.product_id)}",
+                ReasonKind.BECAUSE_YOU,
+                event.product_id,
+            )
         if self.embeddings is not None:
             position = int(np.argmax(self.embeddings[indices] @ self.embeddings[index]))
             basis = known[position].product_id
-            return Recommendation(product_id, score, f"similar to {self._name(basis)}", ReasonKind.SIMILAR_TO, basis)
+            return Recommendation(
+                product_id, score, f"similar to {self._name(basis)}", ReasonKind.SIMILAR_TO, basis
+            )
         latest = known[-1]
         verb = _VERBS[InteractionKind(latest.kind)]
-        return Recommendation(product_id, score, f"because you {verb} {self._name(latest.product_id)}", ReasonKind.BECAUSE_YOU, latest.product_id)
+        return Recommendation(
+            product_id,
+            score,
+            f"because you {verb} {self._name(latest.product_id)}",
+            ReasonKind.BECAUSE_YOU,
+            latest.product_id,
+        )
 
     def _name(self, product_id: int) -> str:
         return self.product_names.get(product_id, f"product {product_id}")
@@ -614,7 +677,10 @@ class Recommender:
         self._require_fitted()
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {"product_ids": self.product_ids, "popularity": self.popularity}
+        arrays: dict[str, np.ndarray] = {
+            "product_ids": self.product_ids,
+            "popularity": self.popularity,
+        }
         for name in ("transitions", "purchases"):
             matrix = getattr(self, name)
             if matrix is not None:
@@ -625,10 +691,13 @@ class Recommender:
             arrays["item_factors"] = self.item_factors
         if self.embeddings is not None:
             arrays["embeddings"] = self.embeddings
-        save_arrays({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(target / ARRAYS_FILE))
+        save_arrays(
+            {k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(target / ARRAYS_FILE)
+        )
         if self.sequential is not None:
             save_tensors(
-                {k: v.contiguous() for k, v in self.sequential.state_dict().items()}, str(target / SEQUENTIAL_FILE)
+                {k: v.contiguous() for k, v in self.sequential.state_dict().items()},
+                str(target / SEQUENTIAL_FILE),
             )
         elif (target / SEQUENTIAL_FILE).exists():
             (target / SEQUENTIAL_FILE).unlink()
@@ -671,7 +740,11 @@ class Recommender:
             for name in ("transitions", "purchases"):
                 if f"{name}.data" in arrays:
                     matrix = sparse.csr_matrix(
-                        (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
+                        (
+                            arrays[f"{name}.data"],
+                            arrays[f"{name}.indices"],
+                            arrays[f"{name}.indptr"],
+                        ),
                         shape=(count, count),
                     )
                     setattr(recommender, name, matrix)
@@ -713,5 +786,7 @@ def _explanation_weights(events: Sequence[Interaction]) -> np.ndarray:
     return weights * np.linspace(0.9, 1.0, num=len(events))
 
 
-def _ndcg_of(score: Callable[[list[np.ndarray]], np.ndarray], cases: Sequence[Case], k: int = 10) -> float:
+def _ndcg_of(
+    score: Callable[[list[np.ndarray]], np.ndarray], cases: Sequence[Case], k: int = 10
+) -> float:
     return ndcg(ranks_in_batches(score, cases), k)

@@ -13,8 +13,8 @@ import copy
 import logging
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -92,12 +92,16 @@ class SequentialModel(nn.Module):
         return hidden @ self.item_embedding.weight[1:].T
 
     @torch.no_grad()
-    def next_item_scores(self, histories: Sequence[np.ndarray], batch_size: int = 512) -> np.ndarray:
+    def next_item_scores(
+        self, histories: Sequence[np.ndarray], batch_size: int = 512
+    ) -> np.ndarray:
         """Logits (batch x items) for the item after each history (item indices from 0)."""
         self.eval()
         out = []
         for start in range(0, len(histories), batch_size):
-            batch = pad_left([h + 1 for h in histories[start : start + batch_size]], self.config.max_length)
+            batch = pad_left(
+                [h + 1 for h in histories[start : start + batch_size]], self.config.max_length
+            )
             out.append(self.scores(self(torch.from_numpy(batch))[:, -1]).numpy())
         if not out:
             return np.zeros((0, self.item_embedding.num_embeddings - 1), dtype=np.float32)
@@ -135,7 +139,9 @@ def _loss(
     """Cross-entropy of the next items: over all items, or sampled softmax (target vs shared negatives)."""
     item_count = model.item_embedding.num_embeddings - 1
     if config.negatives is None or config.negatives >= item_count:
-        return F.cross_entropy(model.scores(hidden), targets, label_smoothing=config.label_smoothing)
+        return F.cross_entropy(
+            model.scores(hidden), targets, label_smoothing=config.label_smoothing
+        )
     sampled = torch.randint(0, item_count, (config.negatives,), generator=generator)
     positive = (hidden * model.item_embedding(targets + 1)).sum(-1, keepdim=True)
     negative = hidden @ model.item_embedding.weight[sampled + 1].T
@@ -173,7 +179,9 @@ def train_sequential(
         model.train()
         total, count = 0.0, 0
         for batch_ids in _batches(trainable, config.batch_size, rng):
-            batch = torch.from_numpy(pad_left([trainable[i] for i in batch_ids], config.max_length + 1))
+            batch = torch.from_numpy(
+                pad_left([trainable[i] for i in batch_ids], config.max_length + 1)
+            )
             inputs, targets = batch[:, :-1], batch[:, 1:]
             keep = (targets > 0) & (inputs > 0)
             hidden = model(inputs)[keep]
@@ -184,16 +192,22 @@ def train_sequential(
             total += loss.item() * int(keep.sum())
             count += int(keep.sum())
         postfix = {"loss": f"{total / max(count, 1):.3f}"}
-        out_of_time = config.time_budget is not None and time.monotonic() - started > config.time_budget
+        out_of_time = (
+            config.time_budget is not None and time.monotonic() - started > config.time_budget
+        )
         last_epoch = epoch + 1 == config.epochs
-        if validate is not None and ((epoch + 1) % config.eval_every == 0 or out_of_time or last_epoch):
+        if validate is not None and (
+            (epoch + 1) % config.eval_every == 0 or out_of_time or last_epoch
+        ):
             score = validate(model)
             postfix["valid"] = f"{score:.4f}"
             if score > best_score:
                 best_score, best_state, stale = score, copy.deepcopy(model.state_dict()), 0
             else:
                 stale += 1
-            logger.info("epoch %d loss %.4f validation %.4f", epoch + 1, total / max(count, 1), score)
+            logger.info(
+                "epoch %d loss %.4f validation %.4f", epoch + 1, total / max(count, 1), score
+            )
         bar.set_postfix(postfix)
         if stale >= config.patience or out_of_time:
             break

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from sqlalchemy import func, select
@@ -47,7 +47,13 @@ def _order_purchases(session: Session, customer_id: int | None = None) -> list[I
     if customer_id is not None:
         statement = statement.where(Order.customer_id == customer_id)
     return [
-        Interaction(customer_key(row.customer_id), row.product_id, InteractionKind.PURCHASE, row.placed_at, row.number)
+        Interaction(
+            customer_key(row.customer_id),
+            row.product_id,
+            InteractionKind.PURCHASE,
+            row.placed_at,
+            row.number,
+        )
         for row in session.execute(statement)
     ]
 
@@ -63,7 +69,9 @@ def _events(session: Session, customer_id: int | None = None) -> list[Interactio
         statement = statement.where(table.customer_id == customer_id)
     return [
         Interaction(
-            customer_key(row.customer_id) if row.customer_id is not None else session_key(row.session_id),
+            customer_key(row.customer_id)
+            if row.customer_id is not None
+            else session_key(row.session_id),
             row.product_id,
             InteractionKind(row.kind),
             row.occurred_at,
@@ -87,7 +95,9 @@ def customer_history(session: Session, customer_id: int, limit: int = 50) -> lis
 def behaviour_fingerprint(session: Session) -> str:
     """Changes whenever products, orders or interactions are added or changed (for retraining)."""
     parts = [
-        session.execute(select(func.count(Product.id), func.max(Product.id), func.max(Product.updated_at))).one(),
+        session.execute(
+            select(func.count(Product.id), func.max(Product.id), func.max(Product.updated_at))
+        ).one(),
         session.execute(select(func.count(OrderLine.id), func.max(OrderLine.id))).one(),
         session.execute(select(func.count(Order.id), func.max(Order.id))).one(),
         session.execute(select(func.count(InteractionRow.id), func.max(InteractionRow.id))).one(),

@@ -162,12 +162,16 @@ def products_from_rows(rows: Sequence[Mapping[str, str]]) -> list[JudgedProduct]
     ]
 
 
-def judge(rules: Sequence[QueryRule], products: Sequence[JudgedProduct]) -> dict[str, dict[str, int]]:
+def judge(
+    rules: Sequence[QueryRule], products: Sequence[JudgedProduct]
+) -> dict[str, dict[str, int]]:
     """Grades > 0 of every product for every rule."""
     judged: dict[str, dict[str, int]] = {}
     for rule in rules:
         judged[rule.query_id] = {p.product_id: g for p in products if (g := grade(rule, p)) > 0}
-    unmatched = [f"{r.query_id} ({r.query!r})" for r in rules if 3 not in judged[r.query_id].values()]
+    unmatched = [
+        f"{r.query_id} ({r.query!r})" for r in rules if 3 not in judged[r.query_id].values()
+    ]
     if unmatched:
         raise ValueError(
             f"No product of grade 3 in this catalog for: {', '.join(unmatched)}; "
@@ -176,11 +180,16 @@ def judge(rules: Sequence[QueryRule], products: Sequence[JudgedProduct]) -> dict
     return judged
 
 
-def write_judged_set(rules: Sequence[QueryRule], products: Sequence[JudgedProduct], directory: Path) -> None:
+def write_judged_set(
+    rules: Sequence[QueryRule], products: Sequence[JudgedProduct], directory: Path
+) -> None:
     """Write ``queries.csv`` (query_id,query,kind,split) and ``qrels.csv`` into ``directory``."""
     judged = judge(rules, products)
-    write_csv(directory / "queries.csv", ("query_id", "query", "kind", "split"),
-              ((r.query_id, r.query, r.kind, r.split) for r in rules))
+    write_csv(
+        directory / "queries.csv",
+        ("query_id", "query", "kind", "split"),
+        ((r.query_id, r.query, r.kind, r.split) for r in rules),
+    )
     write_csv(
         directory / "qrels.csv",
         ("query_id", "product_id", "relevance"),
@@ -196,7 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Regenerate the demo set's queries.csv and qrels.csv from its rules and a products CSV."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("products", help="products CSV exported from the demo store")
-    parser.add_argument("--directory", default=str(DEMO_DIRECTORY), help="folder of query_rules.csv")
+    parser.add_argument(
+        "--directory", default=str(DEMO_DIRECTORY), help="folder of query_rules.csv"
+    )
     args = parser.parse_args(argv)
     directory = Path(args.directory)
     rules = read_rules(directory / RULES_FILE)

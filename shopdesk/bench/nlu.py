@@ -15,14 +15,14 @@ import asyncio
 import csv
 import json
 import logging
-import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 import yaml
 from rich.console import Console
@@ -86,7 +86,7 @@ class LabelledSplit:
     labels: list[str]
     source: str
     #: The Rasa training data when read from NLU YAML (entity annotations, lookup tables).
-    rasa_data: Optional[Any] = None
+    rasa_data: Any | None = None
 
     def without(self, label: str) -> LabelledSplit:
         """The same split without the examples of ``label`` (as CSV-like data)."""
@@ -106,8 +106,8 @@ class ModelRow:
     train_cpu_seconds: float
     latencies_ms: list[float]
     latencies_cpu_ms: list[float]
-    oos_detection: Optional[str] = None
-    threshold: Optional[float] = None
+    oos_detection: str | None = None
+    threshold: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -177,7 +177,7 @@ def bert_component_config(config_path: Path = BOT_CONFIG) -> dict[str, Any]:
     raise BenchDataError(f"{config_path} has no {BERT_COMPONENT} in its pipeline")
 
 
-def fallback_threshold(config_path: Path = BOT_CONFIG) -> Optional[float]:
+def fallback_threshold(config_path: Path = BOT_CONFIG) -> float | None:
     """The FallbackClassifier threshold of the bot's config.yml (``None`` without one)."""
     pipeline = yaml.safe_load(config_path.read_text(encoding="utf-8")).get("pipeline") or []
     for entry in pipeline:
@@ -210,7 +210,7 @@ def time_single_messages(
 def run_shopdesk_classifier(
     train: LabelledSplit,
     evaluated: dict[str, Sequence[str]],
-    config_overrides: Optional[dict[str, Any]] = None,
+    config_overrides: dict[str, Any] | None = None,
     progress: bool = True,
 ) -> tuple[ModelRow, dict[str, list[tuple[str, float]]]]:
     """Train the bot's intent classifier on ``train`` and predict every split in ``evaluated``.
@@ -284,19 +284,25 @@ def fallback_calibration(validation: Sequence[tuple[str, str, float]]) -> dict[s
     """
     rows = []
     for threshold in THRESHOLD_GRID:
-        accepted = [(gold, guess) for gold, guess, confidence in validation if confidence >= threshold]
+        accepted = [
+            (gold, guess) for gold, guess, confidence in validation if confidence >= threshold
+        ]
         right = sum(gold == guess for gold, guess in accepted)
-        rows.append({
-            "threshold": threshold,
-            "fallback_rate": 1 - len(accepted) / len(validation) if validation else 0.0,
-            "accepted_accuracy": right / len(accepted) if accepted else 0.0,
-            "utility": right - (len(accepted) - right),
-        })
+        rows.append(
+            {
+                "threshold": threshold,
+                "fallback_rate": 1 - len(accepted) / len(validation) if validation else 0.0,
+                "accepted_accuracy": right / len(accepted) if accepted else 0.0,
+                "utility": right - (len(accepted) - right),
+            }
+        )
     best = max(rows, key=lambda row: (row["utility"], row["threshold"])) if validation else None
     return {
         "validation_examples": len(validation),
         "validation_accuracy": (
-            sum(gold == guess for gold, guess, _ in validation) / len(validation) if validation else None
+            sum(gold == guess for gold, guess, _ in validation) / len(validation)
+            if validation
+            else None
         ),
         "suggested_threshold": best["threshold"] if best else None,
         "thresholds": rows,
@@ -315,7 +321,9 @@ def _write_rasa_nlu(split: LabelledSplit, path: Path) -> Path:
         {"intent": intent, "examples": "".join(f"- {text}\n" for text in texts)}
         for intent, texts in sorted(by_intent.items())
     ]
-    path.write_text(yaml.safe_dump({"version": "3.1", "nlu": nlu}, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"version": "3.1", "nlu": nlu}, sort_keys=False), encoding="utf-8"
+    )
     return path
 
 
@@ -388,7 +396,7 @@ def choose_oos_threshold(
     labels: Sequence[str],
     top: Sequence[tuple[str, float]],
     oos_label: str,
-    min_oos_recall: Optional[float] = None,
+    min_oos_recall: float | None = None,
 ) -> float:
     """The out-of-scope confidence threshold chosen on validation (label, top prediction) pairs.
 
@@ -411,7 +419,7 @@ def choose_oos_threshold(
 
 
 def apply_threshold(
-    top: Sequence[tuple[str, float]], threshold: Optional[float], oos_label: str
+    top: Sequence[tuple[str, float]], threshold: float | None, oos_label: str
 ) -> list[str]:
     """Top intents, with ``oos_label`` where the confidence is below ``threshold``."""
     if threshold is None:
@@ -419,7 +427,9 @@ def apply_threshold(
     return [oos_label if confidence < threshold else intent for intent, confidence in top]
 
 
-def oos_figures(labels: Sequence[str], predicted: Sequence[str], oos_label: str) -> dict[str, float]:
+def oos_figures(
+    labels: Sequence[str], predicted: Sequence[str], oos_label: str
+) -> dict[str, float]:
     """In-scope accuracy, out-of-scope recall and precision (Larson et al. 2019 definitions)."""
     in_scope = [(gold, guess) for gold, guess in zip(labels, predicted) if gold != oos_label]
     oos_gold = sum(1 for gold in labels if gold == oos_label)
@@ -432,7 +442,9 @@ def oos_figures(labels: Sequence[str], predicted: Sequence[str], oos_label: str)
     }
 
 
-def per_intent_scores(labels: Sequence[str], predicted: Sequence[str]) -> dict[str, dict[str, float]]:
+def per_intent_scores(
+    labels: Sequence[str], predicted: Sequence[str]
+) -> dict[str, dict[str, float]]:
     """Precision, recall, F1 and support of every gold or predicted label."""
     from sklearn.metrics import precision_recall_fscore_support
 
@@ -441,9 +453,7 @@ def per_intent_scores(labels: Sequence[str], predicted: Sequence[str]) -> dict[s
         labels, predicted, labels=names, zero_division=0
     )
     return {
-        name: {
-            "precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)
-        }
+        name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
         for name, p, r, f, s in zip(names, precision, recall, f1, support)
     }
 
@@ -489,7 +499,7 @@ def plot_confusion(labels: Sequence[str], predicted: Sequence[str], path: Path, 
 def score_row(
     row: ModelRow,
     test: LabelledSplit,
-    oos_label: Optional[str],
+    oos_label: str | None,
     png_path: Path,
 ) -> dict[str, Any]:
     """Every figure of one model row, as stored in the JSON report."""
@@ -534,7 +544,7 @@ def score_row(
 
 
 def _oos_detection(
-    train: LabelledSplit, oos_label: str, threshold: Optional[float], oos_training: bool = True
+    train: LabelledSplit, oos_label: str, threshold: float | None, oos_training: bool = True
 ) -> str:
     parts = []
     oos_examples = sum(1 for label in train.labels if label == oos_label)
@@ -551,15 +561,15 @@ def run_benchmark(
     train: LabelledSplit,
     test: LabelledSplit,
     *,
-    val: Optional[LabelledSplit] = None,
-    oos_label: Optional[str] = None,
-    baseline: Optional[str] = None,
-    threshold: Optional[float] = None,
-    min_oos_recall: Optional[float] = None,
+    val: LabelledSplit | None = None,
+    oos_label: str | None = None,
+    baseline: str | None = None,
+    threshold: float | None = None,
+    min_oos_recall: float | None = None,
     png_stem: Path = Path("nlu-confusion"),
-    config_overrides: Optional[dict[str, Any]] = None,
+    config_overrides: dict[str, Any] | None = None,
     progress: bool = True,
-    reused_rows: Optional[dict[str, Any]] = None,
+    reused_rows: dict[str, Any] | None = None,
     train_shopdesk: bool = True,
     oos_training: bool = True,
 ) -> dict[str, Any]:
@@ -577,7 +587,9 @@ def run_benchmark(
         evaluated["val"] = val.texts
     runners: list[Callable[[], tuple[ModelRow, dict[str, list[tuple[str, float]]]]]] = []
     if train_shopdesk:
-        runners.append(lambda: run_shopdesk_classifier(train, evaluated, config_overrides, progress))
+        runners.append(
+            lambda: run_shopdesk_classifier(train, evaluated, config_overrides, progress)
+        )
     if baseline == DIET_MODEL:
         runners.append(lambda: run_rasa_diet(train, evaluated))
     models: dict[str, Any] = {}
@@ -587,11 +599,14 @@ def run_benchmark(
             row.threshold = _threshold_for(row, top, val, oos_label, threshold, min_oos_recall)
             row.oos_detection = _oos_detection(full_train, oos_label, row.threshold, oos_training)
             row.extra["threshold_source"] = (
-                "--threshold" if threshold is not None
+                "--threshold"
+                if threshold is not None
                 else f"chosen on --val (best in-scope accuracy with oos recall >= {min_oos_recall})"
                 if val is not None and min_oos_recall is not None
-                else "chosen on --val (best mean of in-scope accuracy and oos recall)" if val is not None
-                else "FallbackClassifier in bot/config.yml" if row.threshold is not None
+                else "chosen on --val (best mean of in-scope accuracy and oos recall)"
+                if val is not None
+                else "FallbackClassifier in bot/config.yml"
+                if row.threshold is not None
                 else "none"
             )
         png = png_stem.with_name(f"{png_stem.name}-{row.model}.png")
@@ -617,11 +632,11 @@ def run_benchmark(
 def _threshold_for(
     row: ModelRow,
     top: dict[str, list[tuple[str, float]]],
-    val: Optional[LabelledSplit],
+    val: LabelledSplit | None,
     oos_label: str,
-    explicit: Optional[float],
-    min_oos_recall: Optional[float] = None,
-) -> Optional[float]:
+    explicit: float | None,
+    min_oos_recall: float | None = None,
+) -> float | None:
     if explicit is not None:
         return explicit
     if val is not None:
@@ -632,12 +647,12 @@ def _threshold_for(
 # ---------------------------------------------------------------- report
 
 
-def _pct(value: Optional[float]) -> str:
+def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}"
 
 
 def _cpu(row: dict[str, Any], key: str, spec: str) -> str:
-    """" (CPU figure)" when the row has it (reports before CPU timing lack it)."""
+    """ " (CPU figure)" when the row has it (reports before CPU timing lack it)."""
     return f" ({format(row[key], spec)})" if row.get(key) is not None else ""
 
 
@@ -714,7 +729,7 @@ def _parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     return overrides
 
 
-def _write_section(report: dict[str, Any], section: str, title: Optional[str]) -> None:
+def _write_section(report: dict[str, Any], section: str, title: str | None) -> None:
     markdown = markdown_section(report, title or section, PUBLISHED_ANCHORS.get(section, []))
     console.print(f"Updated {update_section(f'nlu-{section}', markdown)}")
 
@@ -732,8 +747,10 @@ def cmd_nlu(args: argparse.Namespace) -> int:
     train, test = read_split(Path(args.train)), read_split(Path(args.test))
     val = read_split(Path(args.val)) if args.val else None
     json_path = Path(args.json) if args.json else None
-    png_stem = Path(args.png) if args.png else (
-        json_path.with_suffix("") if json_path else Path("nlu-confusion")
+    png_stem = (
+        Path(args.png)
+        if args.png
+        else (json_path.with_suffix("") if json_path else Path("nlu-confusion"))
     )
     reused = None
     if args.baseline_json:
@@ -771,8 +788,15 @@ def cmd_nlu(args: argparse.Namespace) -> int:
 
 #: Entity types the production extractors produce and the benchmark scores.
 ENTITY_TYPES = (
-    "order_number", "email", "price_min", "price_max", "color", "product_category",
-    "brand", "size", "zipcode",
+    "order_number",
+    "email",
+    "price_min",
+    "price_max",
+    "color",
+    "product_category",
+    "brand",
+    "size",
+    "zipcode",
 )
 
 
@@ -806,8 +830,12 @@ def entity_scores(
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         scores[entity] = {
-            "precision": precision, "recall": recall, "f1": f1,
-            "support": tp + fn, "true_positives": tp, "false_positives": fp,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "support": tp + fn,
+            "true_positives": tp,
+            "false_positives": fp,
         }
     return scores
 
@@ -826,7 +854,11 @@ def demo_lookup_tables(seed: int, products: int, progress: bool = True) -> dict[
         try:
             with session_factory(engine)() as session:
                 seed_demo_store(
-                    session, today=date.today(), seed=seed, product_count=products, progress=progress
+                    session,
+                    today=date.today(),
+                    seed=seed,
+                    product_count=products,
+                    progress=progress,
                 )
                 return catalog_lookup_tables(session)
         finally:
@@ -858,8 +890,11 @@ class ProductionEntityExtractors:
 
         pipeline = yaml.safe_load(config_path.read_text(encoding="utf-8")).get("pipeline") or []
         regex_config = next(
-            ({k: v for k, v in entry.items() if k != "name"} for entry in pipeline
-             if entry.get("name") == "RegexEntityExtractor"),
+            (
+                {k: v for k, v in entry.items() if k != "name"}
+                for entry in pipeline
+                if entry.get("name") == "RegexEntityExtractor"
+            ),
             {},
         )
         self._workdir = tempfile.TemporaryDirectory(prefix="shopdesk-extractors-")
@@ -871,12 +906,14 @@ class ProductionEntityExtractors:
             Resource("regex_entity_extractor"),
             context,
         )
-        lookups = [
-            {"name": name, "elements": values} for name, values in tables.items() if values
-        ]
-        training_data = load_data(str(training_data_path)).merge(TrainingData(lookup_tables=lookups))
+        lookups = [{"name": name, "elements": values} for name, values in tables.items() if values]
+        training_data = load_data(str(training_data_path)).merge(
+            TrainingData(lookup_tables=lookups)
+        )
         self._regex.train(training_data)
-        self._attributes = ShopAttributeExtractor.create({}, storage, Resource("attributes"), context)
+        self._attributes = ShopAttributeExtractor.create(
+            {}, storage, Resource("attributes"), context
+        )
 
     def extract(self, texts: Sequence[str]) -> list[set[EntitySpan]]:
         """The entity spans the production extractors find in each text."""
@@ -915,8 +952,8 @@ def run_entity_benchmark(
     misses = [
         {
             "text": text,
-            "missed": sorted(f"{s.entity}:{text[s.start:s.end]}" for s in g - f),
-            "spurious": sorted(f"{s.entity}:{text[s.start:s.end]}" for s in f - g),
+            "missed": sorted(f"{s.entity}:{text[s.start : s.end]}" for s in g - f),
+            "spurious": sorted(f"{s.entity}:{text[s.start : s.end]}" for s in f - g),
         }
         for text, g, f in zip(texts, gold, found)
         if g != f
@@ -942,7 +979,8 @@ def entity_markdown(report: dict[str, Any]) -> str:
         "",
         f"{report['measured']} {report['messages']} messages; exact type + span match; "
         "lookup tables generated from the seeded demo store; target F1 ≥ 0.90 for "
-        + ", ".join(f"`{name}`" for name in ENTITY_TARGETS) + ".",
+        + ", ".join(f"`{name}`" for name in ENTITY_TARGETS)
+        + ".",
         "",
         "| entity | precision | recall | F1 | support |",
         "|---|---:|---:|---:|---:|",
@@ -981,34 +1019,48 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     nlu.add_argument("--train", help="CSV text,label or Rasa NLU YAML (file/dir)")
     nlu.add_argument("--test", help="CSV text,label or Rasa NLU YAML (file/dir)")
-    nlu.add_argument("--from-json", help="print (and with --section write) an earlier report "
-                     "instead of training")
+    nlu.add_argument(
+        "--from-json", help="print (and with --section write) an earlier report instead of training"
+    )
     nlu.add_argument("--val", help="validation split: picks the out-of-scope threshold")
     nlu.add_argument("--oos-label", help="label of out-of-scope examples, e.g. oos")
     nlu.add_argument("--threshold", type=float, help="fixed out-of-scope confidence threshold")
     nlu.add_argument(
-        "--min-oos-recall", type=float,
+        "--min-oos-recall",
+        type=float,
         help="with --val: choose the threshold with the best in-scope accuracy among those that "
         "keep at least this out-of-scope recall on --val (default: best mean of the two)",
     )
     nlu.add_argument(
-        "--no-oos-training", action="store_true",
+        "--no-oos-training",
+        action="store_true",
         help="with --oos-label: leave the training set's out-of-scope examples out, so out of "
         "scope is detected by the confidence threshold alone",
     )
     nlu.add_argument("--json", help="write every figure to this JSON file")
     nlu.add_argument("--png", help="confusion-matrix file stem (default: next to --json)")
     nlu.add_argument("--baseline", choices=[DIET_MODEL], help="also train Rasa's default pipeline")
-    nlu.add_argument("--baseline-only", action="store_true",
-                     help="train only the --baseline model (its row can then be reused)")
-    nlu.add_argument("--baseline-json", help="copy the rasa-diet row from an earlier JSON report "
-                     "of the same split instead of training it again")
     nlu.add_argument(
-        "--set", action="append", metavar="KEY=VALUE",
+        "--baseline-only",
+        action="store_true",
+        help="train only the --baseline model (its row can then be reused)",
+    )
+    nlu.add_argument(
+        "--baseline-json",
+        help="copy the rasa-diet row from an earlier JSON report "
+        "of the same split instead of training it again",
+    )
+    nlu.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
         help="override a BertIntentClassifier setting for an experiment (repeatable)",
     )
-    nlu.add_argument("--section", help="write docs/benchmarks.md section nlu-SECTION "
-                     "(clinc150 and banking77 add the published figures)")
+    nlu.add_argument(
+        "--section",
+        help="write docs/benchmarks.md section nlu-SECTION "
+        "(clinc150 and banking77 add the published figures)",
+    )
     nlu.add_argument("--title", help="heading of the docs section")
     nlu.add_argument("--no-progress", action="store_true", help="no progress bars")
     nlu.set_defaults(handler=cmd_nlu)
@@ -1016,14 +1068,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     entities = subparsers.add_parser(
         "entities", help="precision/recall/F1 of the production entity extractors"
     )
-    entities.add_argument("--test", default=str(NLU_TEST_DIR),
-                          help="annotated Rasa NLU YAML (file or directory)")
-    entities.add_argument("--train", default=str(NLU_TRAIN_DIR),
-                          help="NLU training data the extractors learn entity names from")
-    entities.add_argument("--products", type=int, default=DEMO_PRODUCT_COUNT,
-                          help="products in the seeded demo store the lookup tables come from")
+    entities.add_argument(
+        "--test", default=str(NLU_TEST_DIR), help="annotated Rasa NLU YAML (file or directory)"
+    )
+    entities.add_argument(
+        "--train",
+        default=str(NLU_TRAIN_DIR),
+        help="NLU training data the extractors learn entity names from",
+    )
+    entities.add_argument(
+        "--products",
+        type=int,
+        default=DEMO_PRODUCT_COUNT,
+        help="products in the seeded demo store the lookup tables come from",
+    )
     entities.add_argument("--json", help="write the figures and every error to this JSON file")
-    entities.add_argument("--section", action="store_true",
-                          help="write the nlu-entities section of docs/benchmarks.md")
+    entities.add_argument(
+        "--section",
+        action="store_true",
+        help="write the nlu-entities section of docs/benchmarks.md",
+    )
     entities.add_argument("--no-progress", action="store_true", help="no progress bars")
     entities.set_defaults(handler=cmd_entities)

@@ -12,8 +12,9 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -36,7 +37,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "recsys", help="recommender: leave-one-out HR/NDCG@5/10/20 over all items"
     )
-    parser.add_argument("--data", required=True, help="sequences, one 'user item item ...' per line")
+    parser.add_argument(
+        "--data", required=True, help="sequences, one 'user item item ...' per line"
+    )
     parser.add_argument("--json", help="also write the metrics to this JSON file")
     parser.add_argument(
         "--attributes",
@@ -44,13 +47,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "(default: <data stem>_item2attributes.json next to --data, when present)",
     )
     parser.add_argument("--epochs", type=int, default=None, help="most sequential-model epochs")
-    parser.add_argument("--time-budget", type=float, default=420.0, help="seconds for the sequential model")
     parser.add_argument(
-        "--threads", type=int, default=1,
+        "--time-budget", type=float, default=420.0, help="seconds for the sequential model"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
         help="PyTorch threads (default 1: on a busy 2-core machine 2 threads were 6x slower)",
     )
-    parser.add_argument("--write-docs", action="store_true", help="write the recsys section of docs/benchmarks.md")
-    parser.add_argument("--note", default="", help="a remark for the report, e.g. that the machine was loaded")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="write the recsys section of docs/benchmarks.md"
+    )
+    parser.add_argument(
+        "--note", default="", help="a remark for the report, e.g. that the machine was loaded"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(handler=run)
 
@@ -81,13 +92,19 @@ def run(args: argparse.Namespace) -> int:
     load_before = os.getloadavg()[0]
     data = Path(args.data)
     if not data.is_file():
-        console.print(f"[red]No data file {data}[/]: give a file with one 'user item item ...' line per user.")
+        console.print(
+            f"[red]No data file {data}[/]: give a file with one 'user item item ...' line per user."
+        )
         return 2
     with data.open(encoding="utf-8") as lines:
         sequences = read_sequences(lines)
     split = leave_one_out(sequences)
     products = sorted({item for sequence in sequences for item in sequence})
-    attributes = Path(args.attributes) if args.attributes else data.with_name(f"{data.stem}_item2attributes.json")
+    attributes = (
+        Path(args.attributes)
+        if args.attributes
+        else data.with_name(f"{data.stem}_item2attributes.json")
+    )
     embeddings = attribute_embeddings(attributes, products) if attributes.is_file() else None
 
     sequential = SequentialConfig(time_budget=args.time_budget)
@@ -108,16 +125,23 @@ def run(args: argparse.Namespace) -> int:
     # At test time the validation items are part of the known history (as in SASRec's
     # evaluation): the quick signals are re-learned with them; the sequence model is kept.
     recommender.refresh_signals(
-        sequence_interactions([history + [target] for history, target in split.validation] + split.short)
+        sequence_interactions(
+            [history + [target] for history, target in split.validation] + split.short
+        )
     )
     train_seconds = time.monotonic() - started
     console.print(f"Trained in {train_seconds:.0f} s; blend weights {weights}")
 
     def cases(pairs):
-        return [(recommender.indices(history), recommender.index_of(target)) for history, target in pairs]
+        return [
+            (recommender.indices(history), recommender.index_of(target))
+            for history, target in pairs
+        ]
 
     test_cases = cases(split.test)
-    metrics: dict[str, Any] = ranking_metrics(ranks_in_batches(recommender.score_histories, test_cases))
+    metrics: dict[str, Any] = ranking_metrics(
+        ranks_in_batches(recommender.score_histories, test_cases)
+    )
     popularity = np.log1p(recommender.popularity)
     pop_metrics = ranking_metrics(
         ranks_in_batches(lambda histories: np.tile(popularity, (len(histories), 1)), test_cases)
@@ -169,7 +193,11 @@ def _latency_ms(recommender: Any, test: Sequence[tuple[list[int], int]]) -> list
 
 def _print(metrics: dict[str, Any]) -> None:
     console.print(
-        "test  " + "  ".join(f"{k}={metrics[k]:.4f}" for k in ("hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"))
+        "test  "
+        + "  ".join(
+            f"{k}={metrics[k]:.4f}"
+            for k in ("hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20")
+        )
     )
     console.print(
         f"valid ndcg@10={metrics['validation_ndcg@10']:.4f}; "
@@ -188,16 +216,23 @@ def _markdown(metrics: dict[str, Any], data_name: str, note: str) -> str:
         "| Model | HR@5 | HR@10 | HR@20 | NDCG@5 | NDCG@10 | NDCG@20 |",
         "|---|---|---|---|---|---|---|",
     ]
-    rows += [f"| {name} (published) | | {hr:.4f} | | | {nd:.4f} | |" for name, hr, nd in BEAUTY_ANCHORS]
+    rows += [
+        f"| {name} (published) | | {hr:.4f} | | | {nd:.4f} | |" for name, hr, nd in BEAUTY_ANCHORS
+    ]
     pop = metrics["poprec"]
     rows.append(
         "| PopRec (ours) | "
-        + " | ".join(f"{pop[k]:.4f}" for k in ("hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"))
+        + " | ".join(
+            f"{pop[k]:.4f}" for k in ("hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20")
+        )
         + " |"
     )
     rows.append(
         "| **shopdesk recommender** | "
-        + " | ".join(f"**{metrics[k]:.4f}**" for k in ("hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20"))
+        + " | ".join(
+            f"**{metrics[k]:.4f}**"
+            for k in ("hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20")
+        )
         + " |"
     )
     weights = ", ".join(f"{k} {v:g}" for k, v in metrics["weights"].items())

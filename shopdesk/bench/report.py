@@ -38,7 +38,7 @@ def machine_description() -> str:
 
 
 def stamp() -> str:
-    """"measured on <machine>, <UTC date and time>"."""
+    """ "measured on <machine>, <UTC date and time>"."""
     return f"Measured on {machine_description()}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC."
 
 
@@ -48,7 +48,11 @@ def update_section(name: str, markdown: str, path: Path = BENCHMARKS_MD) -> Path
     block = f"{begin}\n{markdown.strip()}\n{end}"
     text = path.read_text(encoding="utf-8") if path.exists() else HEADER
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    text = (
+        pattern.sub(lambda _: block, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + block + "\n"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path

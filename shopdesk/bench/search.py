@@ -36,7 +36,16 @@ DEMO_SEED = 7
 DEMO_PRODUCTS = 2_400
 DEMO_TODAY = date(2025, 3, 14)
 MODES = ("bm25", "dense", "hybrid")
-PRODUCT_COLUMNS = ("product_id", "title", "description", "brand", "category", "colors", "material", "price")
+PRODUCT_COLUMNS = (
+    "product_id",
+    "title",
+    "description",
+    "brand",
+    "category",
+    "colors",
+    "material",
+    "price",
+)
 _LIST_SEPARATOR = "|"
 _UPDATED_AT = datetime(2025, 1, 1)
 
@@ -89,7 +98,10 @@ def records_from_rows(rows: Sequence[dict[str, str]]) -> list[ProductRecord]:
 
 
 def seed_demo_records(
-    product_count: int = DEMO_PRODUCTS, seed: int = DEMO_SEED, *, directory: Path | None = None,
+    product_count: int = DEMO_PRODUCTS,
+    seed: int = DEMO_SEED,
+    *,
+    directory: Path | None = None,
     progress: bool = True,
 ) -> list[ProductRecord]:
     """The products of a freshly seeded demo store (SQLite, kept in ``directory`` when given)."""
@@ -109,7 +121,13 @@ def seed_demo_records(
             if not database.exists() or database.stat().st_size == 0 or not _has_products(sessions):
                 upgrade(engine)
                 with sessions() as session:
-                    seed_demo_store(session, DEMO_TODAY, seed=seed, product_count=product_count, progress=progress)
+                    seed_demo_store(
+                        session,
+                        DEMO_TODAY,
+                        seed=seed,
+                        product_count=product_count,
+                        progress=progress,
+                    )
             with sessions() as session:
                 return list(iter_product_records(session))
         finally:
@@ -138,8 +156,14 @@ def export_products(records: Sequence[ProductRecord], path: Path) -> Path:
         PRODUCT_COLUMNS,
         (
             (
-                r.product_id, r.title, r.description, r.brand or "", r.category or "",
-                _LIST_SEPARATOR.join(r.colors), r.material or "", f"{r.price:.2f}",
+                r.product_id,
+                r.title,
+                r.description,
+                r.brand or "",
+                r.category or "",
+                _LIST_SEPARATOR.join(r.colors),
+                r.material or "",
+                f"{r.price:.2f}",
             )
             for r in records
         ),
@@ -168,7 +192,9 @@ def parse_query(text: str) -> tuple[str, SearchFilters]:
     for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
         text = text[: mention.start] + " " + text[mention.end :]
     text = _PRICE_LEFTOVERS.sub("", " ".join(text.split()))
-    return text.strip(), SearchFilters(price_min=bounds.get("price_min"), price_max=bounds.get("price_max"))
+    return text.strip(), SearchFilters(
+        price_min=bounds.get("price_min"), price_max=bounds.get("price_max")
+    )
 
 
 # ----------------------------------------------------------------------------- quality
@@ -219,8 +245,12 @@ class Timings:
 
 
 def time_queries(
-    index: ProductIndex, encoder: TextEncoder, queries: Sequence[str], mode: str,
-    filters: Sequence[SearchFilters] | None = None, k: int = 10,
+    index: ProductIndex,
+    encoder: TextEncoder,
+    queries: Sequence[str],
+    mode: str,
+    filters: Sequence[SearchFilters] | None = None,
+    k: int = 10,
 ) -> Timings:
     """Seconds per ``index.search`` call, the query embedding included (the cache is cleared).
 
@@ -240,8 +270,13 @@ def time_queries(
 
 
 def _time_each(
-    index: ProductIndex, encoder: TextEncoder, queries: Sequence[str], mode: str,
-    filters: Sequence[SearchFilters] | None, k: int, timings: Timings,
+    index: ProductIndex,
+    encoder: TextEncoder,
+    queries: Sequence[str],
+    mode: str,
+    filters: Sequence[SearchFilters] | None,
+    k: int,
+    timings: Timings,
 ) -> None:
     for number, query in enumerate(queries):
         words, parsed = parse_query(query)
@@ -254,7 +289,10 @@ def _time_each(
 
 
 def evaluate_modes(
-    index: ProductIndex, encoder: TextEncoder, queries: Sequence[JudgedQuery], qrels: dict[str, dict[str, int]]
+    index: ProductIndex,
+    encoder: TextEncoder,
+    queries: Sequence[JudgedQuery],
+    qrels: dict[str, dict[str, int]],
 ) -> list[ModeResult]:
     """Quality and latency of each mode on ``queries`` (latency over two passes, first discarded)."""
     from retrieval.evaluation import evaluate_rankings, percentile_ms
@@ -267,8 +305,13 @@ def evaluate_modes(
         timings = time_queries(index, encoder, texts, mode)
         results.append(
             ModeResult(
-                mode, quality.ndcg_at_10, quality.mrr_at_10, quality.recall_at_100,
-                percentile_ms(timings.wall, 50), percentile_ms(timings.wall, 95), percentile_ms(timings.cpu, 50),
+                mode,
+                quality.ndcg_at_10,
+                quality.mrr_at_10,
+                quality.recall_at_100,
+                percentile_ms(timings.wall, 50),
+                percentile_ms(timings.wall, 95),
+                percentile_ms(timings.cpu, 50),
             )
         )
     return results
@@ -304,7 +347,9 @@ def quality_table(results: Sequence[ModeResult], build_seconds: float, products:
             f"{r.latency_p50_ms:.2f} | {r.latency_p95_ms:.2f} | {r.cpu_p50_ms:.2f} |"
         )
     lines.append("")
-    lines.append(f"Index build: {build_seconds:.1f} s for {products:,} products ({rate:,.0f} products/s).")
+    lines.append(
+        f"Index build: {build_seconds:.1f} s for {products:,} products ({rate:,.0f} products/s)."
+    )
     return "\n".join(lines)
 
 
@@ -327,8 +372,13 @@ def _encoder(max_seq_length: int | None = None) -> TextEncoder:
 
 
 def run_quality(
-    products: Path, queries_path: Path, qrels_path: Path, *, split: str | None = None,
-    encoder: TextEncoder | None = None, progress: bool = True,
+    products: Path,
+    queries_path: Path,
+    qrels_path: Path,
+    *,
+    split: str | None = None,
+    encoder: TextEncoder | None = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
     """Index ``products`` with the production code and evaluate the three modes.
 
@@ -342,8 +392,14 @@ def run_quality(
     records = records_from_rows(read_product_rows(products))
     queries = [q for q in read_queries(queries_path) if split is None or q.split == split]
     if not queries:
-        raise BenchmarkInputError(f"No queries in {queries_path}" + (f" with split {split!r}." if split else "."))
-    qrels = {qid: grades for qid, grades in read_qrels(qrels_path).items() if qid in {q.query_id for q in queries}}
+        raise BenchmarkInputError(
+            f"No queries in {queries_path}" + (f" with split {split!r}." if split else ".")
+        )
+    qrels = {
+        qid: grades
+        for qid, grades in read_qrels(qrels_path).items()
+        if qid in {q.query_id for q in queries}
+    }
     encoder = encoder or _encoder()
     started = time.perf_counter()
     index = ProductIndex.build(records, encoder, progress=progress)
@@ -370,7 +426,9 @@ def _search_handler(args: argparse.Namespace) -> int:
     console = Console()
     if args.export_demo:
         path = export_products(seed_demo_records(progress=not args.quiet), Path(args.export_demo))
-        console.print(f"Wrote the demo catalog (seed {DEMO_SEED}, {DEMO_PRODUCTS:,} products) to {path}")
+        console.print(
+            f"Wrote the demo catalog (seed {DEMO_SEED}, {DEMO_PRODUCTS:,} products) to {path}"
+        )
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         if args.demo:
@@ -378,9 +436,14 @@ def _search_handler(args: argparse.Namespace) -> int:
             export_products(seed_demo_records(progress=not args.quiet), products)
             queries, qrels = DEMO_JUDGMENTS / "queries.csv", DEMO_JUDGMENTS / "qrels.csv"
         else:
-            missing = [name for name in ("products", "queries", "qrels") if getattr(args, name) is None]
+            missing = [
+                name for name in ("products", "queries", "qrels") if getattr(args, name) is None
+            ]
             if missing:
-                console.print(f"Give --{', --'.join(missing)} (or --demo for the judged demo set).", style="red")
+                console.print(
+                    f"Give --{', --'.join(missing)} (or --demo for the judged demo set).",
+                    style="red",
+                )
                 return 2
             products, queries, qrels = Path(args.products), Path(args.queries), Path(args.qrels)
         document = run_quality(products, queries, qrels, split=args.split, progress=not args.quiet)
@@ -462,8 +525,12 @@ def scale_filters(records: Sequence[ProductRecord], count: int) -> list[SearchFi
 
 
 def approximate_recall(
-    index: ProductIndex, vectors: Any, encoder: TextEncoder, queries: Sequence[str],
-    filters: Sequence[SearchFilters], k: int = 10,
+    index: ProductIndex,
+    vectors: Any,
+    encoder: TextEncoder,
+    queries: Sequence[str],
+    filters: Sequence[SearchFilters],
+    k: int = 10,
 ) -> float:
     """Mean share of the exact dense top ``k`` (same filters) that the index's dense search returns."""
     import numpy as np
@@ -486,8 +553,12 @@ def approximate_recall(
 
 
 def run_scale(
-    product_count: int, work_dir: Path, *, queries_path: Path = DEMO_JUDGMENTS / "queries.csv",
-    approximate_threshold: int | None = None, document_max_tokens: int | None = None,
+    product_count: int,
+    work_dir: Path,
+    *,
+    queries_path: Path = DEMO_JUDGMENTS / "queries.csv",
+    approximate_threshold: int | None = None,
+    document_max_tokens: int | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Build the index over a ``product_count`` demo catalog and measure speed, memory and recall.
@@ -508,7 +579,11 @@ def run_scale(
     rss_before = _rss_mib()
     started = time.perf_counter()
     index = ProductIndex.build(
-        records, encoder, approximate_threshold=threshold, checkpoint_dir=checkpoint, progress=progress
+        records,
+        encoder,
+        approximate_threshold=threshold,
+        checkpoint_dir=checkpoint,
+        progress=progress,
     )
     build_seconds = time.perf_counter() - started
     rss_after = _rss_mib()
@@ -519,7 +594,9 @@ def run_scale(
     filtered = time_queries(index, encoder, texts, "hybrid", filters=filters)
     plain = time_queries(index, encoder, texts, "hybrid", filters=unfiltered)
     vectors = encode_in_chunks(
-        encoder, [embedding_text(r) for r in sorted(records, key=lambda r: r.product_id)], checkpoint,
+        encoder,
+        [embedding_text(r) for r in sorted(records, key=lambda r: r.product_id)],
+        checkpoint,
         progress=False,
     )
     recall = approximate_recall(index, vectors, encoder, texts, filters)
@@ -587,7 +664,9 @@ def _scale_section(document: dict[str, Any], note: str) -> str:
                 else "Full product texts were embedded."
             ),
             f"{document['embedding_chunks_reused']} embedding chunks were reused from an earlier, "
-            "interrupted run." if document["embedding_chunks_reused"] else "",
+            "interrupted run."
+            if document["embedding_chunks_reused"]
+            else "",
         ]
     )
 
@@ -598,8 +677,11 @@ def _scale_handler(args: argparse.Namespace) -> int:
     console = Console()
     work_dir = Path(args.work_dir or get_settings().data_dir / "bench-search-scale")
     document = run_scale(
-        args.products, work_dir, approximate_threshold=args.approximate_threshold,
-        document_max_tokens=args.document_max_tokens, progress=not args.quiet,
+        args.products,
+        work_dir,
+        approximate_threshold=args.approximate_threshold,
+        document_max_tokens=args.document_max_tokens,
+        progress=not args.quiet,
     )
     console.print_json(json.dumps(document))
     if args.json:
@@ -612,28 +694,52 @@ def _scale_handler(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: Any) -> None:
     """Register ``shopdesk bench search`` and ``shopdesk bench search-scale``."""
-    search = subparsers.add_parser("search", help="product search quality (BM25, dense, hybrid) and latency")
-    search.add_argument("--products", help="products CSV: product_id,title,description[,brand,category,colors,material,price]")
+    search = subparsers.add_parser(
+        "search", help="product search quality (BM25, dense, hybrid) and latency"
+    )
+    search.add_argument(
+        "--products",
+        help="products CSV: product_id,title,description[,brand,category,colors,material,price]",
+    )
     search.add_argument("--queries", help="queries CSV: query_id,query[,kind,split]")
     search.add_argument("--qrels", help="judgments CSV: query_id,product_id,relevance")
-    search.add_argument("--demo", action="store_true", help="use the judged demo set (seeds a fresh demo store)")
+    search.add_argument(
+        "--demo", action="store_true", help="use the judged demo set (seeds a fresh demo store)"
+    )
     search.add_argument("--split", help="only queries of this split (e.g. test)")
-    search.add_argument("--export-demo", metavar="PATH", help="only write the demo catalog as a products CSV")
+    search.add_argument(
+        "--export-demo", metavar="PATH", help="only write the demo catalog as a products CSV"
+    )
     search.add_argument("--json", help="write the results as JSON here")
-    search.add_argument("--write-docs", action="store_true", help="write the table to docs/benchmarks.md")
+    search.add_argument(
+        "--write-docs", action="store_true", help="write the table to docs/benchmarks.md"
+    )
     search.add_argument("--section", default="search", help="section name in docs/benchmarks.md")
     search.add_argument("--note", default="", help="a remark for the report (e.g. machine load)")
     search.add_argument("--quiet", action="store_true", help="no progress bars")
     search.set_defaults(handler=_search_handler)
 
-    scale = subparsers.add_parser("search-scale", help="product search latency, memory and recall at 100k products")
-    scale.add_argument("--products", type=int, default=100_000, help="demo catalog size (default 100000)")
-    scale.add_argument("--work-dir", help="where the demo database and embedding chunks are kept (resumable)")
-    scale.add_argument("--approximate-threshold", type=int, help="override SHOPDESK_APPROX_INDEX_THRESHOLD")
-    scale.add_argument("--document-max-tokens", type=int,
-                       help="cut product texts after this many word pieces (faster build; reported)")
+    scale = subparsers.add_parser(
+        "search-scale", help="product search latency, memory and recall at 100k products"
+    )
+    scale.add_argument(
+        "--products", type=int, default=100_000, help="demo catalog size (default 100000)"
+    )
+    scale.add_argument(
+        "--work-dir", help="where the demo database and embedding chunks are kept (resumable)"
+    )
+    scale.add_argument(
+        "--approximate-threshold", type=int, help="override SHOPDESK_APPROX_INDEX_THRESHOLD"
+    )
+    scale.add_argument(
+        "--document-max-tokens",
+        type=int,
+        help="cut product texts after this many word pieces (faster build; reported)",
+    )
     scale.add_argument("--json", help="write the results as JSON here")
-    scale.add_argument("--write-docs", action="store_true", help="write the table to docs/benchmarks.md")
+    scale.add_argument(
+        "--write-docs", action="store_true", help="write the table to docs/benchmarks.md"
+    )
     scale.add_argument("--note", default="", help="a remark for the report (e.g. machine load)")
     scale.add_argument("--quiet", action="store_true", help="no progress bars")
     scale.set_defaults(handler=_scale_handler)

@@ -18,13 +18,13 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
 
 from shopdesk.bench.report import stamp, update_section
-from shopdesk.serve import ServerFailedToStart, wait_until_up, start_bot
+from shopdesk.serve import ServerFailedToStart, start_bot, wait_until_up
 from shopdesk.settings import get_settings
 from shopdesk.training import latest_model
 
@@ -87,12 +87,16 @@ def _cpu_seconds(pids: Sequence[int]) -> float:
 
 def _send(url: str, sender: str, message: str) -> None:
     body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
     with urllib.request.urlopen(request, timeout=120) as reply:
         reply.read()
 
 
-def drive(name: str, url: str, pids: Sequence[int], messages: int, concurrency: int) -> ThroughputResult:
+def drive(
+    name: str, url: str, pids: Sequence[int], messages: int, concurrency: int
+) -> ThroughputResult:
     """Send ``messages`` messages from ``concurrency`` parallel conversations and time them.
 
     Conversation ids are new on every run: a persistent tracker store would otherwise hand
@@ -101,7 +105,10 @@ def drive(name: str, url: str, pids: Sequence[int], messages: int, concurrency: 
     run = uuid.uuid4().hex[:8]
     for warm in MESSAGES:
         _send(url, f"warm-up-{run}", warm)
-    work = [(f"bench-{run}-{i % (concurrency * 4)}", MESSAGES[i % len(MESSAGES)]) for i in range(messages)]
+    work = [
+        (f"bench-{run}-{i % (concurrency * 4)}", MESSAGES[i % len(MESSAGES)])
+        for i in range(messages)
+    ]
     cpu_before, started = _cpu_seconds(pids), time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(lambda item: _send(url, *item), work))
@@ -135,15 +142,27 @@ def measure_shop_bot(
 def measure_rasa_init_bot(messages: int, concurrency: int, port: int = 5105) -> ThroughputResult:
     """Throughput of a stock ``rasa init`` bot (its default pipeline and policies)."""
     with tempfile.TemporaryDirectory(prefix="rasa-init-") as home:
-        subprocess.run([sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", home], check=True, cwd=home)
+        subprocess.run(
+            [sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", home],
+            check=True,
+            cwd=home,
+        )
         model = latest_model(Path(home) / "models")
         server = subprocess.Popen(
             [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port)],
-            cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=home,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_until_up(f"http://127.0.0.1:{port}/", server, "rasa init server", 300)
-            return drive("rasa init (stock)", f"http://127.0.0.1:{port}/webhooks/rest/webhook", [server.pid], messages, concurrency)
+            return drive(
+                "rasa init (stock)",
+                f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                [server.pid],
+                messages,
+                concurrency,
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -161,16 +180,22 @@ def time_full_training() -> float:
 def markdown(results: Sequence[ThroughputResult], train_seconds: float | None = None) -> str:
     """The section of docs/benchmarks.md."""
     rows = "\n".join(
-        f"| {r.bot} | {r.messages} | {r.messages_per_second:.1f} | {r.cpu_ms_per_message:.1f} |" for r in results
+        f"| {r.bot} | {r.messages} | {r.messages_per_second:.1f} | {r.cpu_ms_per_message:.1f} |"
+        for r in results
     )
     ratio = ""
     stock = next((r for r in results if r.bot.startswith("rasa init")), None)
     if stock is not None and stock.messages_per_second:
-        ratio = "\n" + "\n".join(
-            f"{r.bot} / rasa init: {r.messages_per_second / stock.messages_per_second:.2f}× the throughput, "
-            f"{r.cpu_ms_per_message / max(stock.cpu_ms_per_message, 1e-9):.2f}× the CPU per message."
-            for r in results if r is not stock
-        ) + "\n\nTarget: 3× the throughput."
+        ratio = (
+            "\n"
+            + "\n".join(
+                f"{r.bot} / rasa init: {r.messages_per_second / stock.messages_per_second:.2f}× the throughput, "
+                f"{r.cpu_ms_per_message / max(stock.cpu_ms_per_message, 1e-9):.2f}× the CPU per message."
+                for r in results
+                if r is not stock
+            )
+            + "\n\nTarget: 3× the throughput."
+        )
     if train_seconds is not None:
         ratio += (
             f"\n\nA full `shopdesk train --force` of the shop bot (lookup tables, BERT intent classifier, "
@@ -180,7 +205,10 @@ def markdown(results: Sequence[ThroughputResult], train_seconds: float | None = 
         "## Whole-bot throughput (REST channel, full pipeline)\n\n"
         f"{stamp()} Same shopper messages to both bots, parallel conversations; CPU is the servers' own\n"
         "(Rasa server, and for shopdesk the action server too), read from /proc.\n\n"
-        "| bot | messages | messages/s | server CPU ms/message |\n|---|---|---|---|\n" + rows + "\n" + ratio
+        "| bot | messages | messages/s | server CPU ms/message |\n|---|---|---|---|\n"
+        + rows
+        + "\n"
+        + ratio
     )
 
 
@@ -203,15 +231,28 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``shopdesk bench throughput``."""
-    parser = subparsers.add_parser("throughput", help="whole-bot messages per second vs a stock `rasa init` bot")
+    parser = subparsers.add_parser(
+        "throughput", help="whole-bot messages per second vs a stock `rasa init` bot"
+    )
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--skip-baseline", action="store_true", help="measure only the shop bot")
-    parser.add_argument("--rasa-workers", type=int, nargs="+", default=[1],
-                        help="measure the shop bot with each of these numbers of Rasa workers")
-    parser.add_argument("--lock-store", default="redis://127.0.0.1:6379/1",
-                        help="Redis lock store shared by several Rasa workers")
-    parser.add_argument("--measure-training", action="store_true",
-                        help="first time a full `rasa train --force` of the shop bot")
+    parser.add_argument(
+        "--rasa-workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="measure the shop bot with each of these numbers of Rasa workers",
+    )
+    parser.add_argument(
+        "--lock-store",
+        default="redis://127.0.0.1:6379/1",
+        help="Redis lock store shared by several Rasa workers",
+    )
+    parser.add_argument(
+        "--measure-training",
+        action="store_true",
+        help="first time a full `rasa train --force` of the shop bot",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     parser.set_defaults(handler=run)

@@ -7,9 +7,9 @@ where it is. Developers adding a revision can use :func:`alembic_config` with Al
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config

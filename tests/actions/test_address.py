@@ -7,13 +7,27 @@ from actions.address import AddressFormatError, parse_address
 
 def test_full_address():
     address = parse_address("Alex Morgan, 500 Howard St, San Francisco, CA 94105")
-    assert (address.name, address.line1, address.city, address.region, address.postal_code, address.country) == (
-        "Alex Morgan", "500 Howard St", "San Francisco", "CA", "94105", "US",
+    assert (
+        address.name,
+        address.line1,
+        address.city,
+        address.region,
+        address.postal_code,
+        address.country,
+    ) == (
+        "Alex Morgan",
+        "500 Howard St",
+        "San Francisco",
+        "CA",
+        "94105",
+        "US",
     )
 
 
 def test_name_may_be_left_out_and_a_country_added():
-    address = parse_address("500 Howard St, San Francisco, CA 94105, USA", default_name="Alex Morgan")
+    address = parse_address(
+        "500 Howard St, San Francisco, CA 94105, USA", default_name="Alex Morgan"
+    )
     assert address.name == "Alex Morgan" and address.country == "US"
 
 

@@ -2,11 +2,11 @@
 
 import asyncio
 
+from conftest import tracker_for
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionClarify, ActionStopFlow
 from actions.support import ActionAnswerPolicy
-from conftest import tracker_for
 
 
 def run(action, tracker):
@@ -31,14 +31,24 @@ def test_low_confidence_offers_the_two_likeliest_meanings_in_plain_words(service
 
 
 def test_policy_question_is_answered_from_the_knowledge_base(services):
-    messages, _ = run(ActionAnswerPolicy(services), tracker_for("can I pay with paypal?", "payment_methods"))
+    messages, _ = run(
+        ActionAnswerPolicy(services), tracker_for("can I pay with paypal?", "payment_methods")
+    )
     assert "PayPal" in messages[0]["text"]
 
 
 def test_a_question_the_knowledge_base_cannot_answer_offers_a_person(services):
-    messages, events = run(ActionAnswerPolicy(services), tracker_for("who won the football game last night?", "shipping_info"))
+    messages, events = run(
+        ActionAnswerPolicy(services),
+        tracker_for("who won the football game last night?", "shipping_info"),
+    )
     assert "rather not guess" in messages[0]["text"]
-    assert {"event": "slot", "timestamp": None, "name": "pending_confirmation", "value": "handoff"} in events
+    assert {
+        "event": "slot",
+        "timestamp": None,
+        "name": "pending_confirmation",
+        "value": "handoff",
+    } in events
 
 
 def test_stopping_a_flow_leaves_the_form_and_forgets_its_data(services):

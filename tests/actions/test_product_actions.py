@@ -3,11 +3,11 @@
 import asyncio
 
 import pytest
+from conftest import entity, tracker_for
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.product_question import ActionAnswerProductQuestion
 from actions.product_search import ActionSearchProducts
-from conftest import entity, tracker_for
 
 
 def run(action, tracker):
@@ -19,12 +19,18 @@ def run(action, tracker):
 def test_search_applies_category_and_price_filters(services):
     text = "do you have running shoes under $100?"
     tracker = tracker_for(
-        text, "product_search",
-        [entity("product_category", "running shoes", text), entity("price_max", "100", text, "$100")],
+        text,
+        "product_search",
+        [
+            entity("product_category", "running shoes", text),
+            entity("price_max", "100", text, "$100"),
+        ],
     )
     messages, slots = run(ActionSearchProducts(services), tracker)
     products = messages[0]["custom"]["products"]
-    assert products and all(p["price"] <= 100 and "Running Shoes" in p["category"] for p in products)
+    assert products and all(
+        p["price"] <= 100 and "Running Shoes" in p["category"] for p in products
+    )
     assert "running shoes under $100" in messages[0]["text"]
     assert slots["shown_products"] == [p["id"] for p in products]
 
@@ -40,7 +46,8 @@ def test_price_phrase_is_a_filter_not_search_text(services):
 def test_no_results_names_the_filter_to_relax(services):
     text = "running shoes under $1"
     tracker = tracker_for(
-        text, "product_search",
+        text,
+        "product_search",
         [entity("product_category", "running shoes", text), entity("price_max", "1", text, "$1")],
     )
     messages, _ = run(ActionSearchProducts(services), tracker)
@@ -50,7 +57,8 @@ def test_no_results_names_the_filter_to_relax(services):
 def test_question_about_the_second_product_shown(services):
     hoodies = [h.record for h in services.product_index.search("hoodie", None, k=3)]
     tracker = tracker_for(
-        "what colors does the second one come in?", "product_question",
+        "what colors does the second one come in?",
+        "product_question",
         slots={"shown_products": [r.product_id for r in hoodies]},
     )
     messages, slots = run(ActionAnswerProductQuestion(services), tracker)
@@ -67,11 +75,18 @@ def test_a_product_question_is_recorded_as_a_view_for_the_recommender(services):
 
     jacket = services.product_index.search("rain jacket", None, k=1)[0].record
     tracker = tracker_for(
-        "how much is it?", "product_question", slots={"focused_product": jacket.product_id}, sender="viewer-7"
+        "how much is it?",
+        "product_question",
+        slots={"focused_product": jacket.product_id},
+        sender="viewer-7",
     )
     run(ActionAnswerProductQuestion(services), tracker)
     with services.session() as session:
-        views = session.execute(select(Interaction).where(Interaction.session_id == "viewer-7")).scalars().all()
+        views = (
+            session.execute(select(Interaction).where(Interaction.session_id == "viewer-7"))
+            .scalars()
+            .all()
+        )
     assert [(v.product_id, v.kind) for v in views] == [(jacket.product_id, InteractionKind.VIEW)]
 
 
@@ -84,7 +99,9 @@ def test_the_answer_is_given_even_when_the_view_cannot_be_stored(services, monke
 
     monkeypatch.setattr(product_question, "record_view", database_down)
     jacket = services.product_index.search("rain jacket", None, k=1)[0].record
-    tracker = tracker_for("how much is it?", "product_question", slots={"focused_product": jacket.product_id})
+    tracker = tracker_for(
+        "how much is it?", "product_question", slots={"focused_product": jacket.product_id}
+    )
     messages, slots = run(ActionAnswerProductQuestion(services), tracker)
     assert jacket.title in messages[0]["text"] and slots["focused_product"] == jacket.product_id
     assert "Could not record the view" in caplog.text
@@ -94,13 +111,17 @@ def test_question_about_a_size_checks_variant_stock(services):
     shoe = services.product_index.search("running shoe", None, k=1)[0].record
     size = shoe.sizes[0]
     text = f"is it available in size {size}?"
-    tracker = tracker_for(text, "product_question", [entity("size", size, text)], {"focused_product": shoe.product_id})
+    tracker = tracker_for(
+        text, "product_question", [entity("size", size, text)], {"focused_product": shoe.product_id}
+    )
     messages, _ = run(ActionAnswerProductQuestion(services), tracker)
     assert f"size {size}" in messages[0]["text"]
 
 
 def test_question_without_a_product_asks_which_one(services):
-    messages, _ = run(ActionAnswerProductQuestion(services), tracker_for("how much is it?", "product_question"))
+    messages, _ = run(
+        ActionAnswerProductQuestion(services), tracker_for("how much is it?", "product_question")
+    )
     assert "Which product" in messages[0]["text"]
 
 
@@ -108,7 +129,8 @@ def test_question_without_a_product_asks_which_one(services):
 def test_price_question_answers_with_the_catalog_price(services, phrase):
     record = services.product_index.search("thermos", None, k=1)[0].record
     messages, _ = run(
-        ActionAnswerProductQuestion(services), tracker_for(phrase, "product_question", slots={"focused_product": record.product_id})
+        ActionAnswerProductQuestion(services),
+        tracker_for(phrase, "product_question", slots={"focused_product": record.product_id}),
     )
     assert f"${record.price:,.2f}" in messages[0]["text"]
 

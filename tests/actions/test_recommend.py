@@ -2,11 +2,11 @@
 
 import asyncio
 
+from conftest import entity, tracker_for
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.recommend import ActionRecommendProducts
-from conftest import entity, tracker_for
 from storage.schema import Customer
 
 TEMPO = "Stridewell Tempo 3 Running Shoe"
@@ -21,7 +21,9 @@ def run(services, tracker):
 
 
 def product_id(services, title):
-    return next(h.record for h in services.product_index.search(title, None, k=3) if h.record.title == title).product_id
+    return next(
+        h.record for h in services.product_index.search(title, None, k=3) if h.record.title == title
+    ).product_id
 
 
 def products_of(messages):
@@ -32,13 +34,19 @@ def products_of(messages):
 
 def test_what_goes_with_the_shoes_being_discussed(services):
     tempo = product_id(services, TEMPO)
-    tracker = tracker_for("what goes with these shoes?", "recommend", slots={"focused_product": float(tempo)})
+    tracker = tracker_for(
+        "what goes with these shoes?", "recommend", slots={"focused_product": float(tempo)}
+    )
     messages, slots = run(services, tracker)
     products = products_of(messages)
     assert products and all(p["in_stock"] and p["id"] != tempo for p in products)
     assert all(p["reason"] == f"often bought with {TEMPO}" for p in products)
     # Runners buy running socks, running gear, sports bottles, earbuds and watches with their shoes.
-    running = [p for p in products if "Running" in p["title"] or "Running Gear" in p["category"] or "Sport" in p["title"]]
+    running = [
+        p
+        for p in products
+        if "Running" in p["title"] or "Running Gear" in p["category"] or "Sport" in p["title"]
+    ]
     assert len(running) >= len(products) // 2
     assert TEMPO in messages[0]["text"] and "(often bought with" in messages[0]["text"]
     assert slots["shown_products"] == [p["id"] for p in products]
@@ -60,8 +68,12 @@ def test_something_like_a_named_product_but_cheaper(services):
 
 def test_a_verified_customer_gets_suggestions_from_their_orders(services):
     with services.session() as session:
-        alex = session.execute(select(Customer).where(Customer.email == "alex@example.com")).scalar_one()
-    tracker = tracker_for("what do you recommend", "recommend", slots={"verified_customer_id": float(alex.id)})
+        alex = session.execute(
+            select(Customer).where(Customer.email == "alex@example.com")
+        ).scalar_one()
+    tracker = tracker_for(
+        "what do you recommend", "recommend", slots={"verified_customer_id": float(alex.id)}
+    )
     messages, _ = run(services, tracker)
     products = products_of(messages)
     assert messages[0]["text"].startswith("Picked for you:")
@@ -72,7 +84,11 @@ def test_a_verified_customer_gets_suggestions_from_their_orders(services):
 
 def test_without_a_customer_the_products_of_the_conversation_count(services):
     tempo = product_id(services, TEMPO)
-    tracker = tracker_for("any suggestions?", "recommend", slots={"shown_products": [tempo], "focused_product": float(tempo)})
+    tracker = tracker_for(
+        "any suggestions?",
+        "recommend",
+        slots={"shown_products": [tempo], "focused_product": float(tempo)},
+    )
     messages, _ = run(services, tracker)
     products = products_of(messages)
     assert products and tempo not in [p["id"] for p in products]
@@ -82,12 +98,17 @@ def test_without_a_customer_the_products_of_the_conversation_count(services):
 def test_best_sellers_of_the_requested_category_respect_the_filters(services):
     text = "what are your best sellers in electronics under $60"
     tracker = tracker_for(
-        text, "recommend", [entity("product_category", "electronics", text), entity("price_max", "60", text, "$60")]
+        text,
+        "recommend",
+        [entity("product_category", "electronics", text), entity("price_max", "60", text, "$60")],
     )
     messages, _ = run(services, tracker)
     products = products_of(messages)
     assert len(products) == services.settings.search_results
-    assert all(p["category"].startswith("Electronics") and p["price"] <= 60 and p["in_stock"] for p in products)
+    assert all(
+        p["category"].startswith("Electronics") and p["price"] <= 60 and p["in_stock"]
+        for p in products
+    )
     assert messages[0]["text"].startswith("Our best sellers in electronics:")
 
 
@@ -95,14 +116,24 @@ def test_a_gift_for_a_runner(services):
     messages, _ = run(services, tracker_for("gift ideas for a runner", "recommend"))
     products = products_of(messages)
     assert products and all(p["in_stock"] for p in products)
-    assert sum("Running" in p["title"] or "Running" in p["category"] for p in products) >= len(products) - 1
+    assert (
+        sum("Running" in p["title"] or "Running" in p["category"] for p in products)
+        >= len(products) - 1
+    )
     assert all(p["reason"] == "a popular pick for runner" for p in products)
 
 
 def test_a_gift_in_a_color_and_price_range(services):
     text = "a black gift between $20 and $40"
-    tracker = tracker_for(text, "recommend", [entity("color", "black", text), entity("price_min", "20", text, "$20"),
-                                              entity("price_max", "40", text, "$40")])
+    tracker = tracker_for(
+        text,
+        "recommend",
+        [
+            entity("color", "black", text),
+            entity("price_min", "20", text, "$20"),
+            entity("price_max", "40", text, "$40"),
+        ],
+    )
     products = products_of(run(services, tracker)[0])
     assert products and all(20 <= p["price"] <= 40 and "black" in p["colors"] for p in products)
 
@@ -110,7 +141,9 @@ def test_a_gift_in_a_color_and_price_range(services):
 def test_nothing_in_stock_for_the_filters_says_so(services):
     text = "recommend me headphones under $1"
     tracker = tracker_for(
-        text, "recommend", [entity("product_category", "headphones", text), entity("price_max", "1", text, "$1")]
+        text,
+        "recommend",
+        [entity("product_category", "headphones", text), entity("price_max", "1", text, "$1")],
     )
     messages, slots = run(services, tracker)
     assert "nothing in stock" in messages[0]["text"] and not messages[0].get("custom")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-from typing import Any, Optional
+from typing import Any
 
+from conftest import entity, tracker_for
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.product_search import ActionSearchProducts, leftover_words
-from conftest import entity, tracker_for
 
 
-def search(services, text: str, entities: Optional[list] = None, slots: Optional[dict] = None):
+def search(services, text: str, entities: list | None = None, slots: dict | None = None):
     """Run the search action; returns the product cards shown, the reply text and the slots set."""
     dispatcher = CollectingDispatcher()
     tracker = tracker_for(text, "product_search", entities or [], slots=slots or {})
@@ -51,7 +51,9 @@ def test_a_colour_is_added_to_the_previous_filters(services) -> None:
     _, slots = first_search(services)
     text = "in blue"
     products, text_out, slots = search(services, text, [entity("color", "blue", text)], slots)
-    assert products and all("blue" in p["colors"] and "Running Shoes" in p["category"] for p in products)
+    assert products and all(
+        "blue" in p["colors"] and "Running Shoes" in p["category"] for p in products
+    )
     assert "blue running shoes" in text_out
     assert slots["last_search"]["filters"]["category"] == "running shoes"
 
@@ -80,7 +82,9 @@ def test_a_new_category_starts_a_new_search(services) -> None:
     text = "in blue"
     _, _, slots = search(services, text, [entity("color", "blue", text)], slots)
     text = "do you have yoga mats?"
-    products, _, slots = search(services, text, [entity("product_category", "yoga mats", text)], slots)
+    products, _, slots = search(
+        services, text, [entity("product_category", "yoga mats", text)], slots
+    )
     assert products and all("Yoga" in p["category"] for p in products)
     assert slots["last_search"]["filters"]["color"] is None
     assert slots["last_search"]["offset"] == 0

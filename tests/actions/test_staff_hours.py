@@ -16,7 +16,10 @@ def test_during_staff_hours_a_person_answers_shortly():
 
 def test_on_saturday_the_shopper_is_told_monday_morning():
     saturday = datetime(2026, 11, 21, 20, 0, tzinfo=timezone.utc)
-    assert HOURS.when_a_person_answers(saturday) == "when our team is back, Monday at 09:00 (America/Los_Angeles time)"
+    assert (
+        HOURS.when_a_person_answers(saturday)
+        == "when our team is back, Monday at 09:00 (America/Los_Angeles time)"
+    )
 
 
 def test_after_closing_the_next_morning():
@@ -26,8 +29,11 @@ def test_after_closing_the_next_morning():
 
 @pytest.mark.parametrize(
     "hours, zone, words",
-    [("weekdays", "America/Los_Angeles", "Mon-Fri 09:00-17:00"), ("Mon-Fri 17:00-09:00", "UTC", "before"),
-     ("Mon-Fri 09:00-17:00", "Mars/Olympus", "time zone")],
+    [
+        ("weekdays", "America/Los_Angeles", "Mon-Fri 09:00-17:00"),
+        ("Mon-Fri 17:00-09:00", "UTC", "before"),
+        ("Mon-Fri 09:00-17:00", "Mars/Olympus", "time zone"),
+    ],
 )
 def test_bad_settings_say_what_is_expected(hours, zone, words):
     with pytest.raises(StaffHoursError) as error:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any
 
 import pytest
 import torch
@@ -64,7 +65,7 @@ nlu:
     - get me a real person
 """
 
-CONFIG: Dict[str, Any] = {
+CONFIG: dict[str, Any] = {
     "base_model": "bundled:all-MiniLM-L6-v2",
     "epochs": 3,
     "batch_size": 8,
@@ -172,7 +173,7 @@ def test_base_model_null_reads_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_
     ],
 )
 def test_bad_pipeline_config_is_refused(
-    config: Dict[str, Any], message: str, tmp_path: Path
+    config: dict[str, Any], message: str, tmp_path: Path
 ) -> None:
     with pytest.raises(IntentConfigError, match=message):
         BertIntentClassifier.create(config, LocalModelStorage(tmp_path), Resource("r"), context())
@@ -206,7 +207,9 @@ nlu:
     added = [(t, i) for t, i in zip(texts, intents) if t not in originals]
     assert sorted(added) == [("in navy", "product_search"), ("in olive", "product_search")]
     assert intent_training_examples(data, copies=0, seed=13)[0] == [
-        "in blue", "show me hoodies", "where is order 10002"
+        "in blue",
+        "show me hoodies",
+        "where is order 10002",
     ]
 
 

@@ -9,7 +9,10 @@ from rasa.core.actions.action import RemoteAction
 from bot.rasa_main import validate_action_result
 
 VALID = [
-    {"events": [{"event": "slot", "name": "shown_products", "value": [1, 2]}], "responses": [{"text": "hi"}]},
+    {
+        "events": [{"event": "slot", "name": "shown_products", "value": [1, 2]}],
+        "responses": [{"text": "hi"}],
+    },
     {"events": [], "responses": []},
     {"events": [{"event": "action_execution_rejected", "name": "x"}], "responses": []},
 ]

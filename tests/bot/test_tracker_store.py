@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -79,13 +79,21 @@ async def test_a_conversation_reads_back_the_same_through_rasas_store(
 ) -> None:
     store = caching_store(domain, sqlite_db)
     await handle(store, "ann", message("hi", "greet", "Hello!"))
-    await handle(store, "ann", [SlotSet("order_number", "10006"), *message("my order?", "order_status", "Which order?")])
+    await handle(
+        store,
+        "ann",
+        [SlotSet("order_number", "10006"), *message("my order?", "order_status", "Which order?")],
+    )
     last = await handle(store, "ann", message("10006", "inform", "It ships tomorrow."))
 
     from_rasa = await plain_store(domain, sqlite_db).retrieve("ann")
     assert stored(from_rasa) == stored(last)
     assert from_rasa.get_slot("order_number") == "10006"
-    assert [e.text for e in from_rasa.events if isinstance(e, UserUttered)] == ["hi", "my order?", "10006"]
+    assert [e.text for e in from_rasa.events if isinstance(e, UserUttered)] == [
+        "hi",
+        "my order?",
+        "10006",
+    ]
 
 
 async def test_the_next_message_reuses_the_kept_conversation_without_reading_events(
@@ -102,7 +110,9 @@ async def test_the_next_message_reuses_the_kept_conversation_without_reading_eve
 async def test_events_written_by_another_server_are_seen(domain: Domain, sqlite_db: str) -> None:
     store = caching_store(domain, sqlite_db)
     await handle(store, "ann", message("hi", "greet", "Hello!"))
-    await handle(plain_store(domain, sqlite_db), "ann", message("staff here", "greet", "An agent joined."))
+    await handle(
+        plain_store(domain, sqlite_db), "ann", message("staff here", "greet", "An agent joined.")
+    )
 
     tracker = await store.retrieve("ann")
     assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["hi", "staff here"]
@@ -123,14 +133,36 @@ async def test_a_message_that_failed_before_saving_leaves_no_trace(
     fresh = await store.retrieve("ann")
     assert "this one crashed" not in [e.text for e in fresh.events if isinstance(e, UserUttered)]
     await handle(store, "ann", message("hello again", "greet", "Hi!"))
-    texts = [e.text for e in (await plain_store(domain, sqlite_db).retrieve("ann")).events if isinstance(e, UserUttered)]
+    texts = [
+        e.text
+        for e in (await plain_store(domain, sqlite_db).retrieve("ann")).events
+        if isinstance(e, UserUttered)
+    ]
     assert texts == ["hi", "hello again"]
 
 
-async def test_a_new_session_is_read_back_like_rasa_reads_it(domain: Domain, sqlite_db: str) -> None:
+async def test_a_new_session_is_read_back_like_rasa_reads_it(
+    domain: Domain, sqlite_db: str
+) -> None:
     store = caching_store(domain, sqlite_db)
-    await handle(store, "ann", [ActionExecuted("action_session_start"), SessionStarted(), *message("hi", "greet", "Hello!")])
-    await handle(store, "ann", [ActionExecuted("action_session_start"), SessionStarted(), *message("back", "greet", "Welcome back!")])
+    await handle(
+        store,
+        "ann",
+        [
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            *message("hi", "greet", "Hello!"),
+        ],
+    )
+    await handle(
+        store,
+        "ann",
+        [
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            *message("back", "greet", "Welcome back!"),
+        ],
+    )
 
     ours = await store.retrieve("ann")
     rasas = await plain_store(domain, sqlite_db).retrieve("ann")
@@ -138,7 +170,9 @@ async def test_a_new_session_is_read_back_like_rasa_reads_it(domain: Domain, sql
     assert [e.text for e in ours.events if isinstance(e, UserUttered)] == ["back"]
 
 
-async def test_every_event_reaches_the_event_broker_once(domain: Domain, sqlite_db: str, tmp_path: Path) -> None:
+async def test_every_event_reaches_the_event_broker_once(
+    domain: Domain, sqlite_db: str, tmp_path: Path
+) -> None:
     broker = SQLEventBroker(db=str(tmp_path / "events.db"))
     store = caching_store(domain, sqlite_db, event_broker=broker)
     await handle(store, "ann", message("hi", "greet", "Hello!"))
@@ -153,7 +187,10 @@ async def test_every_event_reaches_the_event_broker_once(domain: Domain, sqlite_
 
 async def test_only_the_most_recent_conversations_are_kept(domain: Domain, sqlite_db: str) -> None:
     store = caching_store(domain, sqlite_db, cache_size=2)
-    trackers = {name: await handle(store, name, message("hi", "greet", "Hello!")) for name in ("a", "b", "c")}
+    trackers = {
+        name: await handle(store, name, message("hi", "greet", "Hello!"))
+        for name in ("a", "b", "c")
+    }
     assert await store.retrieve("c") is trackers["c"]
     assert await store.retrieve("a") is not trackers["a"]
     assert stored(await store.retrieve("a")) == stored(trackers["a"])
@@ -177,10 +214,24 @@ def test_a_bad_cache_size_is_refused(domain: Domain, sqlite_db: str) -> None:
 @pytest.mark.postgres
 async def test_conversations_on_postgresql(domain: Domain, postgres_url: str) -> None:
     url = sa.engine.make_url(postgres_url)
-    store = CachingSQLTrackerStore(domain, dialect="postgresql", host=url.host, port=url.port, db=url.database, username=url.username)
+    store = CachingSQLTrackerStore(
+        domain,
+        dialect="postgresql",
+        host=url.host,
+        port=url.port,
+        db=url.database,
+        username=url.username,
+    )
     await handle(store, "ann", message("hi", "greet", "Hello!"))
     last = await handle(store, "ann", message("where is 10006", "order_status", "On its way."))
-    rasas = SQLTrackerStore(domain, dialect="postgresql", host=url.host, port=url.port, db=url.database, username=url.username)
+    rasas = SQLTrackerStore(
+        domain,
+        dialect="postgresql",
+        host=url.host,
+        port=url.port,
+        db=url.database,
+        username=url.username,
+    )
     assert stored(await rasas.retrieve("ann")) == stored(last)
     store.engine.dispose()
     rasas.engine.dispose()

@@ -69,7 +69,9 @@ class BotClient:
 
     def say(self, sender: str, message: str) -> list[dict]:
         """Send one message over the REST channel and return the bot's replies."""
-        status, replies = self.post("/webhooks/rest/webhook", {"sender": sender, "message": message})
+        status, replies = self.post(
+            "/webhooks/rest/webhook", {"sender": sender, "message": message}
+        )
         assert status == 200, replies
         return replies
 

@@ -38,7 +38,9 @@ def two_workers(bot, free_port):
         rasa_workers=2,
         lock_store_url="redis://127.0.0.1:6379/3",
     )
-    running = start_bot(settings, latest_model(settings.rasa_model_dir), log_dir=settings.data_dir / "logs-2w")
+    running = start_bot(
+        settings, latest_model(settings.rasa_model_dir), log_dir=settings.data_dir / "logs-2w"
+    )
     try:
         yield type(bot)(f"http://127.0.0.1:{settings.rasa_port}", running.token, settings)
     finally:
@@ -63,7 +65,9 @@ def test_staff_resuming_a_handoff_through_the_api_reaches_every_worker(two_worke
         assert two_workers.say(sender, "hello? anyone?") == []
     resume_conversation(two_workers.settings, sender)
     with two_workers.session() as session:
-        status = session.execute(select(HandoffRequest.status).where(HandoffRequest.sender_id == sender)).scalar_one()
+        status = session.execute(
+            select(HandoffRequest.status).where(HandoffRequest.sender_id == sender)
+        ).scalar_one()
     assert status == "resolved"
     for _ in range(4):
         assert "shop assistant" in two_workers.text(sender, "hi")

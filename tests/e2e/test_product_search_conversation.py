@@ -13,7 +13,10 @@ def test_running_shoes_under_100_returns_only_running_shoes_at_most_100(bot):
     products = bot.payload(replies, "product_list")["products"]
     assert products, replies
     with bot.session() as session:
-        records = {r.product_id: r for r in iter_product_records(session, product_ids=[p["id"] for p in products])}
+        records = {
+            r.product_id: r
+            for r in iter_product_records(session, product_ids=[p["id"] for p in products])
+        }
     for product in products:
         record = records[product["id"]]
         assert record.price <= 100
@@ -22,7 +25,9 @@ def test_running_shoes_under_100_returns_only_running_shoes_at_most_100(bot):
 
 
 def test_something_for_my_kitchen_returns_kitchen_products(bot):
-    products = bot.payload(bot.say("e2e-kitchen", "something for my kitchen"), "product_list")["products"]
+    products = bot.payload(bot.say("e2e-kitchen", "something for my kitchen"), "product_list")[
+        "products"
+    ]
     assert products
     assert all("Kitchen" in p["category"] for p in products), [p["category"] for p in products]
 
@@ -50,7 +55,9 @@ def test_greeting_gets_the_greeting(bot):
 def test_malformed_and_oversized_webhooks_get_clear_errors_and_the_bot_keeps_working(bot):
     status, body = bot.post("/webhooks/rest/webhook", b"{broken", raw=True)
     assert status == 400 and "not valid JSON" in body["error"]
-    status, body = bot.post("/webhooks/rest/webhook", {"sender": "e2e-big", "message": "x" * 1_000_000})
+    status, body = bot.post(
+        "/webhooks/rest/webhook", {"sender": "e2e-big", "message": "x" * 1_000_000}
+    )
     assert status == 413 and "characters" in body["error"]
     assert bot.payload(bot.say("e2e-big", "show me headphones"), "product_list")["products"]
 
@@ -75,7 +82,8 @@ def test_shopper_refines_the_search_cheaper_in_a_colour_then_more(bot):
     # The colour most of the cheaper running shoes in the catalog come in.
     with bot.session() as session:
         affordable = [
-            r for r in iter_product_records(session)
+            r
+            for r in iter_product_records(session)
             if r.category and "Running Shoes" in r.category and r.price <= price_max
         ]
     colour = Counter(c.lower() for r in affordable for c in r.colors).most_common(1)[0][0]
@@ -92,22 +100,33 @@ def test_shopper_refines_the_search_cheaper_in_a_colour_then_more(bot):
     cards = [r["custom"] for r in replies if (r.get("custom") or {}).get("type") == "product_list"]
     if cards:
         more = cards[0]["products"]
-        assert more and not {p["id"] for p in more} & {p["id"] for p in coloured}, "show more repeated products"
+        assert more and not {p["id"] for p in more} & {p["id"] for p in coloured}, (
+            "show more repeated products"
+        )
         assert cards[0]["offset"] == len(coloured)
     else:
         assert "That's everything I have" in " ".join(r.get("text", "") for r in replies), replies
 
 
 def test_misspelled_and_vague_requests_still_find_products(bot):
-    misspelled = bot.payload(bot.say("e2e-typo", "do you have runing shoes?"), "product_list")["products"]
-    vague = bot.payload(bot.say("e2e-vague", "something to keep my coffee hot"), "product_list")["products"]
+    misspelled = bot.payload(bot.say("e2e-typo", "do you have runing shoes?"), "product_list")[
+        "products"
+    ]
+    vague = bot.payload(bot.say("e2e-vague", "something to keep my coffee hot"), "product_list")[
+        "products"
+    ]
     with bot.session() as session:
         typo_categories = {
             r.product_id: r.category
             for r in iter_product_records(session, product_ids=[p["id"] for p in misspelled])
         }
-        vague_titles = [r.title.lower() for r in iter_product_records(session, product_ids=[p["id"] for p in vague])]
+        vague_titles = [
+            r.title.lower()
+            for r in iter_product_records(session, product_ids=[p["id"] for p in vague])
+        ]
     assert misspelled and all("Running Shoes" in typo_categories[p["id"]] for p in misspelled[:3])
     assert vague and any(
-        word in title for title in vague_titles[:3] for word in ("mug", "thermos", "bottle", "tumbler", "flask")
+        word in title
+        for title in vague_titles[:3]
+        for word in ("mug", "thermos", "bottle", "tumbler", "flask")
     ), vague_titles

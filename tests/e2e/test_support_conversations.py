@@ -51,7 +51,9 @@ def test_verified_alex_can_ask_about_another_of_his_orders(bot):
 def test_cancelling_a_processing_order_once(bot):
     with bot.session() as session:
         number, email = session.execute(
-            select(Order.number, Customer.email).join(Customer).where(Order.status == "processing", Order.number != "10001")
+            select(Order.number, Customer.email)
+            .join(Customer)
+            .where(Order.status == "processing", Order.number != "10001")
         ).first()
     asked = verify(bot, "s-cancel", f"please cancel order {number}", email)
     assert "Shall I cancel it?" in asked
@@ -79,8 +81,12 @@ def test_return_outside_the_window_is_refused(bot):
 
 
 def test_return_with_a_policy_question_inside_the_form(bot):
-    answer = verify(bot, "s-return", "I'd like to return something from order 10003", "alex@example.com")
-    assert "you can return" in answer and "can't be returned" in answer and "final" in answer.lower()
+    answer = verify(
+        bot, "s-return", "I'd like to return something from order 10003", "alex@example.com"
+    )
+    assert (
+        "you can return" in answer and "can't be returned" in answer and "final" in answer.lower()
+    )
     assert "Why are you returning" in answer
     policy = bot.text("s-return", "how long does a refund take?")
     assert "business days" in policy and "Why are you returning" in policy
@@ -100,7 +106,9 @@ def test_refund_status_of_the_returned_order(bot):
 
 
 def test_change_shipping_address_validates_then_saves(bot):
-    verify(bot, "s-address", "I need to change the shipping address of order 10001", "alex@example.com")
+    verify(
+        bot, "s-address", "I need to change the shipping address of order 10001", "alex@example.com"
+    )
     retry = bot.text("s-address", "somewhere nice")
     assert "name, street, city, state ZIP" in retry
     done = bot.text("s-address", "Alex Morgan, 500 Howard St, San Francisco, CA 94105")
@@ -118,7 +126,9 @@ def test_three_failed_verifications_hand_over_to_a_person(bot):
         reply = bot.text(sender, "nobody@example.com")
     assert "person" in reply
     with bot.session() as session:
-        handoff = session.execute(select(HandoffRequest).where(HandoffRequest.sender_id == sender)).scalar_one()
+        handoff = session.execute(
+            select(HandoffRequest).where(HandoffRequest.sender_id == sender)
+        ).scalar_one()
     assert handoff.reason == "verification_failed"
     assert bot.say(sender, "hello?") == []
 
@@ -127,12 +137,22 @@ def test_handoff_on_request_keeps_the_bot_silent_until_staff_resume(bot):
     sender = "s-handoff"
     assert "person" in bot.text(sender, "I want to talk to a human")
     with bot.session() as session:
-        assert session.execute(select(HandoffRequest.status).where(HandoffRequest.sender_id == sender)).scalar_one() == "open"
+        assert (
+            session.execute(
+                select(HandoffRequest.status).where(HandoffRequest.sender_id == sender)
+            ).scalar_one()
+            == "open"
+        )
     assert bot.say(sender, "hello? anyone?") == []
     assert sender in [handoff.sender_id for handoff in list_open_handoffs(bot.settings)]
     resume_conversation(bot.settings, sender)
     with bot.session() as session:
-        assert session.execute(select(HandoffRequest.status).where(HandoffRequest.sender_id == sender)).scalar_one() == "resolved"
+        assert (
+            session.execute(
+                select(HandoffRequest.status).where(HandoffRequest.sender_id == sender)
+            ).scalar_one()
+            == "resolved"
+        )
     assert "shop assistant" in bot.text(sender, "hi")
 
 
@@ -141,7 +161,9 @@ def test_two_fallbacks_in_a_row_hand_over(bot):
     bot.say(sender, "/nlu_fallback")
     assert "person" in bot.text(sender, "/nlu_fallback")
     with bot.session() as session:
-        reason = session.execute(select(HandoffRequest.reason).where(HandoffRequest.sender_id == sender)).scalar_one()
+        reason = session.execute(
+            select(HandoffRequest.reason).where(HandoffRequest.sender_id == sender)
+        ).scalar_one()
     assert reason == "repeated_fallback"
 
 
@@ -162,5 +184,7 @@ def test_rating_is_stored_with_the_conversation(bot):
     verify(bot, sender, "where is order 10002", "alex@example.com")
     assert "Thank you" in bot.text(sender, '/rate{"rating": "5"}')
     with bot.session() as session:
-        rating = session.execute(select(SatisfactionRating).where(SatisfactionRating.sender_id == sender)).scalar_one()
+        rating = session.execute(
+            select(SatisfactionRating).where(SatisfactionRating.sender_id == sender)
+        ).scalar_one()
     assert rating.rating == 5 and rating.flow == "order_status"

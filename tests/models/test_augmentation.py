@@ -25,7 +25,9 @@ def test_several_entities_keep_the_text_around_them_and_the_shoppers_case() -> N
     example = AnnotatedExample(
         text, "product_search", (EntitySpan(4, 10, "brand"), EntitySpan(22, 25, "color"))
     )
-    [(copy, _)] = substitute_entities([example], {"brand": BRANDS, "color": COLOURS}, copies=1, seed=3)
+    [(copy, _)] = substitute_entities(
+        [example], {"brand": BRANDS, "color": COLOURS}, copies=1, seed=3
+    )
 
     assert copy.startswith("any stridewell hoodies in ")
     assert copy.endswith("?") and copy.split(" in ")[1].rstrip("?") in {"blue", "navy", "green"}

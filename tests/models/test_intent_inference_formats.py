@@ -22,8 +22,13 @@ NLU_DATA = Path(__file__).resolve().parents[2] / "nlu_data"
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 EXAMPLES_PER_INTENT = 10
 FAST_PARTIAL = IntentClassifierConfig(
-    trainable_layers=1, epochs=3, batch_size=16, head_learning_rate=5e-3, warmup_ratio=0.0,
-    validation_fraction=0.0, inference_dtype="float32",
+    trainable_layers=1,
+    epochs=3,
+    batch_size=16,
+    head_learning_rate=5e-3,
+    warmup_ratio=0.0,
+    validation_fraction=0.0,
+    inference_dtype="float32",
 )
 
 

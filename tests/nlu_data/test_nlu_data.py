@@ -18,17 +18,46 @@ TRAIN_DIR = NLU_DATA_DIR / "train"
 TEST_DIR = NLU_DATA_DIR / "test"
 
 REQUIRED_INTENTS = {
-    "greet", "goodbye", "thank_you", "affirm", "deny", "bot_challenge",
-    "product_search", "product_question", "recommend",
-    "order_status", "cancel_order", "change_order", "change_shipping_address",
-    "return_item", "refund_status", "shipping_info", "return_policy",
-    "payment_methods", "payment_issue", "invoice", "account_help", "contact_info",
-    "newsletter", "complaint", "feedback", "human_handoff",
-    "inform", "stop", "out_of_scope",
+    "greet",
+    "goodbye",
+    "thank_you",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "product_search",
+    "product_question",
+    "recommend",
+    "order_status",
+    "cancel_order",
+    "change_order",
+    "change_shipping_address",
+    "return_item",
+    "refund_status",
+    "shipping_info",
+    "return_policy",
+    "payment_methods",
+    "payment_issue",
+    "invoice",
+    "account_help",
+    "contact_info",
+    "newsletter",
+    "complaint",
+    "feedback",
+    "human_handoff",
+    "inform",
+    "stop",
+    "out_of_scope",
 }
 ENTITY_TYPES = {
-    "product_category", "brand", "color", "size", "price_min", "price_max",
-    "order_number", "email", "zipcode",
+    "product_category",
+    "brand",
+    "color",
+    "size",
+    "price_min",
+    "price_max",
+    "order_number",
+    "email",
+    "zipcode",
 }
 PRODUCT_INTENTS = ("product_search", "product_question", "recommend")
 
@@ -42,15 +71,51 @@ PRICE = re.compile(r"^\$?\d+(?:\.\d{2})?$")
 FIVE_DIGITS = re.compile(r"^\d{5}$")
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 COLORS = {
-    "black", "white", "gray", "navy", "blue", "red", "green", "olive", "beige",
-    "brown", "pink", "purple", "yellow", "orange", "silver", "gold",
+    "black",
+    "white",
+    "gray",
+    "navy",
+    "blue",
+    "red",
+    "green",
+    "olive",
+    "beige",
+    "brown",
+    "pink",
+    "purple",
+    "yellow",
+    "orange",
+    "silver",
+    "gold",
 }
 BRANDS = {
-    "Loomcraft", "Urban Thread", "Kestrel", "Everyday Basics", "Stridewell", "Trailforge",
-    "Pacer", "Voltra", "Sonique", "Lumio", "Ampere", "Hearth & Home", "BrewMaster",
-    "Copperline", "Nestwell", "Glow Theory", "Pure Petal", "Lumen Skin", "Summit Gear",
-    "Zenflow", "Ridgeback", "BrickWorks", "Playful Minds", "Tiny Tales", "Lantern Press",
-    "Oakleaf Books", "Maple Street Press",
+    "Loomcraft",
+    "Urban Thread",
+    "Kestrel",
+    "Everyday Basics",
+    "Stridewell",
+    "Trailforge",
+    "Pacer",
+    "Voltra",
+    "Sonique",
+    "Lumio",
+    "Ampere",
+    "Hearth & Home",
+    "BrewMaster",
+    "Copperline",
+    "Nestwell",
+    "Glow Theory",
+    "Pure Petal",
+    "Lumen Skin",
+    "Summit Gear",
+    "Zenflow",
+    "Ridgeback",
+    "BrickWorks",
+    "Playful Minds",
+    "Tiny Tales",
+    "Lantern Press",
+    "Oakleaf Books",
+    "Maple Street Press",
 }
 
 
@@ -89,7 +154,7 @@ def _template(message: Message) -> str:
     """
     text = message.get("text")
     for entity in sorted(message.get("entities", []), key=lambda e: -e["start"]):
-        text = f"{text[: entity['start']]}<{entity['entity']}>{text[entity['end']:]}"
+        text = f"{text[: entity['start']]}<{entity['entity']}>{text[entity['end'] :]}"
     return " ".join(re.sub(r"[^\w<> ]", " ", text.lower()).split())
 
 

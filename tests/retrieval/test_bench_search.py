@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from retrieval.evaluation import write_csv
-from shopdesk.bench.search import BenchmarkInputError, export_products, parse_query, records_from_rows
+from shopdesk.bench.search import (
+    BenchmarkInputError,
+    export_products,
+    parse_query,
+    records_from_rows,
+)
 from shopdesk.cli import main
 from storage.catalog import ProductRecord
 
@@ -23,7 +28,9 @@ QUERIES = [
 @pytest.fixture()
 def judged_set(tmp_path: Path, catalog: list[ProductRecord]) -> dict[str, Path]:
     products = export_products(catalog, tmp_path / "products.csv")
-    queries = write_csv(tmp_path / "queries.csv", ("query_id", "query"), ((q, text) for q, text, _ in QUERIES))
+    queries = write_csv(
+        tmp_path / "queries.csv", ("query_id", "query"), ((q, text) for q, text, _ in QUERIES)
+    )
     qrels = write_csv(
         tmp_path / "qrels.csv",
         ("query_id", "product_id", "relevance"),
@@ -37,13 +44,26 @@ def test_bench_search_reports_every_mode_as_json_and_table(
 ) -> None:
     out = tmp_path / "result.json"
     code = main(
-        ["bench", "search", "--products", str(judged_set["products"]), "--queries", str(judged_set["queries"]),
-         "--qrels", str(judged_set["qrels"]), "--json", str(out), "--quiet"]
+        [
+            "bench",
+            "search",
+            "--products",
+            str(judged_set["products"]),
+            "--queries",
+            str(judged_set["queries"]),
+            "--qrels",
+            str(judged_set["qrels"]),
+            "--json",
+            str(out),
+            "--quiet",
+        ]
     )
     assert code == 0
     result = json.loads(out.read_text())
     for mode in ("bm25", "dense", "hybrid"):
-        assert {"ndcg@10", "mrr@10", "recall@100", "latency_p50_ms", "latency_p95_ms"} <= set(result[mode])
+        assert {"ndcg@10", "mrr@10", "recall@100", "latency_p50_ms", "latency_p95_ms"} <= set(
+            result[mode]
+        )
         assert 0.0 <= result[mode]["ndcg@10"] <= 1.0 and result[mode]["latency_p95_ms"] > 0
     assert result["build_seconds"] > 0 and result["products"] == 50 and result["queries"] == 4
     assert result["hybrid"]["mrr@10"] >= 0.75
@@ -52,14 +72,21 @@ def test_bench_search_reports_every_mode_as_json_and_table(
     assert "products/s" in printed
 
 
-def test_bench_search_without_files_explains_what_to_give(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bench_search_without_files_explains_what_to_give(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["bench", "search", "--quiet"]) == 2
     assert "--products" in capsys.readouterr().out
 
 
 def test_products_csv_needs_only_id_title_and_description(tmp_path: Path) -> None:
     records = records_from_rows([{"product_id": "7", "title": "Trail Mug", "description": ""}])
-    assert (records[0].product_id, records[0].title, records[0].brand, records[0].colors) == (7, "Trail Mug", None, ())
+    assert (records[0].product_id, records[0].title, records[0].brand, records[0].colors) == (
+        7,
+        "Trail Mug",
+        None,
+        (),
+    )
     with pytest.raises(BenchmarkInputError, match="'B00X'.*whole number"):
         records_from_rows([{"product_id": "B00X", "title": "Mug", "description": ""}])
 

@@ -154,37 +154,61 @@ SMALL_KB = {
         {
             "id": "delivery-time",
             "topic": "shipping_info",
-            "questions": ["How long does delivery take?", "When will my order arrive?", "How fast do you ship?"],
+            "questions": [
+                "How long does delivery take?",
+                "When will my order arrive?",
+                "How fast do you ship?",
+            ],
             "answer": "Orders arrive in 2-4 business days.",
         },
         {
             "id": "countries",
             "topic": "shipping_info",
-            "questions": ["Which countries do you ship to?", "Do you ship abroad?", "Do you deliver internationally?"],
+            "questions": [
+                "Which countries do you ship to?",
+                "Do you ship abroad?",
+                "Do you deliver internationally?",
+            ],
             "answer": "We ship within the US and to Canada.",
         },
         {
             "id": "returns",
             "topic": "return_policy",
-            "questions": ["What is your return policy?", "Can I return an item?", "How long do I have to return it?"],
+            "questions": [
+                "What is your return policy?",
+                "Can I return an item?",
+                "How long do I have to return it?",
+            ],
             "answer": "You can return items within 30 days of delivery.",
         },
         {
             "id": "refund-time",
             "topic": "return_policy",
-            "questions": ["When will I get my refund?", "How long do refunds take?", "When is my money refunded?"],
+            "questions": [
+                "When will I get my refund?",
+                "How long do refunds take?",
+                "When is my money refunded?",
+            ],
             "answer": "Refunds reach your original payment method within 5-7 business days.",
         },
         {
             "id": "payment",
             "topic": "payment_methods",
-            "questions": ["How can I pay?", "Which payment methods do you accept?", "Do you take credit cards?"],
+            "questions": [
+                "How can I pay?",
+                "Which payment methods do you accept?",
+                "Do you take credit cards?",
+            ],
             "answer": "We accept Visa, Mastercard and PayPal.",
         },
         {
             "id": "phone",
             "topic": "contact_info",
-            "questions": ["What is your phone number?", "How can I contact you?", "Can I call you?"],
+            "questions": [
+                "What is your phone number?",
+                "How can I contact you?",
+                "Can I call you?",
+            ],
             "answer": "Call us on +1 (800) 555-0199, Monday to Friday, 9:00-17:00 Pacific.",
         },
     ]
@@ -193,13 +217,19 @@ SMALL_KB = {
 GIFT_WRAP_ENTRY = {
     "id": "gift-wrap",
     "topic": "shipping_info",
-    "questions": ["Do you offer gift wrapping?", "Can you wrap my order as a present?", "Is gift wrap available?"],
+    "questions": [
+        "Do you offer gift wrapping?",
+        "Can you wrap my order as a present?",
+        "Is gift wrap available?",
+    ],
     "answer": "Gift wrapping costs $4 per order; choose it at checkout.",
 }
 
 
 def write_kb(path: Path, data: dict, header: str = "") -> Path:
-    path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     return path
 
 
@@ -222,13 +252,17 @@ def closest(demo_index: KnowledgeIndex) -> dict[str, list[KnowledgeMatch]]:
 
 @pytest.fixture(scope="module")
 def small_index(encoder: TextEncoder) -> KnowledgeIndex:
-    return KnowledgeIndex.build(KnowledgeBase.from_entries(SMALL_KB["entries"]), encoder, progress=False)
+    return KnowledgeIndex.build(
+        KnowledgeBase.from_entries(SMALL_KB["entries"]), encoder, progress=False
+    )
 
 
 # --------------------------------------------------------------------------- the demo file
 
 
-def test_demo_knowledge_base_covers_every_topic_with_enough_paraphrases(demo_kb: KnowledgeBase) -> None:
+def test_demo_knowledge_base_covers_every_topic_with_enough_paraphrases(
+    demo_kb: KnowledgeBase,
+) -> None:
     assert 40 <= len(demo_kb) <= 60
     assert set(demo_kb.topics) == set(KNOWLEDGE_TOPICS)
     for entry in demo_kb:
@@ -260,7 +294,9 @@ def test_demo_knowledge_base_states_consistent_policies(demo_kb: KnowledgeBase) 
         ("do you deliver to canada", "shipping-countries"),
     ],
 )
-def test_paraphrases_find_the_right_answer(demo_index: KnowledgeIndex, question: str, expected: str) -> None:
+def test_paraphrases_find_the_right_answer(
+    demo_index: KnowledgeIndex, question: str, expected: str
+) -> None:
     result = demo_index.answer(question)
     assert result is not None
     assert result.entry.id == expected
@@ -268,10 +304,15 @@ def test_paraphrases_find_the_right_answer(demo_index: KnowledgeIndex, question:
     assert result.score >= DEFAULT_THRESHOLD
 
 
-def test_validation_paraphrases_are_answered_correctly(closest: dict[str, list[KnowledgeMatch]]) -> None:
+def test_validation_paraphrases_are_answered_correctly(
+    closest: dict[str, list[KnowledgeMatch]],
+) -> None:
     unanswered = [q for q, _ in PARAPHRASES if closest[q][0].score < DEFAULT_THRESHOLD]
-    wrong = [(q, expected, closest[q][0].entry.id) for q, expected in PARAPHRASES
-             if closest[q][0].entry.id != expected]
+    wrong = [
+        (q, expected, closest[q][0].entry.id)
+        for q, expected in PARAPHRASES
+        if closest[q][0].entry.id != expected
+    ]
     assert unanswered == []
     assert len(wrong) <= 1, wrong
 
@@ -280,7 +321,11 @@ def test_held_out_paraphrases_are_answered_with_the_right_entry_in_the_top_three
     closest: dict[str, list[KnowledgeMatch]],
 ) -> None:
     assert all(closest[q][0].score >= DEFAULT_THRESHOLD for q, _ in HELD_OUT)
-    missed = [(q, expected) for q, expected in HELD_OUT if expected not in {m.entry.id for m in closest[q]}]
+    missed = [
+        (q, expected)
+        for q, expected in HELD_OUT
+        if expected not in {m.entry.id for m in closest[q]}
+    ]
     assert missed == []
     assert sum(closest[q][0].entry.id == expected for q, expected in HELD_OUT) >= 16
 
@@ -332,12 +377,18 @@ def test_topic_prefers_entries_of_that_topic(small_index: KnowledgeIndex) -> Non
     shipping = small_index.answer(question, topic="shipping_info")
     returns = small_index.answer(question, topic="return_policy")
     assert unguided is not None and unguided.entry.id == "returns"
-    assert shipping is not None and shipping.entry.id == "delivery-time" and not shipping.topic_fallback
+    assert (
+        shipping is not None
+        and shipping.entry.id == "delivery-time"
+        and not shipping.topic_fallback
+    )
     assert shipping.score < unguided.score
     assert returns is not None and returns.entry.id == "returns" and not returns.topic_fallback
 
 
-def test_topic_falls_back_to_other_topics_when_nothing_in_it_is_close(small_index: KnowledgeIndex) -> None:
+def test_topic_falls_back_to_other_topics_when_nothing_in_it_is_close(
+    small_index: KnowledgeIndex,
+) -> None:
     # The NLU said "contact_info", but the shopper asked about shipping countries.
     result = small_index.answer("do you deliver to canada", topic="contact_info")
     assert result is not None
@@ -351,7 +402,9 @@ def test_topic_without_entries_is_ignored(small_index: KnowledgeIndex) -> None:
     assert result is not None and result.entry.id == "payment" and not result.topic_fallback
 
 
-def test_small_knowledge_base_answers_paraphrases_and_refuses_topic_fallback(small_index: KnowledgeIndex) -> None:
+def test_small_knowledge_base_answers_paraphrases_and_refuses_topic_fallback(
+    small_index: KnowledgeIndex,
+) -> None:
     assert small_index.answer("how long until my money comes back").entry.id == "refund-time"
     assert small_index.answer("can I pay with paypal").entry.id == "payment"
     assert small_index.answer("can I send back my order").entry.id == "returns"
@@ -372,7 +425,9 @@ def test_search_shows_near_misses_below_the_threshold(small_index: KnowledgeInde
 # --------------------------------------------------------------------------- persistence
 
 
-def test_save_and_load_round_trip(small_index: KnowledgeIndex, encoder: TextEncoder, tmp_path: Path) -> None:
+def test_save_and_load_round_trip(
+    small_index: KnowledgeIndex, encoder: TextEncoder, tmp_path: Path
+) -> None:
     small_index.save(tmp_path / "kb-index")
     loaded = KnowledgeIndex.load(tmp_path / "kb-index", encoder)
     assert loaded.kb.entries == small_index.kb.entries
@@ -415,7 +470,9 @@ def test_loading_an_index_built_with_another_model_is_refused(
         KnowledgeIndex.load(directory, encoder)
 
 
-def test_loading_a_damaged_index_is_refused(small_index: KnowledgeIndex, encoder: TextEncoder, tmp_path: Path) -> None:
+def test_loading_a_damaged_index_is_refused(
+    small_index: KnowledgeIndex, encoder: TextEncoder, tmp_path: Path
+) -> None:
     directory = small_index.save(tmp_path / "kb-index")
     entries = json.loads((directory / "entries.json").read_text())
     (directory / "entries.json").write_text(json.dumps(entries[:-1]))
@@ -431,7 +488,9 @@ def test_load_or_build_picks_up_an_edited_file(encoder: TextEncoder, tmp_path: P
     built_manifest = (directory / MANIFEST_FILE).stat().st_ino
 
     again = load_or_build(directory, kb_file, encoder, progress=False)
-    assert (directory / MANIFEST_FILE).stat().st_ino == built_manifest, "an unchanged file is not reindexed"
+    assert (directory / MANIFEST_FILE).stat().st_ino == built_manifest, (
+        "an unchanged file is not reindexed"
+    )
     assert again.fingerprint == first.fingerprint
 
     edited = {"entries": SMALL_KB["entries"] + [GIFT_WRAP_ENTRY]}
@@ -455,7 +514,9 @@ def test_load_or_build_ignores_comment_only_edits(encoder: TextEncoder, tmp_path
     assert (directory / MANIFEST_FILE).stat().st_ino == built_manifest
 
 
-def test_load_or_build_rebuilds_on_request_and_after_a_model_change(encoder: TextEncoder, tmp_path: Path) -> None:
+def test_load_or_build_rebuilds_on_request_and_after_a_model_change(
+    encoder: TextEncoder, tmp_path: Path
+) -> None:
     kb_file = write_kb(tmp_path / "kb.yml", SMALL_KB)
     directory = tmp_path / "kb-index"
     load_or_build(directory, kb_file, encoder, progress=False)
@@ -472,7 +533,9 @@ def test_load_or_build_rebuilds_on_request_and_after_a_model_change(encoder: Tex
     assert index.answer("do you ship to canada").entry.id == "countries"
 
 
-def test_load_or_build_with_an_invalid_file_keeps_the_saved_index(encoder: TextEncoder, tmp_path: Path) -> None:
+def test_load_or_build_with_an_invalid_file_keeps_the_saved_index(
+    encoder: TextEncoder, tmp_path: Path
+) -> None:
     kb_file = write_kb(tmp_path / "kb.yml", SMALL_KB)
     directory = tmp_path / "kb-index"
     good = load_or_build(directory, kb_file, encoder, progress=False)
@@ -498,17 +561,50 @@ def small_entries(**changes) -> list[dict]:
     [
         (small_entries(answer=...), "returns", "answer", "entry 'returns': missing 'answer'"),
         (small_entries(answer="   "), "returns", "answer", "entry 'returns': 'answer' is empty"),
-        (small_entries(questions=[]), "returns", "questions", "entry 'returns': missing 'questions'"),
-        (small_entries(questions="Can I return it?"), "returns", "questions", "'questions' must be a list"),
-        (small_entries(questions=["Can I return it?", True]), "returns", "questions",
-         "entry 'returns': question 2 must be text, got True; put it in double quotes"),
-        (small_entries(topic="returns"), "returns", "topic", "entry 'returns': unknown topic 'returns'"),
-        (small_entries(id="delivery-time"), "delivery-time", "id", "entry 'delivery-time': duplicate id"),
+        (
+            small_entries(questions=[]),
+            "returns",
+            "questions",
+            "entry 'returns': missing 'questions'",
+        ),
+        (
+            small_entries(questions="Can I return it?"),
+            "returns",
+            "questions",
+            "'questions' must be a list",
+        ),
+        (
+            small_entries(questions=["Can I return it?", True]),
+            "returns",
+            "questions",
+            "entry 'returns': question 2 must be text, got True; put it in double quotes",
+        ),
+        (
+            small_entries(topic="returns"),
+            "returns",
+            "topic",
+            "entry 'returns': unknown topic 'returns'",
+        ),
+        (
+            small_entries(id="delivery-time"),
+            "delivery-time",
+            "id",
+            "entry 'delivery-time': duplicate id",
+        ),
         (small_entries(id=...), "#3", "id", "entry #3: missing 'id'"),
         (small_entries(id="free returns"), "free returns", "id", "must not contain spaces"),
-        (small_entries(anwser="typo"), "returns", "anwser", "entry 'returns': unknown field 'anwser'"),
-        (small_entries(questions=["Can I call you?"]), "phone", "questions",
-         "entry 'phone': question 'Can I call you?' also belongs to entry 'returns'"),
+        (
+            small_entries(anwser="typo"),
+            "returns",
+            "anwser",
+            "entry 'returns': unknown field 'anwser'",
+        ),
+        (
+            small_entries(questions=["Can I call you?"]),
+            "phone",
+            "questions",
+            "entry 'phone': question 'Can I call you?' also belongs to entry 'returns'",
+        ),
     ],
 )
 def test_validation_errors_name_the_entry_field_and_line(
@@ -533,7 +629,9 @@ def test_topics_can_be_left_open(tmp_path: Path) -> None:
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     kb_file = tmp_path / "kb.yml"
-    kb_file.write_text("entries:\n  - id: a\n    topic: invoice\n    answer: Our address: 1 Main St\n")
+    kb_file.write_text(
+        "entries:\n  - id: a\n    topic: invoice\n    answer: Our address: 1 Main St\n"
+    )
     with pytest.raises(KnowledgeBaseFormatError, match=r"line 4: not valid YAML") as caught:
         KnowledgeBase.from_file(kb_file)
     assert caught.value.line == 4

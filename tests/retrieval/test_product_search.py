@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from retrieval.product_index import ProductIndex, SearchFilters, SearchHit
@@ -195,7 +194,9 @@ def test_search_threads_are_set_process_wide_and_can_be_restored() -> None:
     restore = set_search_threads(0)  # at least one
     try:
         assert faiss.omp_get_max_threads() == 1
-        assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+        assert all(
+            pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas"
+        )
     finally:
         restore()
     assert faiss.omp_get_max_threads() == before

@@ -14,8 +14,8 @@ from retrieval.evaluation import (
     percentile_ms,
     read_qrels,
     read_queries,
-    reciprocal_rank_at_k,
     recall_at_k,
+    reciprocal_rank_at_k,
 )
 from retrieval.judgments.rules import (
     DEMO_DIRECTORY,
@@ -75,11 +75,14 @@ def test_percentile_is_reported_in_milliseconds() -> None:
 
 
 def test_files_are_read_with_their_optional_columns(tmp_path: Path) -> None:
-    (tmp_path / "q.csv").write_text("query_id,query,kind\n1,red shoes,attribute\n2,\"mugs, big\",vague\n")
+    (tmp_path / "q.csv").write_text(
+        'query_id,query,kind\n1,red shoes,attribute\n2,"mugs, big",vague\n'
+    )
     (tmp_path / "r.csv").write_text("query_id,product_id,relevance\n1,10,3\n1,11,0\n2,12,1\n")
     queries = read_queries(tmp_path / "q.csv")
     assert [(q.query_id, q.query, q.kind, q.split) for q in queries] == [
-        ("1", "red shoes", "attribute", ""), ("2", "mugs, big", "vague", "")
+        ("1", "red shoes", "attribute", ""),
+        ("2", "mugs, big", "vague", ""),
     ]
     assert read_qrels(tmp_path / "r.csv") == {"1": {"10": 3, "11": 0}, "2": {"12": 1}}
 
@@ -93,35 +96,60 @@ def test_bad_judgment_files_say_what_is_wrong(tmp_path: Path) -> None:
         read_queries(tmp_path / "q.csv")
 
 
-def _product(pid: str, title: str, brand: str, category: str, colors: tuple[str, ...], price: float) -> JudgedProduct:
+def _product(
+    pid: str, title: str, brand: str, category: str, colors: tuple[str, ...], price: float
+) -> JudgedProduct:
     return JudgedProduct(pid, title, brand, category, colors, "mesh", price)
 
 
 PRODUCTS = [
     _product("1", "Pacer Swift Running Shoe", "Pacer", "Shoes > Running Shoes", ("blue",), 70.0),
-    _product("2", "Kestrel Ridge Trail Running Shoe", "Kestrel", "Shoes > Running Shoes", ("red",), 120.0),
+    _product(
+        "2", "Kestrel Ridge Trail Running Shoe", "Kestrel", "Shoes > Running Shoes", ("red",), 120.0
+    ),
     _product("3", "Pacer Swift Sneaker", "Pacer", "Shoes > Sneakers", ("blue",), 60.0),
-    _product("4", "Voltra Pulse Wireless Earbuds", "Voltra", "Electronics > Headphones", ("blue",), 50.0),
+    _product(
+        "4", "Voltra Pulse Wireless Earbuds", "Voltra", "Electronics > Headphones", ("blue",), 50.0
+    ),
 ]
 
 
 def test_grades_follow_kind_and_stated_attributes() -> None:
-    rule = QueryRule("q1", "blue running shoes under $100", "price", "tune",
-                     best=("Running Shoe",), good=("Sneaker",), color="blue", price_max=100.0)
+    rule = QueryRule(
+        "q1",
+        "blue running shoes under $100",
+        "price",
+        "tune",
+        best=("Running Shoe",),
+        good=("Sneaker",),
+        color="blue",
+        price_max=100.0,
+    )
     assert [grade(rule, p) for p in PRODUCTS] == [3, 1, 2, 0]
 
 
 def test_exact_name_grades_the_product_then_its_brand_and_type() -> None:
-    rule = QueryRule("q2", "Pacer Swift Running Shoe", "exact_name", "test",
-                     best=("Running Shoe",), brand="Pacer", title="Pacer Swift Running Shoe")
-    other_pacer = _product("5", "Pacer Tempo Running Shoe", "Pacer", "Shoes > Running Shoes", (), 80.0)
+    rule = QueryRule(
+        "q2",
+        "Pacer Swift Running Shoe",
+        "exact_name",
+        "test",
+        best=("Running Shoe",),
+        brand="Pacer",
+        title="Pacer Swift Running Shoe",
+    )
+    other_pacer = _product(
+        "5", "Pacer Tempo Running Shoe", "Pacer", "Shoes > Running Shoes", (), 80.0
+    )
     assert [grade(rule, p) for p in [*PRODUCTS, other_pacer]] == [3, 1, 0, 0, 2]
 
 
 def test_category_kinds_and_unmatched_rules_are_reported() -> None:
     rule = QueryRule("q3", "headphones", "category", "tune", best=("cat:Electronics > Headphones",))
     assert judge([rule], PRODUCTS) == {"q3": {"4": 3}}
-    impossible = QueryRule("q4", "purple earbuds", "attribute", "tune", best=("Earbuds",), color="purple")
+    impossible = QueryRule(
+        "q4", "purple earbuds", "attribute", "tune", best=("Earbuds",), color="purple"
+    )
     with pytest.raises(ValueError, match="q4 .*purple earbuds"):
         judge([impossible], PRODUCTS)
 

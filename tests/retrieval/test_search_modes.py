@@ -45,7 +45,9 @@ def test_unknown_mode_is_rejected(product_index: ProductIndex) -> None:
     ("query", "expected"),
     [("hedphones", 18), ("blutooth speaker", 20), ("stridwell", 1), ("merrino socks", 17)],
 )
-def test_misspelled_queries_find_the_product(product_index: ProductIndex, query: str, expected: int) -> None:
+def test_misspelled_queries_find_the_product(
+    product_index: ProductIndex, query: str, expected: int
+) -> None:
     assert expected in ids(product_index.search(query, k=3))
 
 
@@ -68,20 +70,30 @@ def test_spelling_corrector_prefers_the_closest_then_the_commonest_word() -> Non
 def test_attribute_boost_lifts_products_of_the_named_color(
     encoder: TextEncoder, catalog_records: tuple[ProductRecord, ...]
 ) -> None:
-    index = ProductIndex.build(catalog_records, encoder, progress=False, weights=RankingWeights(attribute_boost=0.0))
+    index = ProductIndex.build(
+        catalog_records, encoder, progress=False, weights=RankingWeights(attribute_boost=0.0)
+    )
     plain = index.search("navy shoe", k=3)
     index.weights = RankingWeights(attribute_boost=0.05)
     boosted = index.search("navy shoe", k=3)
     assert "navy" in boosted[0].record.colors
-    assert sum("navy" in h.record.colors for h in boosted) >= sum("navy" in h.record.colors for h in plain)
+    assert sum("navy" in h.record.colors for h in boosted) >= sum(
+        "navy" in h.record.colors for h in plain
+    )
 
 
 @pytest.mark.parametrize(
     "filters",
-    [SearchFilters(category="running shoe"), SearchFilters(color="black", price_max=150), SearchFilters(brand="kestrel")],
+    [
+        SearchFilters(category="running shoe"),
+        SearchFilters(color="black", price_max=150),
+        SearchFilters(brand="kestrel"),
+    ],
 )
 def test_approximate_index_filters_match_the_exact_index(
-    encoder: TextEncoder, catalog_records: tuple[ProductRecord, ...], product_index: ProductIndex,
+    encoder: TextEncoder,
+    catalog_records: tuple[ProductRecord, ...],
+    product_index: ProductIndex,
     filters: SearchFilters,
 ) -> None:
     approximate = ProductIndex.build(
@@ -89,13 +101,19 @@ def test_approximate_index_filters_match_the_exact_index(
     )
     allowed = product_index.ids_matching(filters)
     for mode in ("dense", "hybrid"):
-        found = ids(approximate.search("comfortable everyday product", filters, k=len(allowed), mode=mode))
+        found = ids(
+            approximate.search("comfortable everyday product", filters, k=len(allowed), mode=mode)
+        )
         assert set(found) == allowed, mode
 
 
 @pytest.mark.parametrize(
     "filters",
-    [SearchFilters(category="running shoe"), SearchFilters(color="black", price_max=150), SearchFilters()],
+    [
+        SearchFilters(category="running shoe"),
+        SearchFilters(color="black", price_max=150),
+        SearchFilters(),
+    ],
 )
 def test_ids_matching_are_the_products_a_filtered_search_can_return(
     product_index: ProductIndex, filters: SearchFilters

@@ -23,22 +23,60 @@ from shopdesk.cli import main
 
 EXAMPLES = {
     "greet": [
-        "hi", "hello", "hey there", "good morning", "hiya", "hello friend", "hey", "good evening",
-        "greetings", "hi team", "hello shop", "morning!",
+        "hi",
+        "hello",
+        "hey there",
+        "good morning",
+        "hiya",
+        "hello friend",
+        "hey",
+        "good evening",
+        "greetings",
+        "hi team",
+        "hello shop",
+        "morning!",
     ],
     "order_status": [
-        "where is my order", "track my parcel", "has my package shipped", "when will my order arrive",
-        "order status please", "where's my delivery", "is my order on its way", "tracking for my order",
-        "my parcel is late", "check my shipment", "when does my package get here", "status of order 10002",
+        "where is my order",
+        "track my parcel",
+        "has my package shipped",
+        "when will my order arrive",
+        "order status please",
+        "where's my delivery",
+        "is my order on its way",
+        "tracking for my order",
+        "my parcel is late",
+        "check my shipment",
+        "when does my package get here",
+        "status of order 10002",
     ],
     "goodbye": [
-        "bye", "goodbye", "see you later", "have a nice day", "cya", "bye bye", "talk later",
-        "farewell", "catch you later", "that's all, bye", "see you soon", "i'm off, bye",
+        "bye",
+        "goodbye",
+        "see you later",
+        "have a nice day",
+        "cya",
+        "bye bye",
+        "talk later",
+        "farewell",
+        "catch you later",
+        "that's all, bye",
+        "see you soon",
+        "i'm off, bye",
     ],
     "oos": [
-        "what's the weather", "tell me a joke", "who won the game", "how tall is everest",
-        "play some music", "what is 2 plus 2", "book a flight", "translate hello to french",
-        "set an alarm", "what's the capital of peru", "recommend a netflix show", "how old is the sun",
+        "what's the weather",
+        "tell me a joke",
+        "who won the game",
+        "how tall is everest",
+        "play some music",
+        "what is 2 plus 2",
+        "book a flight",
+        "translate hello to french",
+        "set an alarm",
+        "what's the capital of peru",
+        "recommend a netflix show",
+        "how old is the sun",
     ],
 }
 
@@ -64,12 +102,32 @@ def run_small_benchmark(directory: Path, *extra: str) -> dict:
     random.Random(3).shuffle(splits["train"])
     paths = {name: _write_csv(directory / f"{name}.csv", rows) for name, rows in splits.items()}
     out = directory / "report.json"
-    code = main([
-        "bench", "nlu", "--train", str(paths["train"]), "--val", str(paths["val"]),
-        "--test", str(paths["test"]), "--oos-label", "oos", "--json", str(out),
-        "--set", "epochs=2", "--set", "trainable_layers=1", "--set", "batch_size=8",
-        "--set", "validation_fraction=0.25", "--no-progress", *extra,
-    ])
+    code = main(
+        [
+            "bench",
+            "nlu",
+            "--train",
+            str(paths["train"]),
+            "--val",
+            str(paths["val"]),
+            "--test",
+            str(paths["test"]),
+            "--oos-label",
+            "oos",
+            "--json",
+            str(out),
+            "--set",
+            "epochs=2",
+            "--set",
+            "trainable_layers=1",
+            "--set",
+            "batch_size=8",
+            "--set",
+            "validation_fraction=0.25",
+            "--no-progress",
+            *extra,
+        ]
+    )
     assert code == 0
     return json.loads(out.read_text(encoding="utf-8"))
 
@@ -81,15 +139,26 @@ def nlu_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_report_has_every_figure_under_its_stable_key(nlu_report: dict) -> None:
     row = nlu_report["models"]["shopdesk-bert"]
-    for key in ("accuracy", "macro_f1", "in_scope_accuracy", "oos_recall", "oos_precision",
-                "train_seconds", "latency_p50_ms", "latency_p95_ms"):
+    for key in (
+        "accuracy",
+        "macro_f1",
+        "in_scope_accuracy",
+        "oos_recall",
+        "oos_precision",
+        "train_seconds",
+        "latency_p50_ms",
+        "latency_p95_ms",
+    ):
         assert isinstance(row[key], float), key
     for key in ("accuracy", "macro_f1", "in_scope_accuracy", "oos_recall", "oos_precision"):
         assert 0.0 <= row[key] <= 1.0, key
     assert row["train_seconds"] > 0
     assert 0 < row["latency_p50_ms"] <= row["latency_p95_ms"]
     assert nlu_report["dataset"] == {
-        **nlu_report["dataset"], "train_examples": 32, "test_examples": 8, "intents": 4,
+        **nlu_report["dataset"],
+        "train_examples": 32,
+        "test_examples": 8,
+        "intents": 4,
         "oos_label": "oos",
     }
     assert "confidence threshold" in row["oos_detection"]
@@ -139,14 +208,20 @@ def test_fallback_threshold_is_calibrated_on_the_classifiers_validation_split(
     calibration = nlu_report["models"]["shopdesk-bert"]["fallback_calibration"]
     assert calibration["validation_examples"] == 8
     thresholds = calibration["thresholds"]
-    assert [row["threshold"] for row in thresholds] == sorted(row["threshold"] for row in thresholds)
+    assert [row["threshold"] for row in thresholds] == sorted(
+        row["threshold"] for row in thresholds
+    )
     rates = [row["fallback_rate"] for row in thresholds]
     assert rates == sorted(rates)  # a higher threshold never falls back less often
     best = max(row["utility"] for row in thresholds)
-    chosen = next(row for row in thresholds if row["threshold"] == calibration["suggested_threshold"])
+    chosen = next(
+        row for row in thresholds if row["threshold"] == calibration["suggested_threshold"]
+    )
     assert chosen["utility"] == best
     # Of equally good thresholds, the highest (asking back is the cheaper mistake).
-    assert all(row["utility"] < best for row in thresholds if row["threshold"] > chosen["threshold"])
+    assert all(
+        row["utility"] < best for row in thresholds if row["threshold"] > chosen["threshold"]
+    )
 
 
 def test_confusion_matrix_png_is_written(nlu_report: dict) -> None:
@@ -203,7 +278,9 @@ def test_entity_scores_by_hand() -> None:
     scores = entity_scores(gold, found)
     assert scores["color"]["precision"] == 0.5 and scores["color"]["recall"] == 1.0
     assert scores["color"]["f1"] == pytest.approx(2 / 3)
-    assert scores["product_category"]["precision"] == 0.0 and scores["product_category"]["f1"] == 0.0
+    assert (
+        scores["product_category"]["precision"] == 0.0 and scores["product_category"]["f1"] == 0.0
+    )
     assert scores["order_number"]["f1"] == 1.0
 
 

@@ -7,19 +7,31 @@ from shopdesk.lookups import category_phrases, singular, write_lookup_file
 
 def test_singular_forms():
     assert [singular(w) for w in ["shoes", "accessories", "watches", "dress", "glass"]] == [
-        "shoe", "accessory", "watch", "dress", "glass",
+        "shoe",
+        "accessory",
+        "watch",
+        "dress",
+        "glass",
     ]
 
 
 def test_category_phrases_cover_segments_parts_and_singulars():
     phrases = category_phrases(["Shoes > Running Shoes", "Home & Kitchen > Cookware"])
-    for phrase in ["running shoes", "running shoe", "shoes", "home & kitchen", "kitchen", "cookware"]:
+    for phrase in [
+        "running shoes",
+        "running shoe",
+        "shoes",
+        "home & kitchen",
+        "kitchen",
+        "cookware",
+    ]:
         assert phrase in phrases
 
 
 def test_lookup_file_is_rasa_training_data(tmp_path):
     path = write_lookup_file(
-        {"brand": ["Voltra", "Hearth & Home"], "color": ["blue"], "product_category": []}, tmp_path / "l.yml"
+        {"brand": ["Voltra", "Hearth & Home"], "color": ["blue"], "product_category": []},
+        tmp_path / "l.yml",
     )
     data = load_data(str(path))
     tables = {table["name"]: table["elements"] for table in data.lookup_tables}
@@ -37,16 +49,16 @@ def test_longest_phrases_come_first_so_the_regex_finds_them_whole():
     assert ordered[:2] == ["running shoes", "yoga mat"]
     pattern = _generate_lookup_regex({"elements": ordered})
     assert [m.group() for m in re.finditer(pattern, "a yoga mat and running shoes")] == [
-        "yoga mat", "running shoes",
+        "yoga mat",
+        "running shoes",
     ]
 
 
 def test_catalog_tables_leave_out_words_that_need_their_neighbour(tmp_path):
+    from shopdesk.lookups import catalog_lookup_tables
     from storage.db import create_engine_for, session_factory
     from storage.migrations import upgrade
     from storage.schema import Category, Product
-
-    from shopdesk.lookups import catalog_lookup_tables
 
     url = f"sqlite:///{tmp_path / 'shop.db'}"
     upgrade(url)
@@ -55,10 +67,17 @@ def test_catalog_tables_leave_out_words_that_need_their_neighbour(tmp_path):
         tech = Category(name="Phone Accessories", path="Electronics > Phone Accessories")
         session.add(tech)
         session.flush()
-        for number, title in enumerate(["Voltra Go Power Bank", "Voltra Max Power Bank",
-                                        "Voltra Clip Phone Case", "Voltra Slim Phone Case"]):
-            session.add(Product(handle=f"voltra-{number}", title=title, brand="Voltra",
-                                category_id=tech.id))
+        for number, title in enumerate(
+            [
+                "Voltra Go Power Bank",
+                "Voltra Max Power Bank",
+                "Voltra Clip Phone Case",
+                "Voltra Slim Phone Case",
+            ]
+        ):
+            session.add(
+                Product(handle=f"voltra-{number}", title=title, brand="Voltra", category_id=tech.id)
+            )
         session.commit()
         categories = catalog_lookup_tables(session)["product_category"]
     engine.dispose()

@@ -16,7 +16,9 @@ def settings_for(tmp_path: Path, **values) -> Settings:
 
 
 def test_conversations_go_to_the_caching_sql_store(tmp_path: Path) -> None:
-    path = write_endpoints(settings_for(tmp_path, tracker_cache_size=50), tmp_path / "endpoints.yml")
+    path = write_endpoints(
+        settings_for(tmp_path, tracker_cache_size=50), tmp_path / "endpoints.yml"
+    )
     endpoints = yaml.safe_load(path.read_text())
     assert endpoints["tracker_store"] == {
         "type": "bot.tracker_store.CachingSQLTrackerStore",
@@ -28,18 +30,31 @@ def test_conversations_go_to_the_caching_sql_store(tmp_path: Path) -> None:
 
 
 def test_a_postgresql_conversation_store_keeps_its_server_and_user(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, tracker_store_url="postgresql://shop:pw@db.internal:5433/talks")
+    settings = settings_for(
+        tmp_path, tracker_store_url="postgresql://shop:pw@db.internal:5433/talks"
+    )
     endpoints = yaml.safe_load(write_endpoints(settings, tmp_path / "e.yml").read_text())
     store = endpoints["tracker_store"]
-    assert (store["dialect"], store["host"], store["port"], store["db"]) == ("postgresql", "db.internal", 5433, "talks")
+    assert (store["dialect"], store["host"], store["port"], store["db"]) == (
+        "postgresql",
+        "db.internal",
+        5433,
+        "talks",
+    )
     assert (store["username"], store["password"]) == ("shop", "pw")
 
 
 def test_several_workers_share_a_redis_lock_store(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, rasa_workers=2, lock_store_url="redis://:s3cret@10.0.0.5:6380/2")
+    settings = settings_for(
+        tmp_path, rasa_workers=2, lock_store_url="redis://:s3cret@10.0.0.5:6380/2"
+    )
     endpoints = yaml.safe_load(write_endpoints(settings, tmp_path / "e.yml").read_text())
     assert endpoints["lock_store"] == {
-        "type": "redis", "url": "10.0.0.5", "port": 6380, "db": 2, "password": "s3cret",
+        "type": "redis",
+        "url": "10.0.0.5",
+        "port": 6380,
+        "db": 2,
+        "password": "s3cret",
     }
 
 

@@ -8,9 +8,9 @@ much faster than seeding). Test modules import the fixtures from here.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import select

@@ -8,10 +8,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
-
 from seeded_shop import (  # noqa: F401  (fixtures)
     ALEX_EMAIL,
     SAM_EMAIL,
@@ -22,6 +18,10 @@ from seeded_shop import (  # noqa: F401  (fixtures)
     shop,
     shop_engine,
 )
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
 import storage.orders
 from storage.db import create_engine_for, session_factory
 from storage.orders import (
@@ -90,9 +90,7 @@ def test_wrong_details_and_unknown_orders_look_the_same(
 
 
 def test_order_numbers_are_normalised() -> None:
-    assert {normalize_order_number(n) for n in ("#10002", " 10002 ", "# 10002", 10002)} == {
-        "10002"
-    }
+    assert {normalize_order_number(n) for n in ("#10002", " 10002 ", "# 10002", 10002)} == {"10002"}
 
 
 # --- viewing -------------------------------------------------------------------------------------

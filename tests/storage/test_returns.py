@@ -8,10 +8,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, selectinload
-
 from seeded_shop import (  # noqa: F401  (fixtures)
     ALEX_EMAIL,
     SAM_EMAIL,
@@ -22,6 +18,10 @@ from seeded_shop import (  # noqa: F401  (fixtures)
     shop,
     shop_engine,
 )
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, selectinload
+
 from storage.db import create_engine_for, session_factory
 from storage.orders import long_date
 from storage.returns import (

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from seeded_shop import reopen
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from seeded_shop import reopen
 from storage.db import create_engine_for, session_factory
 from storage.migrations import current_revision, downgrade, upgrade
 from storage.schema import HandoffReason, HandoffRequest, HandoffStatus

@@ -26,7 +26,9 @@ def upgrade() -> None:
         # VARCHAR(20) without native enum type or CHECK constraint, as in 0001.
         sa.Column(
             "kind",
-            sa.Enum("view", "cart", "purchase", name="interaction_kind", native_enum=False, length=20),
+            sa.Enum(
+                "view", "cart", "purchase", name="interaction_kind", native_enum=False, length=20
+            ),
             nullable=False,
         ),
         sa.Column("order_id", sa.Integer(), nullable=True),

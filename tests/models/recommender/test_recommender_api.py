@@ -33,7 +33,9 @@ CATALOG = SHOES + SOCKS + COFFEE_MAKERS + MUGS + [NEW_SHOE]
 NAMES = {p: f"Shoe {p}" for p in SHOES + [NEW_SHOE]} | {p: f"Socks {p}" for p in SOCKS}
 NAMES |= {p: f"Coffee maker {p}" for p in COFFEE_MAKERS} | {p: f"Mug {p}" for p in MUGS}
 SMALL = RecommenderConfig(
-    sequential=SequentialConfig(hidden=16, blocks=1, heads=1, dropout=0.1, epochs=15, negatives=None),
+    sequential=SequentialConfig(
+        hidden=16, blocks=1, heads=1, dropout=0.1, epochs=15, negatives=None
+    ),
     als_factors=8,
     als_iterations=5,
 )
@@ -76,7 +78,9 @@ def behaviour() -> list[Interaction]:
 @pytest.fixture(scope="module")
 def recommender() -> Recommender:
     model = Recommender(SMALL)
-    model.fit(behaviour(), products=CATALOG, embeddings=embeddings(), product_names=NAMES, progress=False)
+    model.fit(
+        behaviour(), products=CATALOG, embeddings=embeddings(), product_names=NAMES, progress=False
+    )
     return model
 
 
@@ -93,7 +97,9 @@ def test_bought_together_finds_the_paired_product_first(recommender: Recommender
     assert recommender.bought_together(NEW_SHOE) == []  # no history, no co-purchases
 
 
-def test_recommend_after_a_shoe_suggests_socks_because_of_the_shoe(recommender: Recommender) -> None:
+def test_recommend_after_a_shoe_suggests_socks_because_of_the_shoe(
+    recommender: Recommender,
+) -> None:
     history = [Interaction("me", 2, InteractionKind.PURCHASE)]
     suggestions = recommender.recommend(history, n=4)
     assert 2 not in ids(suggestions)
@@ -111,12 +117,16 @@ def test_similar_items_are_of_the_same_kind(recommender: Recommender) -> None:
     assert all(r.reason == "similar to Coffee maker 12" for r in similar)
 
 
-def test_a_new_product_without_history_gets_content_recommendations(recommender: Recommender) -> None:
+def test_a_new_product_without_history_gets_content_recommendations(
+    recommender: Recommender,
+) -> None:
     similar = recommender.similar_items(NEW_SHOE, n=4)
     assert set(ids(similar)) == set(SHOES)
     suggestions = recommender.recommend([NEW_SHOE], n=3)
     assert set(ids(suggestions)) <= set(SHOES + SOCKS)
-    assert any(r.reason == f"similar to Shoe {NEW_SHOE}" or r.basis == NEW_SHOE for r in suggestions)
+    assert any(
+        r.reason == f"similar to Shoe {NEW_SHOE}" or r.basis == NEW_SHOE for r in suggestions
+    )
 
 
 def test_filters_as_a_set_or_a_test_decide_what_may_be_shown(recommender: Recommender) -> None:
@@ -126,7 +136,7 @@ def test_filters_as_a_set_or_a_test_decide_what_may_be_shown(recommender: Recomm
     no_six = recommender.recommend(history, n=3, filters=lambda product: product != 6)
     assert 6 not in ids(no_six) and len(no_six) == 3
     assert recommender.bought_together(1, n=3, filters={16, 17}) == []  # never bought with shoe 1
-    assert ids(recommender.similar_items(12, n=5, filters=set(MUGS) | {13})) [0] == 13
+    assert ids(recommender.similar_items(12, n=5, filters=set(MUGS) | {13}))[0] == 13
 
 
 def test_without_history_the_best_sellers_come_back(recommender: Recommender) -> None:
@@ -141,16 +151,23 @@ def test_save_and_load_give_the_same_answers(recommender: Recommender, tmp_path:
     recommender.save(tmp_path / "rec")
     assert (tmp_path / "rec" / "sequential.safetensors").is_file()
     loaded = Recommender.load(tmp_path / "rec")
-    history = [Interaction("me", 3, InteractionKind.PURCHASE), Interaction("me", 12, InteractionKind.VIEW)]
+    history = [
+        Interaction("me", 3, InteractionKind.PURCHASE),
+        Interaction("me", 12, InteractionKind.VIEW),
+    ]
     assert loaded.recommend(history, n=5) == recommender.recommend(history, n=5)
     assert loaded.similar_items(NEW_SHOE, n=3) == recommender.similar_items(NEW_SHOE, n=3)
     assert loaded.bought_together(11, n=3) == recommender.bought_together(11, n=3)
     assert loaded.config == recommender.config
     loaded.save(tmp_path / "again")
-    assert Recommender.load(tmp_path / "again").recommend(history, n=5) == recommender.recommend(history, n=5)
+    assert Recommender.load(tmp_path / "again").recommend(history, n=5) == recommender.recommend(
+        history, n=5
+    )
 
 
-def test_loading_reports_missing_and_damaged_models(tmp_path: Path, recommender: Recommender) -> None:
+def test_loading_reports_missing_and_damaged_models(
+    tmp_path: Path, recommender: Recommender
+) -> None:
     with pytest.raises(RecommenderNotFound, match="shopdesk recommender train"):
         Recommender.load(tmp_path / "nothing")
     recommender.save(tmp_path / "rec")
@@ -168,7 +185,9 @@ def test_misuse_is_reported_clearly() -> None:
     with pytest.raises(NotFittedError, match="fit"):
         Recommender().recommend([1])
     with pytest.raises(RecommenderDataError, match="one row per product"):
-        Recommender(SMALL).fit(behaviour(), products=CATALOG, embeddings=np.zeros((3, 8)), progress=False)
+        Recommender(SMALL).fit(
+            behaviour(), products=CATALOG, embeddings=np.zeros((3, 8)), progress=False
+        )
     with pytest.raises(RecommenderDataError, match="at least one product"):
         Recommender(SMALL).fit([], progress=False)
 
@@ -192,7 +211,9 @@ def test_tuning_weights_on_validation_pairs_keeps_or_improves_the_score() -> Non
 
 def test_refreshing_the_quick_signals_learns_new_pairs_and_keeps_the_sequence_model() -> None:
     model = Recommender(SMALL)
-    model.fit(behaviour(), products=CATALOG, embeddings=embeddings(), product_names=NAMES, progress=False)
+    model.fit(
+        behaviour(), products=CATALOG, embeddings=embeddings(), product_names=NAMES, progress=False
+    )
     sequential = model.sequential
     fashion = [
         event

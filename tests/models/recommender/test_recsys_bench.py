@@ -27,7 +27,9 @@ def write_cycles(path: Path, users: int = 150) -> None:
 def test_the_benchmark_learns_an_obvious_sequence_and_writes_its_metrics(tmp_path: Path) -> None:
     data, out = tmp_path / "cycles.txt", tmp_path / "metrics.json"
     write_cycles(data)
-    code = main(["bench", "recsys", "--data", str(data), "--json", str(out), "--epochs", "4", "--quiet"])
+    code = main(
+        ["bench", "recsys", "--data", str(data), "--json", str(out), "--epochs", "4", "--quiet"]
+    )
     assert code == 0
     metrics = json.loads(out.read_text())
     for key in ("hr@5", "hr@10", "hr@20", "ndcg@5", "ndcg@10", "ndcg@20", "train_seconds"):

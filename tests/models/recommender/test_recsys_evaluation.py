@@ -34,7 +34,12 @@ def test_ranks_leave_history_out_and_count_ties_against_the_target() -> None:
             [0.1, 0.9, 0.2, 0.3, 0.4],  # target 1 is in its own history: cannot be found
         ]
     )
-    cases = [(np.array([0, 1]), 3), (np.array([], dtype=int), 2), (np.array([0]), 1), (np.array([1]), 1)]
+    cases = [
+        (np.array([0, 1]), 3),
+        (np.array([], dtype=int), 2),
+        (np.array([0]), 1),
+        (np.array([1]), 1),
+    ]
     assert target_ranks(scores, cases).tolist() == [2, 4, 0, 5]
     batched = ranks_in_batches(lambda histories: scores[: len(histories)], cases[:1], batch_size=1)
     assert batched.tolist() == [2]
@@ -45,7 +50,9 @@ def test_hit_rate_and_ndcg_match_hand_computed_values() -> None:
     assert hit_rate(ranks, 5) == pytest.approx(3 / 6)
     assert hit_rate(ranks, 10) == pytest.approx(4 / 6)
     assert ndcg(ranks, 5) == pytest.approx((1 + 1 / math.log2(3) + 1 / math.log2(6)) / 6)
-    assert ndcg(ranks, 10) == pytest.approx((1 + 1 / math.log2(3) + 1 / math.log2(6) + 1 / math.log2(11)) / 6)
+    assert ndcg(ranks, 10) == pytest.approx(
+        (1 + 1 / math.log2(3) + 1 / math.log2(6) + 1 / math.log2(11)) / 6
+    )
     metrics = ranking_metrics(ranks, cutoffs=(5, 20))
     assert set(metrics) == {"hr@5", "ndcg@5", "hr@20", "ndcg@20"}
     assert metrics["hr@20"] == pytest.approx(5 / 6)

@@ -21,7 +21,9 @@ from storage.demo_store import seed_demo_store
 from storage.migrations import upgrade
 from storage.schema import Customer, Interaction
 
-FAST = RecommenderConfig(sequential=SequentialConfig(hidden=16, blocks=1, heads=1, epochs=2), als_iterations=3)
+FAST = RecommenderConfig(
+    sequential=SequentialConfig(hidden=16, blocks=1, heads=1, epochs=2), als_iterations=3
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,9 @@ def sessions(tmp_path_factory):
 
 
 def alex_id(session) -> int:
-    return session.execute(select(Customer.id).where(Customer.email == "alex@example.com")).scalar_one()
+    return session.execute(
+        select(Customer.id).where(Customer.email == "alex@example.com")
+    ).scalar_one()
 
 
 def test_orders_become_purchases_in_baskets_and_events_follow(sessions) -> None:
@@ -55,7 +59,9 @@ def test_a_customers_history_is_their_orders_oldest_first(sessions) -> None:
     with sessions() as session:
         history = customer_history(session, alex_id(session))
         titles = {r.product_id: r.title for r in iter_product_records(session)}
-    assert titles[history[0].product_id] == "BrewMaster Classic Ceramic Coffee Mug"  # ordered 65 days ago
+    assert (
+        titles[history[0].product_id] == "BrewMaster Classic Ceramic Coffee Mug"
+    )  # ordered 65 days ago
     assert titles[history[-1].product_id] == "Stridewell Tempo 3 Running Shoe"  # yesterday
     assert [e.timestamp for e in history] == sorted(e.timestamp for e in history)
 
@@ -67,7 +73,9 @@ def test_the_saved_model_is_reused_until_the_data_changes(sessions, tmp_path: Pa
         with sessions() as session:
             records = list(iter_product_records(session))
         calls.append(len(records))
-        return CatalogContent([r.product_id for r in records], None, {r.product_id: r.title for r in records})
+        return CatalogContent(
+            [r.product_id for r in records], None, {r.product_id: r.title for r in records}
+        )
 
     directory = tmp_path / "recommender"
     with sessions() as session:
@@ -76,8 +84,14 @@ def test_the_saved_model_is_reused_until_the_data_changes(sessions, tmp_path: Pa
     assert calls == [80] and len(again) == len(first) == 80
     assert again.recommend([1], n=3) == first.recommend([1], n=3)
     with sessions() as session:
-        session.add(Interaction(session_id="new-visitor", product_id=2, kind=InteractionKind.VIEW,
-                                occurred_at=datetime(2025, 3, 14, 12)))
+        session.add(
+            Interaction(
+                session_id="new-visitor",
+                product_id=2,
+                kind=InteractionKind.VIEW,
+                occurred_at=datetime(2025, 3, 14, 12),
+            )
+        )
         session.commit()
         load_or_train(directory, session, catalog, config=FAST, progress=False)
         load_or_train(directory, session, catalog, config=FAST, progress=False, retrain=True)
