@@ -20,9 +20,9 @@ console = Console()
 
 def _operator_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message tells the operator what to do; anything else is a bug and shows a traceback."""
-    from retrieval.catalog_import import CatalogImportError
     from retrieval.knowledge_base import KnowledgeBaseError
     from retrieval.product_index import ProductIndexError
+    from storage.catalog_import import CatalogImportError
     from storage.db import StorageError
 
     return (

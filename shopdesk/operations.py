@@ -9,11 +9,11 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import func, select
 
-from retrieval.catalog_import import ImportReport, import_catalog
 from retrieval.embeddings import TextEncoder
 from retrieval.product_index import ProductIndex, catalog_fingerprint, load_or_build
 from shopdesk.settings import Settings
 from storage.catalog import iter_product_records
+from storage.catalog_import import ImportReport, import_catalog
 from storage.db import create_engine_for, session_factory
 from storage.demo_store import seed_demo_store
 from storage.migrations import upgrade

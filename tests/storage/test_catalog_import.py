@@ -1,8 +1,10 @@
-"""Catalog import: Shopify export CSV, generic CSV and JSON Lines; bad rows; re-import upserts."""
+"""Catalog import: Shopify export CSV, generic CSV and JSON Lines; bad rows; re-import upserts.
+
+``session`` (tests/storage/conftest.py) is an empty, migrated SQLite shop database.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,29 +12,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from retrieval.catalog_import import (
+from storage.catalog import CategoryResolver, iter_product_records
+from storage.catalog_import import (
     CatalogImportError,
     RowError,
     detect_format,
     html_to_text,
     import_catalog,
 )
-from storage.catalog import CategoryResolver, iter_product_records
-from storage.db import create_engine_for, session_factory
-from storage.migrations import upgrade
 from storage.schema import Product, ProductVariant
 
 CATALOGS = Path(__file__).resolve().parents[1] / "fixtures" / "catalogs"
-
-
-@pytest.fixture
-def session(tmp_path: Path) -> Iterator[Session]:
-    """A session on an empty, migrated SQLite shop database."""
-    engine = create_engine_for(f"sqlite:///{tmp_path / 'shop.db'}")
-    upgrade(engine)
-    with session_factory(engine)() as session:
-        yield session
-    engine.dispose()
 
 
 def records_by_handle(session: Session) -> dict:
