@@ -12,12 +12,15 @@ grow with nothing useful:
   the server's CPU on 20-message conversations). Here: the name → class lookup is remembered;
   a name not seen before still takes Rasa's own path (same classes, same errors).
 
-Everything else is ``rasa``'s ``main`` unchanged; ``shopdesk run``/``demo`` start the server
-through this module.
+It also gives ``rasa run`` the HTTP API token from ``SHOPDESK_API_TOKEN`` inside the process,
+so the token is never on a command line. Everything else is ``rasa``'s ``main`` unchanged;
+``shopdesk run``/``demo`` start the server through this module.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +28,9 @@ from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+
+#: Environment variable holding the token of Rasa's HTTP API.
+API_TOKEN_VARIABLE = "SHOPDESK_API_TOKEN"
 
 _RASA_RESOLVE_BY_TYPE = Event.resolve_by_type
 _EVENT_TYPES: dict[str, Any] = {}
@@ -73,6 +79,10 @@ def main() -> None:
     from rasa.__main__ import main as rasa_main
 
     apply()
+    token = os.environ.get(API_TOKEN_VARIABLE)
+    if token and len(sys.argv) > 1 and sys.argv[1] == "run":
+        # Added here, in the process, so the token never shows on a command line (ps, /proc).
+        sys.argv.append(f"--auth-token={token}")
     rasa_main()
 
 

@@ -86,6 +86,9 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     if settings.lock_store_url:
         endpoints["lock_store"] = lock_store_config(settings.lock_store_url)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # It may hold the database and Redis passwords of the URLs: readable by this user only.
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     return path
 
@@ -160,7 +163,7 @@ def start_bot(
         "SHOPDESK_VERIFICATION_KEY": verification_key(settings),
         "SANIC_WORKERS": "1",
     }
-    rasa_env = {**env, "SANIC_WORKERS": str(settings.rasa_workers)}
+    rasa_env = {**env, "SANIC_WORKERS": str(settings.rasa_workers), "SHOPDESK_API_TOKEN": token}
     rasa_env.pop("SHOPDESK_VERIFICATION_KEY", None)
 
     def output(name: str):
@@ -184,11 +187,11 @@ def start_bot(
             "run",
             "--model",
             str(model),
-            # "=" form: a generated token may start with "-", which argparse would take for an option.
+            # The API token reaches Rasa as SHOPDESK_API_TOKEN (bot/rasa_main.py), never in argv.
             "--enable-api",
-            f"--auth-token={token}",
+            # Browsers may call the Rasa server only from the pages that embed the widget.
             "--cors",
-            "*",
+            *settings.widget_origin_list,
             "--endpoints",
             str(endpoints),
             "--credentials",
