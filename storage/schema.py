@@ -510,3 +510,175 @@ class SatisfactionRating(Base):
     flow = Column(String(50), nullable=False, index=True)
     comment = Column(Text, nullable=True)
     created_at = Column(DateTime, nullable=False, default=_utcnow)
+
+
+# --- Support console (console/): staff, sessions, audit, its index of the conversation store ---
+
+
+class StaffRole(str, enum.Enum):
+    """What a staff member may do in the support console."""
+
+    ADMIN = "admin"
+    AGENT = "agent"
+    ANNOTATOR = "annotator"
+
+
+class StaffMember(Base):
+    """A person who signs in to the support console."""
+
+    __tablename__ = "staff_members"
+
+    id = Column(Integer, primary_key=True)
+    email = Column(String(255), nullable=False, unique=True)
+    name = Column(String(100), nullable=False)
+    role = Column(StringEnum(StaffRole, "staff_role"), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False, default=_utcnow)
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie names ``id``; ``csrf_token`` guards its forms."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(String(64), primary_key=True)
+    staff_id = Column(
+        Integer, ForeignKey("staff_members.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=_utcnow)
+    last_seen_at = Column(DateTime, nullable=False, default=_utcnow)
+
+
+class LoginFailure(Base):
+    """A failed sign-in, counted to slow down password guessing."""
+
+    __tablename__ = "login_failures"
+
+    id = Column(Integer, primary_key=True)
+    email = Column(String(255), nullable=False, index=True)
+    address = Column(String(64), nullable=False, index=True)
+    failed_at = Column(DateTime, nullable=False, default=_utcnow, index=True)
+
+
+class AuditEntry(Base):
+    """Who did what in the console: took over, replied, labelled, exported, managed staff."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    staff_id = Column(
+        Integer, ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    staff_email = Column(String(255), nullable=False)
+    action = Column(String(50), nullable=False, index=True)
+    target = Column(String(255), nullable=True)
+    detail = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=_utcnow, index=True)
+
+
+class ConversationSummary(Base):
+    """One conversation as the console's inbox sees it, kept up to date from Rasa's events."""
+
+    __tablename__ = "console_conversations"
+    __table_args__ = (Index("ix_console_conversations_activity", "last_activity_at", "sender_id"),)
+
+    sender_id = Column(String(255), primary_key=True)
+    channel = Column(String(50), nullable=True, index=True)
+    started_at = Column(DateTime, nullable=False)
+    last_activity_at = Column(DateTime, nullable=False)
+    message_count = Column(Integer, nullable=False, default=0)
+    has_fallback = Column(Boolean, nullable=False, default=False, index=True)
+    min_confidence = Column(Float, nullable=True, index=True)
+    verified = Column(Boolean, nullable=False, default=False, index=True)
+    paused = Column(Boolean, nullable=False, default=False)
+    last_user_text = Column(Text, nullable=True)
+    assigned_staff_id = Column(
+        Integer, ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    assigned_at = Column(DateTime, nullable=True)
+    reviewed_at = Column(DateTime, nullable=True, index=True)
+
+
+class ConversationIntent(Base):
+    """An intent recognised in some turn of a conversation (for the inbox's intent filter)."""
+
+    __tablename__ = "console_conversation_intents"
+
+    sender_id = Column(String(255), primary_key=True)
+    intent = Column(String(255), primary_key=True, index=True)
+
+
+class ConversationMessage(Base):
+    """A shopper's, the bot's or a staff member's message, for search and the fix-the-bot queue."""
+
+    __tablename__ = "console_messages"
+
+    #: The Rasa event's id in the conversation store.
+    event_id = Column(Integer, primary_key=True, autoincrement=False)
+    sender_id = Column(String(255), nullable=False, index=True)
+    sent_at = Column(DateTime, nullable=False, index=True)
+    #: ``user``, ``bot`` or ``staff``.
+    actor = Column(String(10), nullable=False)
+    text = Column(Text, nullable=False, default="")
+    intent = Column(String(255), nullable=True)
+    confidence = Column(Float, nullable=True)
+    fallback = Column(Boolean, nullable=False, default=False)
+    flagged_by = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True)
+    labelled_at = Column(DateTime, nullable=True)
+
+
+class ConversationTag(Base):
+    """A tag staff put on a conversation."""
+
+    __tablename__ = "console_tags"
+
+    sender_id = Column(String(255), primary_key=True)
+    tag = Column(String(50), primary_key=True, index=True)
+
+
+class ConversationNote(Base):
+    """A private note on a conversation; shoppers never see it."""
+
+    __tablename__ = "console_notes"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True)
+    body = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=_utcnow)
+
+
+class CannedReply(Base):
+    """A reply text the support team keeps for questions that come up often."""
+
+    __tablename__ = "console_canned_replies"
+
+    id = Column(Integer, primary_key=True)
+    title = Column(String(100), nullable=False, unique=True)
+    body = Column(Text, nullable=False)
+    updated_at = Column(DateTime, nullable=False, default=_utcnow)
+
+
+class TrainingLabel(Base):
+    """A misunderstood message an annotator labelled; written to nlu_data's reviewed examples."""
+
+    __tablename__ = "console_labels"
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(Integer, nullable=True, index=True)
+    text = Column(Text, nullable=False)
+    intent = Column(String(255), nullable=False)
+    entities = Column(Text, nullable=True)
+    staff_id = Column(Integer, ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=_utcnow)
+
+
+class IndexPosition(Base):
+    """How far the console has read the conversation store (the last event id it indexed)."""
+
+    __tablename__ = "console_index_position"
+
+    name = Column(String(50), primary_key=True)
+    last_event_id = Column(Integer, nullable=False, default=0)

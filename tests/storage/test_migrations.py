@@ -20,8 +20,11 @@ EXPECTED_TABLES = {
     "alembic_version", "categories", "products", "product_variants", "customers", "orders",
     "order_lines", "shipments", "return_requests", "return_lines", "refunds",
     "order_cancellations", "handoff_requests", "satisfaction_ratings", "interactions",
+    "staff_members", "staff_sessions", "login_failures", "audit_log", "console_conversations",
+    "console_conversation_intents", "console_messages", "console_tags", "console_notes",
+    "console_canned_replies", "console_labels", "console_index_position",
 }  # fmt: skip
-HEAD = "0003"
+HEAD = "0004"
 
 
 def schema_differences(url: str) -> list:
