@@ -9,17 +9,30 @@ exactly Rasa's path. It keeps the channel name ``rest``, so the URL stays
 
 from __future__ import annotations
 
+import hmac
+import inspect
 import json
+import logging
+import re
+import secrets
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.shared.core.events import BotUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from socketio import AsyncRedisManager, AsyncServer
 
+from shopdesk.secrets import api_token
 from shopdesk.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 200
 
@@ -109,3 +122,331 @@ class ShopRestInput(RestInput):
             return response.json(collector.messages)
 
         return webhook
+
+
+# --- socket.io: the web widget's channel -------------------------------------------------
+
+#: A widget session id: 128+ random bits as URL-safe characters (the widget sends 32 hex digits).
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{22,128}$")
+#: Event the channel sends when it drops a shopper's event, with a sentence saying why.
+ERROR_EVENT = "shopdesk_error"
+STAFF_KINDS = ("message", "joined", "left")
+MAX_AGENT_CHARS = 80
+#: Largest socket.io packet accepted; the engine closes a connection that sends a bigger one.
+MAX_PACKET_BYTES = 64 * 1024
+#: How long a message id is remembered, so a message resent after a reconnect is handled once.
+MESSAGE_ID_SECONDS = 600
+
+
+def parse_staff_message(raw: bytes, max_message_chars: int) -> dict[str, str]:
+    """Check a ``staff_message`` body and return it, or raise :class:`WebhookError`."""
+    try:
+        body = json.loads(raw or b"")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WebhookError(
+            f"The request body is not valid JSON ({exc}). Send "
+            '{"sender": "<conversation id>", "text": "...", "agent": "<name>", "kind": "message"}.'
+        ) from exc
+    if not isinstance(body, dict):
+        raise WebhookError('The body must be a JSON object: {"sender", "text", "agent", "kind"}.')
+    sender, agent = body.get("sender"), body.get("agent")
+    kind, text = body.get("kind", "message"), body.get("text", "")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        raise WebhookError(
+            f'"sender" must be the conversation id (a string of 1-{MAX_SENDER_CHARS} characters).'
+        )
+    if not isinstance(agent, str) or not agent.strip() or len(agent) > MAX_AGENT_CHARS:
+        raise WebhookError(
+            f'"agent" must be the staff member\'s display name (1-{MAX_AGENT_CHARS} characters).'
+        )
+    if kind not in STAFF_KINDS:
+        raise WebhookError(f'"kind" must be one of {", ".join(STAFF_KINDS)}; got {kind!r}.')
+    if not isinstance(text, str):
+        raise WebhookError('"text" must be a string.')
+    if kind == "message" and not text.strip():
+        raise WebhookError('"text" is empty: a staff message needs the text to show the shopper.')
+    if len(text) > max_message_chars:
+        raise WebhookError(
+            f"The text is {len(text):,} characters long; send at most {max_message_chars:,}.",
+            status=413,
+        )
+    return {"sender": sender, "text": text, "agent": agent.strip(), "kind": kind}
+
+
+def staff_line(agent: str, kind: str, text: str) -> str:
+    """The transcript text of a staff event: their message, or "Sam joined the conversation"."""
+    if kind == "joined":
+        return f"{agent} joined the conversation"
+    if kind == "left":
+        return f"{agent} left the conversation"
+    return text
+
+
+def parse_user_event(
+    data: Any, session_id: str | None, max_message_chars: int
+) -> tuple[str, str, dict[str, Any], str | None]:
+    """Check a widget ``user_uttered`` event: (session id, text, metadata, message id).
+
+    Raises :class:`WebhookError` with a sentence for the shopper's widget when it is unusable.
+    """
+    if not isinstance(data, dict):
+        raise WebhookError("A message must be an object with a text.")
+    message = data.get("message")
+    if not isinstance(message, str) or not message.strip():
+        raise WebhookError("The message has no text.")
+    if len(message) > max_message_chars:
+        raise WebhookError(
+            f"The message is {len(message):,} characters long; the bot reads at most "
+            f"{max_message_chars:,}. Shorten it, or split it into several messages.",
+            status=413,
+        )
+    claimed = data.get("session_id")
+    if session_id is None or (claimed is not None and claimed != session_id):
+        raise WebhookError("The session is not confirmed: send session_request first.")
+    metadata = data.get("metadata") or {}
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except json.JSONDecodeError as exc:
+            raise WebhookError("The message metadata is not valid JSON.") from exc
+    if not isinstance(metadata, dict):
+        raise WebhookError("The message metadata must be an object.")
+    message_id = data.get("message_id")
+    if message_id is not None and (not isinstance(message_id, str) or len(message_id) > 64):
+        raise WebhookError("message_id must be a string of at most 64 characters.")
+    return session_id, message, metadata, message_id
+
+
+class SeenMessages:
+    """Message ids seen lately, so a message the widget resends after a reconnect runs once.
+
+    Kept in Redis (``SET NX`` with an expiry) when the channel has one, so every worker
+    agrees; otherwise in this process.
+    """
+
+    def __init__(self, redis_url: str = "", seconds: int = MESSAGE_ID_SECONDS) -> None:
+        self.seconds = seconds
+        self.redis_url = redis_url
+        self._redis: Any = None
+        self._local: OrderedDict[str, float] = OrderedDict()
+
+    async def first_time(self, session_id: str, message_id: str) -> bool:
+        """True the first time ``message_id`` arrives for ``session_id``."""
+        key = f"shopdesk:widget-message:{session_id}:{message_id}"
+        if self.redis_url:
+            if self._redis is None:
+                from redis import asyncio as redis_asyncio
+
+                self._redis = redis_asyncio.Redis.from_url(self.redis_url)
+            return bool(await self._redis.set(key, b"1", nx=True, ex=self.seconds))
+        now = time.monotonic()
+        while self._local and next(iter(self._local.values())) < now - self.seconds:
+            self._local.popitem(last=False)
+        if key in self._local:
+            return False
+        self._local[key] = now
+        return True
+
+
+class ShopSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output with custom payloads sent as ``{"custom": ...}``.
+
+    Rasa 3.6 passes a custom payload's keys to ``AsyncServer.emit`` as keyword arguments,
+    so a product list (``{"type": ..., "products": ...}``) raised a ``TypeError``.
+    """
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """Sends a custom payload (product cards, a product) to the shopper's room."""
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class ShopSocketIOInput(SocketIOInput):
+    """The widget's socket.io channel: Rasa's, fixed and checked, plus the staff endpoint.
+
+    * the session's room is entered with ``await`` when python-socketio's ``enter_room`` is a
+      coroutine (>= 5.10), so replies reach a persistent session on every version;
+    * connections from origins not in ``SHOPDESK_WIDGET_ORIGINS`` are refused;
+    * malformed, oversized and unknown events get an ``shopdesk_error`` event or are dropped
+      with a log line; a message resent with the same ``message_id`` is handled once;
+    * with a Redis URL the server uses python-socketio's ``AsyncRedisManager``, so an emit
+      from any worker reaches the worker holding the shopper's socket;
+    * ``POST /webhooks/socketio/staff_message`` (API token) sends a staff message or a
+      joined/left line to a shopper and keeps it in the transcript.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        allowed_origins: list[str] | None = None,
+        redis_url: str = "",
+        max_message_chars: int = 5000,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.allowed_origins = allowed_origins or ["*"]
+        self.redis_url = redis_url
+        self.max_message_chars = max_message_chars
+        self.seen = SeenMessages(redis_url)
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> ShopSocketIOInput:
+        """Builds the channel from ``credentials.yml`` and shopdesk's settings."""
+        credentials = credentials or {}
+        settings = get_settings()
+        return cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("namespace"),
+            credentials.get("session_persistence", True),
+            credentials.get("socketio_path", "/socket.io"),
+            allowed_origins=settings.widget_origin_list,
+            redis_url=settings.socketio_manager_url,
+            max_message_chars=credentials.get("max_message_chars") or settings.max_message_chars,
+        )
+
+    def get_output_channel(self) -> ShopSocketIOOutput | None:
+        """The output channel for messages sent outside a shopper's request."""
+        if self.sio is None:
+            return None
+        return ShopSocketIOOutput(self.sio, self.bot_message_evt)
+
+    def origin_allowed(self, origin: str | None) -> bool:
+        """Whether a browser page from ``origin`` may connect (no Origin: not a browser)."""
+        return not origin or "*" in self.allowed_origins or origin in self.allowed_origins
+
+    def _server(self) -> AsyncServer:
+        manager = None
+        if self.redis_url:
+            manager = AsyncRedisManager(self.redis_url, channel="shopdesk-socketio")
+        # CORS headers come from Rasa's --cors (Sanic-CORS); the engine adds none of its own.
+        return AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=[],
+            client_manager=manager,
+            max_http_buffer_size=MAX_PACKET_BYTES,
+        )
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The socket.io server, its event handlers and the staff message route."""
+        sio = self._server()
+        self.sio = sio
+        bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        namespace = self.namespace
+
+        async def refuse(sid: str, reason: str) -> None:
+            logger.info("socket.io event from %s dropped: %s", sid, reason)
+            await sio.emit(ERROR_EVENT, {"error": reason}, room=sid, namespace=namespace)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
+            origin = environ.get("HTTP_ORIGIN")
+            if not self.origin_allowed(origin):
+                logger.warning(
+                    "socket.io connection from origin %s refused: add it to "
+                    "SHOPDESK_WIDGET_ORIGINS to let that site embed the widget.",
+                    origin,
+                )
+                return False
+            return True
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: str, data: Any = None, *_: Any) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            if requested is None:
+                requested = secrets.token_hex(16)
+            if not isinstance(requested, str) or not SESSION_ID.match(requested):
+                await refuse(
+                    sid, "The session id must be 22-128 letters, digits, '-' or '_' (random)."
+                )
+                return
+            if self.session_persistence:
+                entered = sio.enter_room(sid, requested, namespace=namespace)
+                if inspect.isawaitable(entered):
+                    await entered
+            await sio.save_session(sid, {"session_id": requested}, namespace=namespace)
+            await sio.emit("session_confirm", requested, room=sid, namespace=namespace)
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: str, data: Any = None, *_: Any) -> dict[str, Any]:
+            session = await sio.get_session(sid, namespace=namespace)
+            confirmed = session.get("session_id") if self.session_persistence else sid
+            try:
+                sender, text, metadata, message_id = parse_user_event(
+                    data, confirmed, self.max_message_chars
+                )
+            except WebhookError as error:
+                await refuse(sid, str(error))
+                return {"ok": False, "error": str(error)}
+            if message_id and not await self.seen.first_time(sender, message_id):
+                logger.info("Message %s of %s arrived again; answered once.", message_id, sender)
+                return {"ok": True, "duplicate": True}
+            if message_id:
+                metadata = {**metadata, "message_id": message_id}
+            message = UserMessage(
+                text,
+                ShopSocketIOOutput(sio, self.bot_message_evt),
+                sender,
+                input_channel=self.name(),
+                metadata=metadata,
+            )
+            # Acknowledged on receipt; the answer follows as bot events (Rasa's lock store
+            # keeps the conversation's messages in order).
+            sio.start_background_task(on_new_message, message)
+            return {"ok": True}
+
+        @sio.on("*", namespace=namespace)
+        async def unknown_event(event: str, sid: str, *_: Any) -> None:
+            await refuse(sid, f"Unknown event {str(event)[:40]!r}.")
+
+        @bp.route("/staff_message", methods=["POST"])
+        async def staff_message(request: Request) -> HTTPResponse:
+            if not self._authorised(request):
+                return response.json(
+                    {
+                        "error": "Missing or wrong API token: send ?token=<SHOPDESK_API_TOKEN> "
+                        "or the header Authorization: Bearer <SHOPDESK_API_TOKEN>."
+                    },
+                    status=401,
+                )
+            try:
+                body = parse_staff_message(request.body, self.max_message_chars)
+            except WebhookError as error:
+                return response.json({"error": str(error)}, status=error.status)
+            agent = request.app.ctx.agent
+            sender = body["sender"]
+            if not await agent.tracker_store.exists(sender):
+                return response.json(
+                    {"error": f"There is no conversation {sender!r}: check the sender id."},
+                    status=404,
+                )
+            text = staff_line(body["agent"], body["kind"], body["text"])
+            staff = {"agent": body["agent"], "kind": body["kind"]}
+            async with agent.lock_store.lock(sender):
+                tracker = await agent.tracker_store.retrieve(sender)
+                tracker.update(BotUttered(text, metadata={"staff": staff}))
+                await agent.tracker_store.save(tracker)
+            await sio.emit(
+                self.bot_message_evt,
+                {"text": text, "staff": staff},
+                room=sender,
+                namespace=namespace,
+            )
+            return response.json({"sent": True, "sender": sender, "text": text})
+
+        return bp
+
+    @staticmethod
+    def _authorised(request: Request) -> bool:
+        """The request carries Rasa's API token (query ``token`` or a Bearer header)."""
+        expected = api_token(get_settings())
+        provided = request.args.get("token") or ""
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            provided = provided or header[7:].strip()
+        return bool(provided) and hmac.compare_digest(provided.encode(), expected.encode())

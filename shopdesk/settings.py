@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from storage.errors import ShopdeskError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,12 +24,16 @@ def _env(name: str, default: str) -> str:
     return default if value is None or value == "" else value
 
 
+class SettingsError(ShopdeskError, ValueError):
+    """A ``SHOPDESK_*`` variable holds a value shopdesk cannot use."""
+
+
 def _env_int(name: str, default: int) -> int:
     raw = _env(name, str(default))
     try:
         return int(raw)
     except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
 def _env_float(name: str, default: float) -> float:
@@ -33,7 +41,7 @@ def _env_float(name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,21 @@ class Settings:
     #: Redis URL of the lock store that keeps each conversation's messages in order across
     #: workers (e.g. ``redis://127.0.0.1:6379/1``). Default: Rasa's in-process lock store.
     lock_store_url: str = field(default_factory=lambda: _env("SHOPDESK_LOCK_STORE_URL", ""))
+    #: Redis URL python-socketio's client manager uses so that a message for a shopper reaches
+    #: the Rasa worker holding the shopper's socket. Default: the lock store's Redis when there
+    #: are several workers, none with one. The Redis must be private (messages are pickled).
+    socketio_redis_url: str = field(default_factory=lambda: _env("SHOPDESK_SOCKETIO_REDIS_URL", ""))
+    #: Port of the demo storefront (``make demo``), which carries the chat widget.
+    storefront_port: int = field(default_factory=lambda: _env_int("SHOPDESK_STOREFRONT_PORT", 8000))
+    #: Comma-separated origins (``https://shop.example.com``) whose pages may embed the chat
+    #: widget, i.e. talk to the Rasa server from a browser; ``*`` allows any. Default: the demo
+    #: storefront on localhost and 127.0.0.1.
+    widget_origins: str = field(default_factory=lambda: _env("SHOPDESK_WIDGET_ORIGINS", ""))
+    #: Address of the Rasa server as a shopper's browser reaches it, given to the widget.
+    #: Default: the storefront's own host name with the Rasa port.
+    widget_server_url: str = field(
+        default_factory=lambda: _env("SHOPDESK_WIDGET_SERVER_URL", "").rstrip("/")
+    )
     #: Port of the rasa-sdk action server.
     action_port: int = field(default_factory=lambda: _env_int("SHOPDESK_ACTION_PORT", 5055))
     #: Interface the action server listens on. Loopback by default: only the Rasa server may
@@ -123,6 +146,9 @@ class Settings:
     staff_timezone: str = field(
         default_factory=lambda: _env("SHOPDESK_STAFF_TIMEZONE", "America/Los_Angeles")
     )
+    #: The shop's time zone (IANA name): its calendar decides what "today" is, e.g. for the
+    #: return window. Stored times are UTC; dates shown and compared are the shop's.
+    shop_timezone: str = field(default_factory=lambda: _env("SHOPDESK_SHOP_TIMEZONE", "UTC"))
     #: Items marked final sale can be returned (default: no).
     final_sale_returnable: bool = field(
         default_factory=lambda: (
@@ -137,6 +163,23 @@ class Settings:
     )
     #: Lowest intent confidence the bot acts on before asking to clarify.
     nlu_threshold: float = field(default_factory=lambda: _env_float("SHOPDESK_NLU_THRESHOLD", 0.5))
+    #: Port of the support console (``shopdesk console``).
+    console_port: int = field(default_factory=lambda: _env_int("SHOPDESK_CONSOLE_PORT", 8080))
+    #: Interface the support console listens on (loopback unless staff reach it from elsewhere).
+    console_host: str = field(default_factory=lambda: _env("SHOPDESK_CONSOLE_HOST", "127.0.0.1"))
+    #: Key signing the console's session cookies. Unset: generated once into
+    #: ``<data_dir>/console-session-secret`` (mode 0600).
+    console_session_secret: str = field(
+        default_factory=lambda: _env("SHOPDESK_CONSOLE_SESSION_SECRET", "")
+    )
+    #: Minutes a console session lasts without activity before staff sign in again.
+    console_session_minutes: int = field(
+        default_factory=lambda: _env_int("SHOPDESK_CONSOLE_SESSION_MINUTES", 480)
+    )
+    #: Intent confidence below which the console counts a shopper's message as poorly understood.
+    console_low_confidence: float = field(
+        default_factory=lambda: _env_float("SHOPDESK_CONSOLE_LOW_CONFIDENCE", 0.6)
+    )
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -149,6 +192,30 @@ class Settings:
             object.__setattr__(self, "tracker_store_url", url)
         if str(self.index_dir) in ("", "."):
             object.__setattr__(self, "index_dir", self.data_dir / "product-index")
+
+    @property
+    def widget_origin_list(self) -> list[str]:
+        """The origins allowed to embed the widget (``["*"]`` for any)."""
+        if self.widget_origins.strip():
+            return [o.strip().rstrip("/") for o in self.widget_origins.split(",") if o.strip()]
+        port = self.storefront_port
+        return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+    @property
+    def socketio_manager_url(self) -> str:
+        """The Redis URL of the socket.io client manager ("" for the in-process manager)."""
+        if self.socketio_redis_url:
+            return self.socketio_redis_url
+        return self.lock_store_url if self.rasa_workers > 1 else ""
+
+    @property
+    def shop_zone(self) -> ZoneInfo:
+        """The shop's time zone; a name that is not a time zone is refused with what to set."""
+        return time_zone("SHOPDESK_SHOP_TIMEZONE", self.shop_timezone)
+
+    def shop_today(self, now: datetime | None = None) -> date:
+        """The shop's current day: ``now`` (aware; default the present) in the shop's time zone."""
+        return (now or datetime.now(timezone.utc)).astimezone(self.shop_zone).date()
 
     @property
     def knowledge_index_dir(self) -> Path:
@@ -164,3 +231,14 @@ class Settings:
 def get_settings() -> Settings:
     """Read the settings from the current environment."""
     return Settings()
+
+
+def time_zone(variable: str, name: str) -> ZoneInfo:
+    """The IANA time zone ``name`` read from the setting ``variable``."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(
+            f"{variable}={name!r} is not a time zone name; use one such as 'UTC', "
+            "'America/Los_Angeles' or 'Europe/Berlin'."
+        ) from exc

@@ -1,0 +1,275 @@
+"""The widget's socket.io channel on a real Sanic server with a real socket.io client.
+
+The bot behind the channel is a small echo (``on_new_message`` answering through the
+channel's output), so these tests check the channel itself: session rooms, custom payloads,
+bad events, resent messages, origins and the staff message route. The whole bot behind the
+widget is tested in tests/web.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from sanic import Sanic
+
+from bot.channels import (
+    ShopSocketIOInput,
+    WebhookError,
+    parse_staff_message,
+    parse_user_event,
+)
+
+TOKEN = "channel-test-token"
+ORIGIN = "http://shop.test"
+SESSION = "0123456789abcdef0123456789abcdef"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A Sanic app serving the channel; ``received`` holds what reached the bot."""
+
+    def __init__(self, url: str, agent: Agent, received: list[UserMessage]) -> None:
+        self.url = url
+        self.agent = agent
+        self.received = received
+
+    async def client(self, origin: str = ORIGIN) -> tuple[socketio.AsyncClient, asyncio.Queue]:
+        """A connected socket.io client and the queue of every event it receives."""
+        events: asyncio.Queue = asyncio.Queue()
+        client = socketio.AsyncClient(reconnection=False)
+
+        @client.on("*")
+        async def any_event(event: str, data: Any = None) -> None:
+            await events.put((event, data))
+
+        await client.connect(self.url, headers={"Origin": origin}, transports=["websocket"])
+        return client, events
+
+
+async def next_event(events: asyncio.Queue, name: str) -> Any:
+    """The data of the next event called ``name`` (others are skipped), within 5 s."""
+    while True:
+        event, data = await asyncio.wait_for(events.get(), timeout=5)
+        if event == name:
+            return data
+
+
+@pytest.fixture(scope="module")
+def running_server() -> Iterator[Server]:
+    """One Sanic server for the module, on its own event loop in a thread.
+
+    (Sanic 21.12 rewrites its request handlers when a server starts, which fails the second
+    time in one process, so the server is shared.)
+    """
+    saved = os.environ.get("SHOPDESK_API_TOKEN")
+    os.environ["SHOPDESK_API_TOKEN"] = TOKEN
+    channel = ShopSocketIOInput(session_persistence=True, allowed_origins=[ORIGIN])
+    received: list[UserMessage] = []
+
+    async def echo(message: UserMessage) -> None:
+        received.append(message)
+        await message.output_channel.send_text_message(message.sender_id, f"echo: {message.text}")
+        await message.output_channel.send_custom_json(
+            message.sender_id, {"type": "product_list", "products": [{"title": "Tempo 3"}]}
+        )
+
+    app = Sanic("socketio_channel_test")
+    app.ctx.agent = Agent(
+        domain=Domain.empty(),
+        tracker_store=InMemoryTrackerStore(Domain.empty()),
+        lock_store=InMemoryLockStore(),
+    )
+    app.blueprint(channel.blueprint(echo), url_prefix="/webhooks/socketio")
+    port = _free_port()
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    async def serve() -> Any:
+        running = await app.create_server(
+            host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+        )
+        await running.startup()
+        await running.start_serving()
+        started.set()
+        return running
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.create_task(serve())
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert started.wait(30), "the test server did not start"
+    try:
+        yield Server(f"http://127.0.0.1:{port}", app.ctx.agent, received)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        if saved is None:
+            os.environ.pop("SHOPDESK_API_TOKEN", None)
+        else:
+            os.environ["SHOPDESK_API_TOKEN"] = saved
+
+
+@pytest.fixture
+def server(running_server: Server) -> Server:
+    """The shared server with nothing received yet."""
+    running_server.received.clear()
+    return running_server
+
+
+async def test_replies_reach_a_persistent_session_with_custom_payloads(server):
+    client, events = await server.client()
+    await client.emit("session_request", {"session_id": SESSION})
+    assert await next_event(events, "session_confirm") == SESSION
+    ack = await client.call("user_uttered", {"message": "hi", "session_id": SESSION})
+    assert ack == {"ok": True}
+    assert await next_event(events, "bot_uttered") == {"text": "echo: hi"}
+    assert (await next_event(events, "bot_uttered"))["custom"]["type"] == "product_list"
+    assert server.received[0].sender_id == SESSION
+    await client.disconnect()
+
+
+async def test_a_message_resent_with_its_id_is_handled_once(server):
+    client, events = await server.client()
+    await client.emit("session_request", {"session_id": SESSION})
+    await next_event(events, "session_confirm")
+    message = {"message": "hi", "session_id": SESSION, "message_id": "m-1"}
+    assert await client.call("user_uttered", message) == {"ok": True}
+    assert await client.call("user_uttered", message) == {"ok": True, "duplicate": True}
+    await next_event(events, "bot_uttered")
+    assert [m.text for m in server.received] == ["hi"]
+    assert server.received[0].metadata["message_id"] == "m-1"
+    await client.disconnect()
+
+
+@pytest.mark.parametrize(
+    "event, data, words",
+    [
+        ("user_uttered", {"message": "hi", "session_id": SESSION}, "not confirmed"),
+        ("user_uttered", "just a string", "must be an object"),
+        ("session_request", {"session_id": "short"}, "session id"),
+        ("fetch_everything", {"x": 1}, "Unknown event"),
+    ],
+)
+async def test_bad_events_get_an_error_event_and_reach_no_bot(server, event, data, words):
+    client, events = await server.client()
+    await client.emit(event, data)
+    error = await next_event(events, "shopdesk_error")
+    assert words in error["error"]
+    assert server.received == []
+    assert client.connected
+    await client.disconnect()
+
+
+async def test_an_oversized_message_is_refused_with_the_limit(server):
+    client, events = await server.client()
+    await client.emit("session_request", {"session_id": SESSION})
+    await next_event(events, "session_confirm")
+    ack = await client.call("user_uttered", {"message": "x" * 6000, "session_id": SESSION})
+    assert ack["ok"] is False and "5,000" in ack["error"]
+    assert server.received == []
+    await client.disconnect()
+
+
+async def test_pages_of_other_origins_cannot_connect(server):
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await server.client(origin="http://evil.test")
+
+
+async def post_staff(server: Server, body: Any, token: str | None = TOKEN) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{server.url}/webhooks/socketio/staff_message",
+            data=body if isinstance(body, bytes) else json.dumps(body),
+            headers=headers,
+        ) as reply:
+            return reply.status, await reply.json()
+
+
+async def test_a_staff_message_reaches_the_shopper_and_the_transcript(server):
+    tracker = await server.agent.tracker_store.get_or_create_tracker(SESSION)
+    tracker.update(UserUttered("I need a person"))
+    await server.agent.tracker_store.save(tracker)
+    client, events = await server.client()
+    await client.emit("session_request", {"session_id": SESSION})
+    await next_event(events, "session_confirm")
+
+    status, reply = await post_staff(server, {"sender": SESSION, "agent": "Sam", "kind": "joined"})
+    assert status == 200, reply
+    assert await next_event(events, "bot_uttered") == {
+        "text": "Sam joined the conversation",
+        "staff": {"agent": "Sam", "kind": "joined"},
+    }
+    status, _ = await post_staff(
+        server, {"sender": SESSION, "agent": "Sam", "kind": "message", "text": "Hi, Sam here"}
+    )
+    assert status == 200
+    assert (await next_event(events, "bot_uttered"))["text"] == "Hi, Sam here"
+
+    stored = await server.agent.tracker_store.retrieve(SESSION)
+    staff = [e for e in stored.events if getattr(e, "metadata", {}).get("staff")]
+    assert [(e.text, e.metadata["staff"]["kind"]) for e in staff] == [
+        ("Sam joined the conversation", "joined"),
+        ("Hi, Sam here", "message"),
+    ]
+    await client.disconnect()
+
+
+async def test_the_staff_route_needs_the_api_token(server):
+    body = {"sender": SESSION, "agent": "Sam", "kind": "message", "text": "hi"}
+    assert (await post_staff(server, body, token=None))[0] == 401
+    assert (await post_staff(server, body, token="wrong"))[0] == 401
+
+
+async def test_the_staff_route_names_an_unknown_conversation(server):
+    status, reply = await post_staff(
+        server, {"sender": "nobody-here", "agent": "Sam", "kind": "message", "text": "hi"}
+    )
+    assert status == 404 and "nobody-here" in reply["error"]
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        (b"{oops", "not valid JSON"),
+        ({"agent": "Sam", "text": "hi"}, '"sender"'),
+        ({"sender": "a", "text": "hi"}, '"agent"'),
+        ({"sender": "a", "agent": "Sam", "kind": "wave"}, '"kind"'),
+        ({"sender": "a", "agent": "Sam", "kind": "message"}, "empty"),
+    ],
+)
+def test_bad_staff_bodies_say_what_to_fix(body, words):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    with pytest.raises(WebhookError) as error:
+        parse_staff_message(raw, 5000)
+    assert error.value.status == 400 and words in str(error.value)
+
+
+def test_message_metadata_as_a_json_string_is_read():
+    _, _, metadata, _ = parse_user_event(
+        {"message": "hi", "metadata": '{"page": {"url": "/"}}'}, SESSION, 100
+    )
+    assert metadata == {"page": {"url": "/"}}
