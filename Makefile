@@ -21,6 +21,7 @@ demo: install
 
 test: install
 	@scripts/ensure-services.sh
+	@scripts/ensure-browser.sh
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q -p no:cacheprovider
 
 bench: install
