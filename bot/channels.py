@@ -272,7 +272,7 @@ class ShopSocketIOInput(SocketIOInput):
       with a log line; a message resent with the same ``message_id`` is handled once;
     * with a Redis URL the server uses python-socketio's ``AsyncRedisManager``, so an emit
       from any worker reaches the worker holding the shopper's socket;
-    * ``POST /webhooks/socketio/staff_message`` (API token) sends a staff message or a
+    * ``POST /webhooks/shopdesk/staff_message`` (API token) sends a staff message or a
       joined/left line to a shopper and keeps it in the transcript.
     """
 
@@ -289,6 +289,11 @@ class ShopSocketIOInput(SocketIOInput):
         self.redis_url = redis_url
         self.max_message_chars = max_message_chars
         self.seen = SeenMessages(redis_url)
+
+    @classmethod
+    def name(cls) -> str:
+        """``shopdesk``: the channel's routes are under ``/webhooks/shopdesk/``."""
+        return "shopdesk"
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> ShopSocketIOInput:

@@ -99,7 +99,7 @@ def running_server() -> Iterator[Server]:
         tracker_store=InMemoryTrackerStore(Domain.empty()),
         lock_store=InMemoryLockStore(),
     )
-    app.blueprint(channel.blueprint(echo), url_prefix="/webhooks/socketio")
+    app.blueprint(channel.blueprint(echo), url_prefix="/webhooks/shopdesk")
     port = _free_port()
     loop = asyncio.new_event_loop()
     started = threading.Event()
@@ -202,7 +202,7 @@ async def post_staff(server: Server, body: Any, token: str | None = TOKEN) -> tu
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with aiohttp.ClientSession() as http:
         async with http.post(
-            f"{server.url}/webhooks/socketio/staff_message",
+            f"{server.url}/webhooks/shopdesk/staff_message",
             data=body if isinstance(body, bytes) else json.dumps(body),
             headers=headers,
         ) as reply:
