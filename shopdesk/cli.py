@@ -204,7 +204,17 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     console.rule("4/4 servers")
     if args.no_serve:
         return 0
-    return _serve(settings, model)
+    from console.server import console_url, demo_admin, start_console
+
+    admin = demo_admin(settings)
+    staff_console = start_console(settings, log_dir=settings.data_dir / "logs")
+    login = f"   first admin login: {admin[0]} / {admin[1]}" if admin else ""
+    console.print(f"Support console: {console_url(settings)}{login}")
+    try:
+        return _serve(settings, model)
+    finally:
+        staff_console.terminate()
+        staff_console.wait(timeout=20)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -291,6 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="start the action server and the Rasa server")
     run.add_argument("--model", help="model archive (default: the newest trained one)")
     run.set_defaults(handler=_cmd_run)
+
+    from console.cli import add_commands as add_console_commands
+
+    add_console_commands(commands)
     return parser
 
 

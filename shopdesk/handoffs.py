@@ -55,3 +55,36 @@ def resume_conversation(settings: Settings, sender_id: str, rasa_url: str | None
             resolve_handoff(session, sender_id, "resumed by staff")
     finally:
         engine.dispose()
+
+
+class ConversationUpdateFailed(RuntimeError):
+    """The Rasa server did not take events posted to a conversation."""
+
+
+def post_events(
+    settings: Settings, sender_id: str, events: list[dict], rasa_url: str | None = None
+) -> None:
+    """Append ``events`` to a conversation through Rasa's HTTP API
+    (``POST /conversations/<id>/tracker/events`` with the API token);
+    :class:`ConversationUpdateFailed` when the server does not take them."""
+    base = rasa_url or f"http://127.0.0.1:{settings.rasa_port}"
+    query = urllib.parse.urlencode({"token": api_token(settings)})
+    request = urllib.request.Request(
+        f"{base}/conversations/{urllib.parse.quote(sender_id, safe='')}/tracker/events?{query}",
+        data=json.dumps(events).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+        raise ConversationUpdateFailed(
+            f"The Rasa server at {base} did not take the change to conversation {sender_id!r} "
+            f"({error}); is it running ('shopdesk run')?"
+        ) from error
+
+
+def pause_conversation(settings: Settings, sender_id: str, rasa_url: str | None = None) -> None:
+    """Stop the bot answering ``sender_id`` (Rasa's ``pause`` event) while a person has it."""
+    post_events(settings, sender_id, [{"event": "pause"}], rasa_url)

@@ -49,3 +49,11 @@ def verification_key(settings: Settings) -> str:
     """The key only the action server holds, signing verified shoppers
     (``SHOPDESK_VERIFICATION_KEY``, else ``<data dir>/verification-key``)."""
     return stored_secret(settings.verification_key, settings.data_dir / "verification-key")
+
+
+def console_session_secret(settings: Settings) -> str:
+    """The key signing the support console's session cookies
+    (``SHOPDESK_CONSOLE_SESSION_SECRET``, else ``<data dir>/console-session-secret``)."""
+    return stored_secret(
+        settings.console_session_secret, settings.data_dir / "console-session-secret"
+    )

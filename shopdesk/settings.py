@@ -181,6 +181,24 @@ class Settings:
         default_factory=lambda: _env_float("SHOPDESK_CONSOLE_LOW_CONFIDENCE", 0.6)
     )
 
+    #: Port of the support console (``shopdesk console``).
+    console_port: int = field(default_factory=lambda: _env_int("SHOPDESK_CONSOLE_PORT", 8080))
+    #: Interface the support console listens on (loopback unless staff reach it from elsewhere).
+    console_host: str = field(default_factory=lambda: _env("SHOPDESK_CONSOLE_HOST", "127.0.0.1"))
+    #: Key signing the console's session cookies. Unset: generated once into
+    #: ``<data_dir>/console-session-secret`` (mode 0600).
+    console_session_secret: str = field(
+        default_factory=lambda: _env("SHOPDESK_CONSOLE_SESSION_SECRET", "")
+    )
+    #: Minutes a console session lasts without activity before staff sign in again.
+    console_session_minutes: int = field(
+        default_factory=lambda: _env_int("SHOPDESK_CONSOLE_SESSION_MINUTES", 480)
+    )
+    #: Intent confidence below which the console counts a shopper's message as poorly understood.
+    console_low_confidence: float = field(
+        default_factory=lambda: _env_float("SHOPDESK_CONSOLE_LOW_CONFIDENCE", 0.6)
+    )
+
     def __post_init__(self) -> None:
         if not self.database_url:
             url = _env("SHOPDESK_DATABASE_URL", f"sqlite:///{self.data_dir / 'shop.db'}")

@@ -1,0 +1,12 @@
+"""One router per screen of the console."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    """Every router of the console, in the order they are mounted."""
+    from console.routers import auth, conversations, inbox, staff
+
+    return [auth.router, inbox.router, conversations.router, staff.router]
