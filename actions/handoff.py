@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ShopAction
 from actions.services import ShopServices
-from actions.staff_hours import StaffHours
 from storage.schema import HandoffReason
 from storage.support import request_handoff
 
@@ -28,13 +27,11 @@ def hand_over(
     """Flag the conversation for staff, tell the shopper when a person answers, pause the bot."""
     with services.session() as session:
         request_handoff(session, tracker.sender_id, reason, note or None)
-    settings = services.settings
-    when = StaffHours.parse(settings.staff_hours, settings.staff_timezone).when_a_person_answers(
-        datetime.now(timezone.utc)
-    )
+    when = services.staff_hours.when_a_person_answers(datetime.now(timezone.utc))
     opening = "I'm sorry about that. " if reason == HandoffReason.COMPLAINT else ""
     dispatcher.utter_message(
-        text=f"{opening}I've passed this conversation to our support team; a person will answer here {when}. "
+        text=f"{opening}I've passed this conversation to our support team; "
+        f"a person will answer here {when}. "
         "Everything you wrote so far is with them, so there's no need to repeat it."
     )
     return [

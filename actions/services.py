@@ -8,11 +8,14 @@ process (the first time an action is created), never per message. Tests build th
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from actions.staff_hours import StaffHours
 from actions.verification import CustomerVerification
 from models.recommender import Recommender, RecommenderDataError
 from models.recommender.shop_data import CatalogContent, load_or_train
@@ -41,6 +44,19 @@ class ShopServices:
     verification: CustomerVerification
     #: Recommendations from shop behaviour; None means best sellers by rating only.
     recommender: Recommender | None = None
+    #: When a person answers handed-over conversations (``SHOPDESK_STAFF_HOURS``).
+    staff_hours: StaffHours = field(init=False)
+    #: The shop's time zone (``SHOPDESK_SHOP_TIMEZONE``): its calendar decides what "today" is.
+    shop_zone: ZoneInfo = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Read the staff hours and the shop's time zone once: a bad value stops the start."""
+        self.staff_hours = StaffHours.from_settings(self.settings)
+        self.shop_zone = self.settings.shop_zone
+
+    def today(self) -> date:
+        """The shop's current day, in its time zone."""
+        return self.settings.shop_today()
 
     def session(self) -> Session:
         """A new database session (use it as a context manager)."""

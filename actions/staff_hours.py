@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from shopdesk.settings import Settings, SettingsError, time_zone
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(
@@ -14,7 +16,7 @@ _HOURS = re.compile(
 )
 
 
-class StaffHoursError(ValueError):
+class StaffHoursError(SettingsError):
     """A staff-hours setting that cannot be read."""
 
 
@@ -33,7 +35,8 @@ class StaffHours:
         match = _HOURS.match(text)
         if not match:
             raise StaffHoursError(
-                f"SHOPDESK_STAFF_HOURS={text!r} is not understood; write it like 'Mon-Fri 09:00-17:00'."
+                f"SHOPDESK_STAFF_HOURS={text!r} is not understood; "
+                "write it like 'Mon-Fri 09:00-17:00'."
             )
         try:
             first = DAYS.index(match["first"].lower())
@@ -42,19 +45,26 @@ class StaffHours:
             raise StaffHoursError(
                 f"Unknown day in SHOPDESK_STAFF_HOURS={text!r}; use Mon, Tue, … Sun."
             ) from exc
-        try:
-            tz = ZoneInfo(zone)
-        except ZoneInfoNotFoundError as exc:
-            raise StaffHoursError(
-                f"SHOPDESK_STAFF_TIMEZONE={zone!r} is not a time zone name such as 'America/Los_Angeles'."
-            ) from exc
+        tz = time_zone("SHOPDESK_STAFF_TIMEZONE", zone)
         days = frozenset((first + offset) % 7 for offset in range((last - first) % 7 + 1))
-        opens, closes = (time.fromisoformat(match[k].zfill(5)) for k in ("open", "close"))
+        try:
+            opens, closes = (time.fromisoformat(match[k].zfill(5)) for k in ("open", "close"))
+        except ValueError as exc:
+            raise StaffHoursError(
+                f"SHOPDESK_STAFF_HOURS={text!r} holds a time that does not exist; "
+                "use 00:00 to 23:59, e.g. 'Mon-Fri 09:00-17:00'."
+            ) from exc
         if opens >= closes:
             raise StaffHoursError(
-                f"SHOPDESK_STAFF_HOURS={text!r}: the opening time must come before the closing time."
+                f"SHOPDESK_STAFF_HOURS={text!r}: "
+                "the opening time must come before the closing time."
             )
         return cls(days, opens, closes, tz)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StaffHours:
+        """The staff hours of ``SHOPDESK_STAFF_HOURS`` in ``SHOPDESK_STAFF_TIMEZONE``."""
+        return cls.parse(settings.staff_hours, settings.staff_timezone)
 
     def is_open(self, moment: datetime) -> bool:
         """True when staff are at work at ``moment`` (an aware datetime)."""

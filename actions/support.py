@@ -9,7 +9,6 @@ shopper never sees another customer's order, even through a forged tracker.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -61,6 +60,7 @@ def return_rules(services: Any) -> ReturnRules:
     return ReturnRules(
         window_days=settings.return_window_days,
         final_sale_returnable=settings.final_sale_returnable,
+        time_zone=services.shop_zone,
     )
 
 
@@ -305,7 +305,7 @@ def offer_return(
 ) -> list[dict[str, Any]]:
     """Tell which items can go back and ask the reason, or explain why none can."""
     eligibility = ReturnService(session).return_eligibility(
-        number, customer, return_rules(services), date.today()
+        number, customer, return_rules(services), services.today()
     )
     if eligibility is None:
         dispatcher.utter_message(text=f"I can't find order {number} among your orders.")
@@ -468,7 +468,7 @@ class ActionCreateReturn(ShopAction):
                 number,
                 customer,
                 return_rules(self.services),
-                date.today(),
+                self.services.today(),
                 reason=tracker.get_slot("return_reason"),
             )
         if outcome.status == ReturnStatusCode.CREATED:

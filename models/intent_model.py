@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from storage.errors import ShopdeskError
+
 IntentModelT = TypeVar("IntentModelT", bound="IntentModel")
 
 
-class IntentModelError(Exception):
+class IntentModelError(ShopdeskError):
     """Base class of the errors raised by intent models."""
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storage.errors import ShopdeskError
+
 BUNDLED_PREFIX = "bundled:"
 BUNDLED_MODELS = ("all-MiniLM-L6-v2",)
 
 
-class PretrainedModelNotFound(LookupError):
+class PretrainedModelNotFound(ShopdeskError, LookupError):
     """A model name that names no bundled model, local directory or installed package."""
 
 

@@ -20,6 +20,7 @@ import torch
 from tqdm import tqdm
 
 from models.pretrained import PretrainedModelNotFound, cpu_has_native_bfloat16, resolve_pretrained
+from storage.errors import ShopdeskError
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ QUERY_PRECISIONS = ("auto", "float32", "bfloat16")
 DEFAULT_CHUNK_SIZE = 2_048
 
 
-class EmbeddingModelNotFound(LookupError):
+class EmbeddingModelNotFound(ShopdeskError, LookupError):
     """The embedding model named in the settings cannot be found or loaded."""
 
 

@@ -28,11 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
+from storage.errors import ShopdeskError
+
 #: Relevance judgments: query id -> product id -> grade.
 Qrels = Mapping[str, Mapping[str, int]]
 
 
-class JudgmentFileError(ValueError):
+class JudgmentFileError(ShopdeskError, ValueError):
     """A products, queries or judgments CSV file is missing a column or holds a bad value."""
 
 

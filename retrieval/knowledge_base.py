@@ -37,6 +37,7 @@ from retrieval.index_manifest import (
     manifest_from_dict,
     read_manifest_file,
 )
+from storage.errors import ShopdeskError
 
 if TYPE_CHECKING:
     from retrieval.embeddings import TextEncoder
@@ -98,7 +99,7 @@ __all__ = [
 ]
 
 
-class KnowledgeBaseError(Exception):
+class KnowledgeBaseError(ShopdeskError):
     """Base class of knowledge base errors."""
 
 

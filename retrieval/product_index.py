@@ -52,6 +52,7 @@ from retrieval.product_text import (
     lexical_text,
     tokenize,
 )
+from storage.errors import ShopdeskError
 
 if TYPE_CHECKING:
     from retrieval.embeddings import TextEncoder
@@ -121,7 +122,7 @@ __all__ = [
 ]
 
 
-class ProductIndexError(Exception):
+class ProductIndexError(ShopdeskError):
     """Base class of product index errors."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -14,27 +15,41 @@ from rich.console import Console
 
 from shopdesk.bench import benchmark_modules
 from shopdesk.settings import Settings, get_settings
+from storage.errors import ShopdeskError
 
 console = Console()
 
 
-def _operator_errors() -> tuple[type[BaseException], ...]:
-    """Errors whose message tells the operator what to do; anything else is a bug and shows a traceback."""
-    from retrieval.knowledge_base import KnowledgeBaseError
-    from retrieval.product_index import ProductIndexError
-    from storage.catalog_import import CatalogImportError
-    from storage.db import StorageError
+#: Where the command's own warnings and library log messages go instead of the screen.
+LOG_FILE = "shopdesk.log"
 
-    return (
-        StorageError,
-        CatalogImportError,
-        KnowledgeBaseError,
-        ProductIndexError,
-        ValueError,
-        LookupError,
-        RuntimeError,
-        OSError,
-    )
+
+def log_to_file(log_dir: Path) -> Path:
+    """Send Python warnings (third-party deprecations) and log records to a file in ``log_dir``.
+
+    The screen keeps what the operator acts on: progress, results and errors.
+    """
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / LOG_FILE
+    root = logging.getLogger()
+    if not any(
+        isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path.resolve()
+        for h in root.handlers
+    ):
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)
+    return path
+
+
+def check_start_settings(settings: Settings) -> None:
+    """Refuse to start the servers with settings they cannot use (staff hours, time zone)."""
+    from actions.staff_hours import StaffHours
+
+    StaffHours.from_settings(settings)
+    settings.shop_today()
 
 
 def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -111,7 +126,8 @@ def _cmd_recommender_train(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     console.print(
-        f"Recommender trained on {len(recommender)} products and saved to {settings.data_dir / 'recommender'}. "
+        f"Recommender trained on {len(recommender)} products and saved to "
+        f"{settings.data_dir / 'recommender'}. "
         "The running bot picks it up when the action server restarts."
     )
     return 0
@@ -125,7 +141,8 @@ def _cmd_handoff_list(args: argparse.Namespace, settings: Settings) -> int:
         console.print("No conversation is waiting for a person.")
     for handoff in rows:
         console.print(
-            f"{handoff.created_at:%Y-%m-%d %H:%M}  {handoff.sender_id}  ({handoff.reason})  {handoff.note or ''}"
+            f"{handoff.created_at:%Y-%m-%d %H:%M}  {handoff.sender_id}  "
+            f"({handoff.reason})  {handoff.note or ''}"
         )
     return 0
 
@@ -154,7 +171,8 @@ def _serve(settings: Settings, model: Path) -> int:
     url = f"http://localhost:{settings.rasa_port}"
     console.print(
         f"\n[bold green]shopdesk is running.[/]\n"
-        f"  Chat (REST):  curl -s -XPOST {url}/webhooks/rest/webhook -H 'Content-Type: application/json' "
+        f"  Chat (REST):  curl -s -XPOST {url}/webhooks/rest/webhook "
+        "-H 'Content-Type: application/json' "
         f'-d \'{{"sender": "me", "message": "do you have running shoes under $100?"}}\'\n'
         f"  HTTP API token: {bot.token}   e.g. curl -s '{url}/status?token={bot.token}'\n"
         f"  Logs: {settings.data_dir / 'logs'}\n"
@@ -177,6 +195,7 @@ def _serve(settings: Settings, model: Path) -> int:
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from shopdesk.training import latest_model
 
+    check_start_settings(settings)
     model = Path(args.model) if args.model else latest_model(settings.rasa_model_dir)
     if model is None:
         console.print(
@@ -188,8 +207,9 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from shopdesk.operations import prepare_database, refresh_index, seed_demo
-    from shopdesk.training import train_bot
+    from shopdesk.training import train_bot, train_log
 
+    check_start_settings(settings)
     console.rule("1/4 shop database")
     prepare_database(settings)
     if seed_demo(settings, products=args.products):
@@ -200,6 +220,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     index = refresh_index(settings)
     console.print(f"{len(index)} products indexed.")
     console.rule("3/4 training (skipped when nothing changed)")
+    console.print(f"Rasa's output goes to {train_log(settings)}.")
     model = train_bot(settings)
     console.rule("4/4 servers")
     if args.no_serve:
@@ -312,12 +333,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``shopdesk`` command."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     args = build_parser().parse_args(argv)
-    OPERATOR_ERRORS = _operator_errors()
     try:
         if args.command == "bench":
             return args.handler(args)
-        return args.handler(args, get_settings())
-    except OPERATOR_ERRORS as error:
+        settings = get_settings()
+        log_to_file(settings.data_dir / "logs")
+        return args.handler(args, settings)
+    except ShopdeskError as error:
+        # The project's own errors say what to do; anything else is a bug: its traceback shows.
         console.print(f"[red]Error:[/] {error}")
         return 1
 

@@ -10,10 +10,11 @@ import urllib.request
 from shopdesk.secrets import api_token
 from shopdesk.settings import Settings
 from storage.db import create_engine_for, session_factory
+from storage.errors import ShopdeskError
 from storage.support import Handoff, open_handoffs, resolve_handoff
 
 
-class ResumeFailed(RuntimeError):
+class ResumeFailed(ShopdeskError, RuntimeError):
     """The Rasa server did not take the resume event; the handoff stays open."""
 
 

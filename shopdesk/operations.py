@@ -47,7 +47,7 @@ def seed_demo(settings: Settings, products: int = 2400, today: date | None = Non
         with session_factory(engine)() as session:
             seed_demo_store(
                 session,
-                today=today or date.today(),
+                today=today or settings.shop_today(),
                 seed=settings.demo_seed,
                 product_count=products,
             )

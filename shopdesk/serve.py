@@ -18,11 +18,12 @@ from sqlalchemy.engine import make_url
 
 from shopdesk.secrets import action_token, api_token, verification_key
 from shopdesk.settings import PROJECT_ROOT, Settings
+from storage.errors import ShopdeskError
 
 CREDENTIALS = PROJECT_ROOT / "bot" / "credentials.yml"
 
 
-class ServerFailedToStart(RuntimeError):
+class ServerFailedToStart(ShopdeskError, RuntimeError):
     """A server process exited or did not answer in time."""
 
 

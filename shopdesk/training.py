@@ -10,12 +10,13 @@ from pathlib import Path
 from shopdesk.lookups import catalog_lookup_tables, write_lookup_file
 from shopdesk.settings import PROJECT_ROOT, Settings
 from storage.db import create_engine_for, session_factory
+from storage.errors import ShopdeskError
 
 BOT_DIR = PROJECT_ROOT / "bot"
 NLU_TRAIN_DIR = PROJECT_ROOT / "nlu_data" / "train"
 
 
-class TrainingFailed(RuntimeError):
+class TrainingFailed(ShopdeskError, RuntimeError):
     """``rasa train`` did not produce a model."""
 
 
@@ -38,6 +39,18 @@ def default_inputs(settings: Settings, config: Path | None = None) -> TrainingIn
     )
 
 
+def rasa_data_arguments(inputs: TrainingInputs) -> list[str]:
+    """The ``--config``, ``--domain`` and ``--data`` arguments of a ``rasa`` command."""
+    return [
+        "--config",
+        str(inputs.config),
+        "--domain",
+        str(inputs.domain),
+        "--data",
+        *[str(p) for p in inputs.data],
+    ]
+
+
 def refresh_lookup_tables(settings: Settings, path: Path) -> Path:
     """Regenerate the brand, colour and category lookup tables from the shop database."""
     engine = create_engine_for(settings.database_url)
@@ -46,6 +59,15 @@ def refresh_lookup_tables(settings: Settings, path: Path) -> Path:
             return write_lookup_file(catalog_lookup_tables(session), path)
     finally:
         engine.dispose()
+
+
+def train_log(settings: Settings) -> Path:
+    """The file ``rasa train`` writes its output to (warnings included), not the screen."""
+    return settings.data_dir / "logs" / "train.log"
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 def latest_model(model_dir: Path) -> Path | None:
@@ -75,22 +97,23 @@ def train_bot(
         "-m",
         "rasa",
         "train",
-        "--config",
-        str(inputs.config),
-        "--domain",
-        str(inputs.domain),
-        "--data",
-        *[str(p) for p in inputs.data],
+        *rasa_data_arguments(inputs),
         "--out",
         str(output),
     ]
     if force:
         command.append("--force")
-    completed = subprocess.run(command, cwd=PROJECT_ROOT)
+    log = train_log(settings)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as handle:
+        completed = subprocess.run(
+            command, cwd=PROJECT_ROOT, stdout=handle, stderr=subprocess.STDOUT
+        )
     model = latest_model(output)
     if completed.returncode != 0 or model is None:
         raise TrainingFailed(
-            f"'rasa train' failed with exit code {completed.returncode}; its output above says why. "
+            f"'rasa train' failed with exit code {completed.returncode}. The end of its log "
+            f"({log}):\n{_tail(log)}\n"
             "Fix the training data or config and run 'shopdesk train' again."
         )
     return model

@@ -29,6 +29,7 @@ from storage.catalog import (
     VariantData,
     upsert_products,
 )
+from storage.errors import ShopdeskError
 from storage.schema import CATEGORY_SEPARATOR
 
 FORMATS = ("shopify", "csv", "jsonl")
@@ -50,7 +51,7 @@ _UPSERT_BATCH = 1000
 _MAX_ERRORS_IN_SUMMARY = 20
 
 
-class CatalogImportError(Exception):
+class CatalogImportError(ShopdeskError):
     """The catalog file as a whole cannot be imported (missing, unreadable, unknown format)."""
 
 

@@ -9,8 +9,10 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.errors import ShopdeskError
 
-class StorageError(Exception):
+
+class StorageError(ShopdeskError):
     """Base class of the errors raised by the ``storage`` package."""
 
 

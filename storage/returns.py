@@ -12,7 +12,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -36,10 +36,15 @@ _ACTIVE_RETURN = (ReturnStatus.REQUESTED, ReturnStatus.RECEIVED, ReturnStatus.RE
 
 @dataclass(frozen=True)
 class ReturnRules:
-    """The shop's return policy: days after delivery, and whether final-sale items may go back."""
+    """The shop's return policy: days after delivery, and whether final-sale items may go back.
+
+    Days are counted in the shop's ``time_zone``: the delivery day is the day of the (UTC)
+    delivery time there, and ``today`` passed to :class:`ReturnService` is the shop's today.
+    """
 
     window_days: int = 30
     final_sale_returnable: bool = False
+    time_zone: tzinfo = timezone.utc
 
 
 class LineVerdict(str, enum.Enum):
@@ -299,7 +304,7 @@ class ReturnService:
         return {line: _Returned(count, rma_numbers[line]) for line, count in quantities.items()}
 
     def _eligibility(self, order: Order, rules: ReturnRules, today: date) -> ReturnEligibility:
-        delivered = _delivered_on(order)
+        delivered = _delivered_on(order, rules.time_zone)
         window_ends_on = delivered + timedelta(days=rules.window_days) if delivered else None
         returned = self._returned_units(order)
         lines = []
@@ -352,9 +357,12 @@ class ReturnService:
         return rma_number_for(order.number, sequence)
 
 
-def _delivered_on(order: Order) -> date | None:
+def _delivered_on(order: Order, zone: tzinfo) -> date | None:
+    """The shop's day (in ``zone``) of the delivery, stored as naive UTC."""
     shipment = order.latest_shipment
-    return shipment.delivered_at.date() if shipment and shipment.delivered_at else None
+    if shipment is None or shipment.delivered_at is None:
+        return None
+    return shipment.delivered_at.replace(tzinfo=timezone.utc).astimezone(zone).date()
 
 
 def _verdict(

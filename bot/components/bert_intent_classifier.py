@@ -11,6 +11,7 @@ Pipeline entry in ``config.yml``::
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from dataclasses import fields
 from typing import Any
 
@@ -38,7 +39,7 @@ from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
 from models.augmentation import AnnotatedExample, EntitySpan, substitute_entities
 from models.intent_classifier import IntentClassifier, IntentClassifierConfig
-from models.intent_model import IntentConfigError, IntentModelError, IntentScore
+from models.intent_model import IntentConfigError, IntentScore
 from shopdesk.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -197,17 +198,18 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
     ) -> BertIntentClassifier:
         """Load the persisted model; PyTorch uses ``SHOPDESK_TORCH_THREADS`` threads."""
         torch.set_num_threads(get_settings().torch_threads)
-        try:
-            with model_storage.read_from(resource) as directory:
-                classifier = IntentClassifier.load(directory)
-        except ValueError as exc:
-            if isinstance(exc, IntentModelError):
-                raise
-            # Rasa's ValueError: the resource was never written (no intent examples to train on).
-            logger.warning(
-                "BertIntentClassifier: no trained model in resource %r (%s)", resource.name, exc
-            )
-            classifier = None
+        with ExitStack() as stack:
+            try:
+                directory = stack.enter_context(model_storage.read_from(resource))
+            except ValueError as exc:
+                # Rasa's ValueError: the resource was never written (no intent examples to
+                # train on). Only this is tolerated: a model that is there but cannot be read
+                # raises IntentModelLoadError naming the broken file.
+                logger.warning(
+                    "BertIntentClassifier: no trained model in resource %r (%s)", resource.name, exc
+                )
+                return cls(config, model_storage, resource, None)
+            classifier = IntentClassifier.load(directory)
         return cls(config, model_storage, resource, classifier)
 
     def _ranking(self, scores: list[IntentScore]) -> list[dict[str, Any]]:
@@ -222,7 +224,7 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
         texts = [(message.get(TEXT) or "") for message in messages]
         to_classify = [i for i, text in enumerate(texts) if text.strip()]
         rankings = self._classifier.predict_batch([texts[i] for i in to_classify])
-        predictions = dict(zip(to_classify, rankings))
+        predictions = dict(zip(to_classify, rankings, strict=True))
         for position, message in enumerate(messages):
             scores = predictions.get(position, [])
             intent = (

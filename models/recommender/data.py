@@ -9,6 +9,7 @@ from datetime import datetime
 
 import numpy as np
 
+from storage.errors import ShopdeskError
 from storage.schema import InteractionKind
 
 #: How much one interaction of each kind counts in the collaborative signals.
@@ -30,7 +31,7 @@ class Interaction:
     basket: str | None = None
 
 
-class RecommenderDataError(ValueError):
+class RecommenderDataError(ShopdeskError, ValueError):
     """The interactions or catalog handed to the recommender cannot be used as given."""
 
 

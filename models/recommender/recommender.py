@@ -48,6 +48,7 @@ from models.recommender.factorization import (
     shopper_item_matrix,
 )
 from models.recommender.sequential import SequentialConfig, SequentialModel, train_sequential
+from storage.errors import ShopdeskError
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ ProductFilter = Union[Callable[[int], bool], Collection[int], None]
 History = Sequence[int | Interaction]
 
 
-class RecommenderError(Exception):
+class RecommenderError(ShopdeskError):
     """Base class of recommender errors."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -204,7 +205,7 @@ nlu:
 
     originals = {"in blue", "show me hoodies", "where is order 10002"}
     assert originals <= set(texts)
-    added = [(t, i) for t, i in zip(texts, intents) if t not in originals]
+    added = [(t, i) for t, i in zip(texts, intents, strict=True) if t not in originals]
     assert sorted(added) == [("in navy", "product_search"), ("in olive", "product_search")]
     assert intent_training_examples(data, copies=0, seed=13)[0] == [
         "in blue",
@@ -234,5 +235,17 @@ def test_broken_model_in_storage_fails_loudly(tmp_path: Path) -> None:
     resource = Resource("broken")
     with storage.write_to(resource) as directory:
         (directory / "notes.txt").write_text("not a model")
-    with pytest.raises(IntentModelLoadError, match="train one first"):
+    with pytest.raises(IntentModelLoadError, match="shopdesk train"):
         BertIntentClassifier.load(CONFIG, storage, resource, context())
+
+
+def test_corrupt_config_json_stops_loading_and_names_the_file(
+    storage: LocalModelStorage, trained_resource: Resource, tmp_path: Path
+) -> None:
+    copy = LocalModelStorage(tmp_path)
+    resource = Resource("corrupt")
+    with storage.read_from(trained_resource) as trained, copy.write_to(resource) as directory:
+        shutil.copytree(trained, directory, dirs_exist_ok=True)
+        (directory / "config.json").write_text('{"config": {"epochs": 3', encoding="utf-8")
+    with pytest.raises(IntentModelLoadError, match=r"config\.json"):
+        BertIntentClassifier.load(CONFIG, copy, resource, context())

@@ -1,5 +1,7 @@
 """The shopdesk command as an operator uses it: import a catalog, search it, see clear errors."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,50 @@ def test_generated_api_token_is_kept_and_private(shop_home, monkeypatch):
     token = api_token(get_settings())
     assert token == api_token(get_settings())
     assert oct((shop_home / "api-token").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_bad_number_setting_is_named_without_a_traceback(shop_home, monkeypatch, capsys):
+    monkeypatch.setenv("SHOPDESK_RASA_PORT", "fifty")
+    assert main(["db", "upgrade"]) == 1
+    assert "SHOPDESK_RASA_PORT must be a whole number, got 'fifty'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SHOPDESK_STAFF_HOURS", "weekdays"),
+        ("SHOPDESK_STAFF_TIMEZONE", "Mars/Olympus"),
+        ("SHOPDESK_SHOP_TIMEZONE", "Mars/Olympus"),
+    ],
+)
+def test_run_refuses_to_start_with_bad_hours_or_time_zone(
+    shop_home, monkeypatch, capsys, variable, value
+):
+    monkeypatch.setenv(variable, value)
+    assert main(["run"]) == 1
+    output = capsys.readouterr().out
+    assert f"{variable}={value!r}" in output
+    assert "No trained model" not in output
+
+
+def test_a_bug_is_not_dressed_up_as_an_operator_error(shop_home, monkeypatch):
+    def broken(settings):
+        raise ValueError("a bug in shopdesk")
+
+    monkeypatch.setattr("shopdesk.operations.prepare_database", broken)
+    with pytest.raises(ValueError, match="a bug in shopdesk"):
+        main(["db", "upgrade"])
+
+
+def test_library_warnings_go_to_the_log_file_not_the_screen(shop_home):
+    script = (
+        "import sys, warnings\n"
+        "from shopdesk.cli import main\n"
+        "code = main(['db', 'upgrade'])\n"
+        "warnings.warn('a third-party deprecation', FutureWarning)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "third-party deprecation" not in done.stdout + done.stderr
+    assert "third-party deprecation" in (shop_home / "logs" / "shopdesk.log").read_text()
