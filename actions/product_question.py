@@ -16,9 +16,10 @@ from actions.base import ShopAction, first_entity
 from actions.product_presenter import format_price, product_card, stock_phrase
 from actions.verification import verified_customer
 from storage.behaviour import record_view
-from storage.catalog import ProductRecord, iter_product_records
+from storage.catalog import ProductRecord, iter_product_records, product_id_for_handle
 from storage.db import StorageError
 from storage.inventory import VariantStock, variant_stock
+from storage.wording import list_in_words
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,13 @@ def ordinal_reference(text: str, shown: Sequence[int]) -> int | None:
     if position is None or not shown or position >= len(shown):
         return None
     return int(shown[position])
+
+
+def page_product_handle(latest_message: dict[str, Any]) -> str | None:
+    """The handle of the product page the shopper wrote from (the widget's page metadata)."""
+    page = ((latest_message or {}).get("metadata") or {}).get("page")
+    handle = page.get("product_handle") if isinstance(page, dict) else None
+    return handle if isinstance(handle, str) and handle else None
 
 
 def names_product(text: str, record: ProductRecord) -> bool:
@@ -145,6 +153,12 @@ class ActionAnswerProductQuestion(ShopAction):
         for hit in self.services.product_index.search(text, None, k=3):
             if names_product(text, hit.record):
                 return hit.record.product_id
+        on_page = page_product_handle(tracker.latest_message)
+        if on_page:
+            with self.services.session() as session:
+                product_id = product_id_for_handle(session, on_page)
+            if product_id is not None:
+                return product_id
         focused = tracker.get_slot("focused_product")
         return int(focused) if focused is not None else None
 
@@ -173,13 +187,13 @@ def answer_product_question(
         )
     if aspect == "colors":
         return (
-            f"The {name} comes in {_join(record.colors)}."
+            f"The {name} comes in {list_in_words(record.colors)}."
             if record.colors
             else f"The {name} comes in one colour only."
         )
     if aspect == "sizes":
         return (
-            f"The {name} comes in sizes {_join(record.sizes)}."
+            f"The {name} comes in sizes {list_in_words(record.sizes)}."
             if record.sizes
             else f"The {name} is one size."
         )
@@ -190,9 +204,9 @@ def answer_product_question(
     summary = record.description.split(". ")[0].rstrip(".") + "."
     facts = [format_price(record.price, record.currency), stock_phrase(record)]
     if record.colors:
-        facts.append(f"colours: {_join(record.colors)}")
+        facts.append(f"colours: {list_in_words(record.colors)}")
     if record.sizes:
-        facts.append(f"sizes: {_join(record.sizes)}")
+        facts.append(f"sizes: {list_in_words(record.sizes)}")
     return f"{name}: {summary} ({'; '.join(facts)})"
 
 
@@ -211,14 +225,9 @@ def _variant_answer(
     ]
     if not matching:
         options = record.colors if color and not size else record.sizes if size else ()
-        listed = f" It comes in {_join(options)}." if options else ""
+        listed = f" It comes in {list_in_words(options)}." if options else ""
         return f"Sorry, the {record.title} doesn't come in {wanted}.{listed}"
     stock = sum(v.stock for v in matching)
     if stock <= 0:
         return f"The {record.title} in {wanted} is out of stock right now."
     return f"Yes, the {record.title} comes in {wanted}, and we have {stock} in stock."
-
-
-def _join(items: Sequence[str]) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -365,30 +365,6 @@ def _write_product_rows(
         )
 
 
-def product_record(product: Product) -> ProductRecord:
-    """The :class:`ProductRecord` of an ORM ``product`` (lazy-loads variants and category)."""
-    price = product.price
-    return ProductRecord(
-        product_id=product.id,
-        handle=product.handle,
-        title=product.title,
-        brand=product.brand,
-        category=product.category_path,
-        description=product.description or "",
-        price=float(price) if price is not None else 0.0,
-        currency=product.currency,
-        colors=product.colors,
-        sizes=product.sizes,
-        material=product.material,
-        rating=product.rating,
-        stock=product.stock,
-        skus=tuple(variant.sku for variant in product.variants),
-        image_url=product.image_url,
-        final_sale=bool(product.final_sale),
-        updated_at=product.updated_at,
-    )
-
-
 def iter_product_records(
     session: Session, product_ids: Iterable[int] | None = None, *, batch_size: int = BATCH_SIZE
 ) -> Iterator[ProductRecord]:
@@ -478,3 +454,8 @@ def _record(row: Any, variants: list[Any]) -> ProductRecord:
         final_sale=bool(row.final_sale),
         updated_at=row.updated_at,
     )
+
+
+def product_id_for_handle(session: Session, handle: str) -> int | None:
+    """The id of the product whose handle is ``handle``, or None."""
+    return session.scalar(select(Product.id).where(Product.handle == handle))
