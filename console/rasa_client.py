@@ -52,7 +52,7 @@ class RasaClient:
                 raw = reply.read()
         except urllib.error.HTTPError as error:
             detail = error.read()[:300].decode(errors="replace")
-            if error.code == 404 and path.startswith(STAFF_MESSAGE_PATH):
+            if error.code == 404 and path.startswith(STAFF_MESSAGE_PATH) and "error" not in detail:
                 raise RasaUnavailable(
                     f"The Rasa server at {self.url} has no staff message endpoint "
                     f"({STAFF_MESSAGE_PATH}); start it with 'shopdesk run' from this version."

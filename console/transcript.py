@@ -66,6 +66,10 @@ def transcript_item(event: StoredEvent) -> TranscriptItem | None:
     if kind == "bot":
         staff = staff_of(data)
         buttons = (data.get("data") or {}).get("buttons") or []
+        if staff and staff.get("kind") in ("joined", "left"):
+            return TranscriptItem(
+                event.id, event.at, "staff " + staff["kind"], text=data.get("text") or ""
+            )
         return TranscriptItem(
             event.id,
             event.at,
@@ -73,7 +77,7 @@ def transcript_item(event: StoredEvent) -> TranscriptItem | None:
             text=data.get("text") or "",
             products=_products(data),
             buttons=[b.get("title", "") for b in buttons if isinstance(b, dict)],
-            agent=(staff or {}).get("name"),
+            agent=(staff or {}).get("agent") or (staff or {}).get("name"),
         )
     if kind == "action" and data.get("name") not in _HIDDEN:
         return TranscriptItem(event.id, event.at, "action", text=data.get("name") or "")

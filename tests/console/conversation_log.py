@@ -81,9 +81,12 @@ class Conversation:
         ]
         return self
 
-    def staff(self, at: datetime, text: str, agent: str) -> Conversation:
+    def staff(self, at: datetime, text: str, agent: str, kind: str = "message") -> Conversation:
+        """A staff line as bot/channels.py stores it (``metadata.staff``)."""
         self.events.append(
-            BotUttered(text, metadata={"staff": {"name": agent}}, timestamp=epoch(at))
+            BotUttered(
+                text, metadata={"staff": {"agent": agent, "kind": kind}}, timestamp=epoch(at)
+            )
         )
         return self
 
