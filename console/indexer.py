@@ -113,7 +113,10 @@ class _Batch:
             self.messages.append(self._message(event, "user", text, intent, confidence, fallback))
         elif event.type_name == "bot":
             row.message_count += 1
-            actor = "staff" if staff_of(data) else "bot"
+            staff = staff_of(data)
+            actor = "bot" if staff is None else "staff"
+            if staff and staff.get("kind") in ("joined", "left"):
+                actor = "notice"
             self.messages.append(self._message(event, actor, data.get("text") or ""))
         elif event.type_name == "action" and data.get("name") in FALLBACK_ACTIONS:
             row.has_fallback = True

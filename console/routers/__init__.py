@@ -7,6 +7,6 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     """Every router of the console, in the order they are mounted."""
-    from console.routers import auth, conversations, inbox, staff
+    from console.routers import analytics, auth, conversations, inbox, staff
 
-    return [auth.router, inbox.router, conversations.router, staff.router]
+    return [auth.router, inbox.router, conversations.router, staff.router, analytics.router]
