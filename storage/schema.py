@@ -619,7 +619,7 @@ class ConversationMessage(Base):
     event_id = Column(Integer, primary_key=True, autoincrement=False)
     sender_id = Column(String(255), nullable=False, index=True)
     sent_at = Column(DateTime, nullable=False, index=True)
-    #: ``user``, ``bot`` or ``staff``.
+    #: ``user``, ``bot``, ``staff`` (a staff reply) or ``notice`` (staff joined or left).
     actor = Column(String(10), nullable=False)
     text = Column(Text, nullable=False, default="")
     intent = Column(String(255), nullable=True)
