@@ -164,13 +164,19 @@ def _cmd_train(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(settings: Settings, model: Path) -> int:
-    from shopdesk.serve import start_bot
+    from shopdesk.serve import ServerFailedToStart, start_bot, start_storefront
 
     console.print("Starting the action server and the Rasa server (this takes about a minute)…")
     bot = start_bot(settings, model, log_dir=settings.data_dir / "logs")
+    try:
+        storefront = start_storefront(settings, log_dir=settings.data_dir / "logs")
+    except (ServerFailedToStart, OSError):
+        bot.stop()
+        raise
     url = f"http://localhost:{settings.rasa_port}"
     console.print(
         f"\n[bold green]shopdesk is running.[/]\n"
+        f"  Demo shop with the chat widget: http://localhost:{settings.storefront_port}\n"
         f"  Chat (REST):  curl -s -XPOST {url}/webhooks/rest/webhook "
         "-H 'Content-Type: application/json' "
         f'-d \'{{"sender": "me", "message": "do you have running shoes under $100?"}}\'\n'
@@ -188,7 +194,9 @@ def _serve(settings: Settings, model: Path) -> int:
     signal.signal(signal.SIGTERM, _stop)
     while not stopping and bot.rasa_server.poll() is None and bot.action_server.poll() is None:
         time.sleep(0.5)
+    storefront.terminate()
     bot.stop()
+    storefront.wait(10)
     return 0
 
 

@@ -142,6 +142,32 @@ def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float
     raise ServerFailedToStart(f"The {name} did not answer at {url} within {timeout:.0f} s.")
 
 
+def start_storefront(
+    settings: Settings, *, log_dir: Path | None = None, timeout: float = 60.0
+) -> subprocess.Popen:
+    """Start the demo storefront (``python -m web``) on ``SHOPDESK_STOREFRONT_PORT``."""
+    log = None
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(log_dir / "storefront.log", "ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "web", "--port", str(settings.storefront_port)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "SHOPDESK_DATA_DIR": str(settings.data_dir)},
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
+    )
+    try:
+        wait_until_up(
+            f"http://127.0.0.1:{settings.storefront_port}/healthz", process, "storefront", timeout
+        )
+    except ServerFailedToStart:
+        process.terminate()
+        process.wait(10)
+        raise
+    return process
+
+
 def start_bot(
     settings: Settings,
     model: Path,

@@ -116,7 +116,7 @@ class Settings:
     api_token: str = field(default_factory=lambda: _env("SHOPDESK_API_TOKEN", ""))
     #: Public address of the shop, used to build product links.
     shop_url: str = field(
-        default_factory=lambda: _env("SHOPDESK_SHOP_URL", "https://shop.example.com").rstrip("/")
+        default_factory=lambda: _env("SHOPDESK_SHOP_URL", "").rstrip("/")
     )
     #: Currency for prices when a catalog row does not name one.
     default_currency: str = field(default_factory=lambda: _env("SHOPDESK_CURRENCY", "USD"))
@@ -208,6 +208,9 @@ class Settings:
                 "SHOPDESK_TRACKER_STORE_URL", f"sqlite:///{self.data_dir / 'conversations.db'}"
             )
             object.__setattr__(self, "tracker_store_url", url)
+        if not self.shop_url:
+            # The demo storefront (``make demo``) serves the product pages the bot links to.
+            object.__setattr__(self, "shop_url", f"http://localhost:{self.storefront_port}")
         if str(self.index_dir) in ("", "."):
             object.__setattr__(self, "index_dir", self.data_dir / "product-index")
 

@@ -1,0 +1,141 @@
+"""A real shop for the browser tests: demo store, trained bot (two Rasa workers), storefront,
+and a Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from shopdesk.operations import refresh_index, seed_demo
+from shopdesk.serve import RunningBot, start_bot, start_storefront
+from shopdesk.settings import Settings, get_settings
+from shopdesk.training import train_bot
+from tests.helpers.live_shop import add_hostile_product, free_port, quick_config
+
+SHOP_PRODUCTS = 600
+API_TOKEN = "web-test-token"
+#: Redis database of the lock store shared by the two Rasa workers.
+LOCK_STORE_URL = "redis://127.0.0.1:6379/5"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+@dataclass
+class LiveShop:
+    """The running shop: storefront URL, Rasa URL, and a way to restart the bot."""
+
+    settings: Settings
+    model: Path
+    bot: RunningBot
+    storefront_url: str
+    rasa_url: str
+
+    def stop_bot(self) -> None:
+        """Stop the Rasa server and the action server (the storefront stays up)."""
+        self.bot.stop()
+
+    def start_bot(self) -> None:
+        """Start both servers again on the same ports."""
+        self.bot = start_bot(self.settings, self.model, log_dir=self.settings.data_dir / "logs")
+
+
+@pytest.fixture(scope="session")
+def shop(tmp_path_factory) -> Iterator[LiveShop]:
+    """Seed, index, train and start everything once for all browser tests."""
+    home = tmp_path_factory.mktemp("shopdesk-web")
+    overrides = {
+        "SHOPDESK_DATA_DIR": str(home),
+        "SHOPDESK_RASA_PORT": str(free_port()),
+        "SHOPDESK_ACTION_PORT": str(free_port()),
+        "SHOPDESK_STOREFRONT_PORT": str(free_port()),
+        "SHOPDESK_API_TOKEN": API_TOKEN,
+        "SHOPDESK_RASA_WORKERS": "2",
+        "SHOPDESK_LOCK_STORE_URL": LOCK_STORE_URL,
+    }
+    saved = {k: os.environ.get(k) for k in overrides}
+    os.environ.update(overrides)
+    overrides_shop_url = os.environ.pop("SHOPDESK_SHOP_URL", None)
+    settings = get_settings()
+    seed_demo(settings, products=SHOP_PRODUCTS)
+    add_hostile_product(settings)
+    refresh_index(settings)
+    model = train_bot(settings, config=quick_config(home / "config.yml"))
+    bot = start_bot(settings, model, log_dir=home / "logs")
+    try:
+        storefront = start_storefront(settings, log_dir=home / "logs")
+    except BaseException:
+        bot.stop()
+        raise
+    live = LiveShop(
+        settings,
+        model,
+        bot,
+        f"http://127.0.0.1:{settings.storefront_port}",
+        f"http://127.0.0.1:{settings.rasa_port}",
+    )
+    try:
+        yield live
+    finally:
+        storefront.terminate()
+        live.bot.stop()
+        storefront.wait(10)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if overrides_shop_url is not None:
+            os.environ["SHOPDESK_SHOP_URL"] = overrides_shop_url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (installed by scripts/ensure-browser.sh, which `make test` runs)."""
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail(
+            "Chromium is not installed: run scripts/ensure-browser.sh (as root, or `make test`).",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser profile (own localStorage) at a fixed viewport, offline except loopback.
+
+    Scripts that a page runs by accident (an ``alert``) are collected in ``page.dialogs``.
+    """
+    context = browser.new_context(viewport=VIEWPORT)
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("http://127.0.0.1", "http://localhost", "ws://"))
+            else route.abort()
+        ),
+    )
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.set_default_timeout(90_000)
+    yield page
+    context.close()
