@@ -12,7 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
-from shopdesk.settings import Settings
+from shopdesk.settings import Settings, SettingsError
 
 
 def stored_secret(configured: str, path: Path) -> str:
@@ -25,7 +25,7 @@ def stored_secret(configured: str, path: Path) -> str:
     except FileExistsError:
         value = path.read_text().strip()
         if not value:
-            raise RuntimeError(
+            raise SettingsError(
                 f"{path} is empty: delete it and shopdesk generates a new secret"
             ) from None
         return value

@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from shopdesk.secrets import action_token, stored_secret, verification_key
-from shopdesk.settings import Settings
+from shopdesk.settings import Settings, SettingsError
 
 
 def test_a_generated_secret_is_private_and_stays_the_same(tmp_path) -> None:
@@ -27,5 +27,5 @@ def test_a_configured_secret_wins_and_nothing_is_written(tmp_path) -> None:
 
 def test_an_emptied_secret_file_is_an_error_that_says_what_to_do(tmp_path) -> None:
     (tmp_path / "secret").write_text("\n")
-    with pytest.raises(RuntimeError, match="delete it"):
+    with pytest.raises(SettingsError, match="delete it"):
         stored_secret("", tmp_path / "secret")
