@@ -110,15 +110,6 @@ def evaluate_rankings(rankings: Mapping[str, Sequence[str]], qrels: Qrels) -> Ra
     return RankingQuality(ndcg, mrr, recall, len(judged))
 
 
-def percentile_ms(seconds: Sequence[float], percent: float) -> float:
-    """The ``percent`` percentile of durations given in seconds, in milliseconds."""
-    return (
-        float(np.percentile(np.asarray(seconds, dtype=np.float64) * 1000.0, percent))
-        if seconds
-        else 0.0
-    )
-
-
 # ----------------------------------------------------------------------------- files
 
 

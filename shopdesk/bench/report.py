@@ -13,7 +13,8 @@ from shopdesk.settings import PROJECT_ROOT
 BENCHMARKS_MD = PROJECT_ROOT / "docs" / "benchmarks.md"
 HEADER = (
     "# Benchmarks\n\n"
-    "Written by `make bench` (`shopdesk bench ...`); each section says the machine and date it was\n"
+    "Written by `make bench` (`shopdesk bench ...`); each section says the machine and date it "
+    "was\n"
     "measured on. Speed and memory targets are checked here, never by timed tests.\n"
 )
 

@@ -120,9 +120,10 @@ def drive(
 def measure_shop_bot(
     messages: int, concurrency: int, workers: int = 1, lock_store_url: str = ""
 ) -> ThroughputResult:
-    """Throughput of the shop bot with its newest trained model (run `shopdesk demo --no-serve` first).
+    """Throughput of the shop bot with its newest trained model (``shopdesk demo`` trains one).
 
-    ``workers`` Rasa server processes; more than one share the Redis lock store at ``lock_store_url``.
+    ``workers`` Rasa server processes; more than one share the Redis lock store at
+    ``lock_store_url``.
     """
     settings = dataclasses.replace(
         get_settings(), rasa_workers=workers, lock_store_url=lock_store_url if workers > 1 else ""
@@ -189,8 +190,10 @@ def markdown(results: Sequence[ThroughputResult], train_seconds: float | None = 
         ratio = (
             "\n"
             + "\n".join(
-                f"{r.bot} / rasa init: {r.messages_per_second / stock.messages_per_second:.2f}× the throughput, "
-                f"{r.cpu_ms_per_message / max(stock.cpu_ms_per_message, 1e-9):.2f}× the CPU per message."
+                f"{r.bot} / rasa init: "
+                f"{r.messages_per_second / stock.messages_per_second:.2f}× the throughput, "
+                f"{r.cpu_ms_per_message / max(stock.cpu_ms_per_message, 1e-9):.2f}× the CPU per "
+                "message."
                 for r in results
                 if r is not stock
             )
@@ -198,12 +201,13 @@ def markdown(results: Sequence[ThroughputResult], train_seconds: float | None = 
         )
     if train_seconds is not None:
         ratio += (
-            f"\n\nA full `shopdesk train --force` of the shop bot (lookup tables, BERT intent classifier, "
-            f"entity extractors, policies) took {train_seconds:.0f} s (target ≤ 300 s)."
+            "\n\nA full `shopdesk train --force` of the shop bot (lookup tables, BERT intent "
+            f"classifier, entity extractors, policies) took {train_seconds:.0f} s (target ≤ 300 s)."
         )
     return (
         "## Whole-bot throughput (REST channel, full pipeline)\n\n"
-        f"{stamp()} Same shopper messages to both bots, parallel conversations; CPU is the servers' own\n"
+        f"{stamp()} Same shopper messages to both bots, parallel conversations; CPU is the "
+        "servers' own\n"
         "(Rasa server, and for shopdesk the action server too), read from /proc.\n\n"
         "| bot | messages | messages/s | server CPU ms/message |\n|---|---|---|---|\n"
         + rows

@@ -11,7 +11,6 @@ from retrieval.evaluation import (
     JudgmentFileError,
     evaluate_rankings,
     ndcg_at_k,
-    percentile_ms,
     read_qrels,
     read_queries,
     recall_at_k,
@@ -67,11 +66,6 @@ def test_evaluate_rankings_averages_over_judged_queries_only() -> None:
     assert quality.ndcg_at_10 == pytest.approx(0.5)
     assert quality.mrr_at_10 == pytest.approx(0.5)
     assert quality.recall_at_100 == pytest.approx(0.5)
-
-
-def test_percentile_is_reported_in_milliseconds() -> None:
-    assert percentile_ms([0.001, 0.002, 0.003], 50) == pytest.approx(2.0)
-    assert percentile_ms([], 95) == 0.0
 
 
 def test_files_are_read_with_their_optional_columns(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""``shopdesk bench nlu`` and ``shopdesk bench entities`` on small data sets built here."""
+"""``shopdesk bench nlu`` end to end on a small labelled data set built here."""
 
 from __future__ import annotations
 
@@ -9,16 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shopdesk.bench.nlu import (
-    EntitySpan,
-    apply_threshold,
-    choose_oos_threshold,
-    entity_scores,
-    markdown_section,
-    oos_figures,
-    percentile,
-    run_entity_benchmark,
-)
+from shopdesk.bench.nlu.summary import markdown_section
 from shopdesk.cli import main
 
 EXAMPLES = {
@@ -153,6 +144,7 @@ def test_report_has_every_figure_under_its_stable_key(nlu_report: dict) -> None:
     for key in ("accuracy", "macro_f1", "in_scope_accuracy", "oos_recall", "oos_precision"):
         assert 0.0 <= row[key] <= 1.0, key
     assert row["train_seconds"] > 0
+    assert row["training_examples"] == 32  # CSV rows are trained on as they are
     assert 0 < row["latency_p50_ms"] <= row["latency_p95_ms"]
     assert nlu_report["dataset"] == {
         **nlu_report["dataset"],
@@ -227,89 +219,3 @@ def test_fallback_threshold_is_calibrated_on_the_classifiers_validation_split(
 def test_confusion_matrix_png_is_written(nlu_report: dict) -> None:
     png = Path(nlu_report["models"]["shopdesk-bert"]["confusion_png"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_oos_figures_follow_larson_definitions() -> None:
-    labels = ["a", "a", "b", "oos", "oos"]
-    predicted = ["a", "oos", "b", "oos", "b"]
-    assert oos_figures(labels, predicted, "oos") == {
-        "in_scope_accuracy": pytest.approx(2 / 3),
-        "oos_recall": 0.5,
-        "oos_precision": 0.5,
-    }
-
-
-def test_threshold_is_chosen_to_balance_in_scope_accuracy_and_oos_recall() -> None:
-    labels = ["a", "b", "a", "oos", "oos"]
-    top = [("a", 0.9), ("b", 0.8), ("a", 0.7), ("a", 0.42), ("b", 0.3)]
-    threshold = choose_oos_threshold(labels, top, "oos")
-    assert 0.42 < threshold <= 0.7
-    assert apply_threshold(top, threshold, "oos") == ["a", "b", "a", "oos", "oos"]
-
-
-def test_threshold_with_min_oos_recall_keeps_the_most_in_scope_messages() -> None:
-    labels = ["a", "b", "a", "a", "oos", "oos", "oos"]
-    top = [("a", 0.9), ("b", 0.8), ("a", 0.5), ("a", 0.35), ("a", 0.4), ("b", 0.3), ("a", 0.6)]
-    # Catching two of the three off-topic messages needs a threshold above 0.4; the lowest such
-    # grid threshold loses only the in-scope message at 0.35.
-    threshold = choose_oos_threshold(labels, top, "oos", min_oos_recall=0.6)
-    assert threshold == 0.45
-    assert apply_threshold(top, threshold, "oos") == ["a", "b", "a", "oos", "oos", "oos", "a"]
-    # Unreachable recall: falls back to the balanced choice.
-    assert choose_oos_threshold(labels, top, "oos", min_oos_recall=1.0) == choose_oos_threshold(
-        labels, top, "oos"
-    )
-
-
-def test_percentile_interpolates() -> None:
-    assert percentile([4.0, 1.0, 3.0, 2.0], 0.5) == 2.5
-    assert percentile([1.0, 2.0], 0.95) == pytest.approx(1.95)
-
-
-def test_entity_scores_by_hand() -> None:
-    gold = [
-        {EntitySpan("color", 4, 8), EntitySpan("product_category", 9, 15)},
-        {EntitySpan("order_number", 6, 11)},
-    ]
-    found = [
-        {EntitySpan("color", 4, 8), EntitySpan("product_category", 0, 3)},
-        {EntitySpan("order_number", 6, 11), EntitySpan("color", 0, 3)},
-    ]
-    scores = entity_scores(gold, found)
-    assert scores["color"]["precision"] == 0.5 and scores["color"]["recall"] == 1.0
-    assert scores["color"]["f1"] == pytest.approx(2 / 3)
-    assert (
-        scores["product_category"]["precision"] == 0.0 and scores["product_category"]["f1"] == 0.0
-    )
-    assert scores["order_number"]["f1"] == 1.0
-
-
-def test_entity_benchmark_runs_the_production_extractors(tmp_path: Path) -> None:
-    data = """version: "3.1"
-nlu:
-- intent: product_search
-  examples: |
-    - any [navy](color) [rain jacket](product_category) under [$80](price_max)?
-    - show me [jackets](product_category) by [Voltra](brand)
-    - something in [red](color)
-- intent: order_status
-  examples: |
-    - where is order [10002](order_number), email [alex@example.com](email)
-"""
-    (tmp_path / "nlu.yml").write_text(data, encoding="utf-8")
-    tables = {
-        "color": ["navy", "red"],
-        "brand": ["Voltra"],
-        "product_category": ["jacket", "jackets", "rain jacket", "red"],
-    }
-    report = run_entity_benchmark(tmp_path / "nlu.yml", tables, tmp_path / "nlu.yml")
-    scores = report["per_entity"]
-    # Every annotation is found; "red" is also a category in these tables: one false positive.
-    for entity in ("color", "brand", "price_max", "order_number", "email"):
-        assert scores[entity]["f1"] == 1.0, entity
-    assert scores["product_category"]["recall"] == 1.0
-    assert scores["product_category"]["precision"] == pytest.approx(2 / 3)
-    assert scores["product_category"]["f1"] == pytest.approx(0.8)
-    assert report["errors"] == [
-        {"text": "something in red", "missed": [], "spurious": ["product_category:red"]}
-    ]

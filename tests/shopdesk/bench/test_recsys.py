@@ -14,7 +14,7 @@ ITEMS = 12
 
 
 def write_cycles(path: Path, users: int = 150) -> None:
-    """Every user walks the items in the same cycle (1 -> 2 -> ... -> 12 -> 1), from a random start."""
+    """Every user walks the items in one cycle (1 -> 2 -> ... -> 12 -> 1) from a random start."""
     rng = np.random.default_rng(0)
     lines = []
     for user in range(1, users + 1):

@@ -8,14 +8,9 @@ from pathlib import Path
 import pytest
 
 from retrieval.evaluation import write_csv
-from shopdesk.bench.search import (
-    BenchmarkInputError,
-    export_products,
-    parse_query,
-    records_from_rows,
-)
+from shopdesk.bench.search.data import export_products
 from shopdesk.cli import main
-from storage.catalog import ProductRecord
+from tests.helpers.catalog import make_catalog
 
 QUERIES = [
     ("1", "running shoes", {"1": 3, "2": 3, "3": 2}),
@@ -26,8 +21,9 @@ QUERIES = [
 
 
 @pytest.fixture()
-def judged_set(tmp_path: Path, catalog: list[ProductRecord]) -> dict[str, Path]:
-    products = export_products(catalog, tmp_path / "products.csv")
+def judged_set(tmp_path: Path) -> dict[str, Path]:
+    """The hand-made test catalog as a products CSV, with four queries and their judgments."""
+    products = export_products(make_catalog(), tmp_path / "products.csv")
     queries = write_csv(
         tmp_path / "queries.csv", ("query_id", "query"), ((q, text) for q, text, _ in QUERIES)
     )
@@ -77,31 +73,3 @@ def test_bench_search_without_files_explains_what_to_give(
 ) -> None:
     assert main(["bench", "search", "--quiet"]) == 2
     assert "--products" in capsys.readouterr().out
-
-
-def test_products_csv_needs_only_id_title_and_description(tmp_path: Path) -> None:
-    records = records_from_rows([{"product_id": "7", "title": "Trail Mug", "description": ""}])
-    assert (records[0].product_id, records[0].title, records[0].brand, records[0].colors) == (
-        7,
-        "Trail Mug",
-        None,
-        (),
-    )
-    with pytest.raises(BenchmarkInputError, match="'B00X'.*whole number"):
-        records_from_rows([{"product_id": "B00X", "title": "Mug", "description": ""}])
-
-
-@pytest.mark.parametrize(
-    ("text", "words", "price_min", "price_max"),
-    [
-        ("running shoes under $80", "running shoes", None, 80.0),
-        ("sneakers between $50 and $90", "sneakers", 50.0, 90.0),
-        ("hoodie over $60", "hoodie", 60.0, None),
-        ("something to keep my coffee hot", "something to keep my coffee hot", None, None),
-    ],
-)
-def test_price_phrases_become_filters_as_in_the_bot(
-    text: str, words: str, price_min: float | None, price_max: float | None
-) -> None:
-    query, filters = parse_query(text)
-    assert (query, filters.price_min, filters.price_max) == (words, price_min, price_max)
