@@ -2,11 +2,11 @@
 
 import asyncio
 
-from conftest import tracker_for
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionClarify, ActionStopFlow
 from actions.support import ActionAnswerPolicy
+from tests.helpers.trackers import tracker_for
 
 
 def run(action, tracker):

@@ -3,11 +3,11 @@
 import asyncio
 
 import pytest
-from conftest import entity, tracker_for
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.product_question import ActionAnswerProductQuestion
 from actions.product_search import ActionSearchProducts
+from tests.helpers.trackers import entity, tracker_for
 
 
 def run(action, tracker):

@@ -2,12 +2,12 @@
 
 import asyncio
 
-from conftest import entity, tracker_for
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.recommend import ActionRecommendProducts
 from storage.schema import Customer
+from tests.helpers.trackers import entity, tracker_for
 
 TEMPO = "Stridewell Tempo 3 Running Shoe"
 CARD_KEYS = {"id", "title", "brand", "category", "price", "currency", "price_text", "in_stock", "stock",

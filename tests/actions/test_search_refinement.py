@@ -6,10 +6,10 @@ import asyncio
 import statistics
 from typing import Any
 
-from conftest import entity, tracker_for
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.product_search import ActionSearchProducts, leftover_words
+from tests.helpers.trackers import entity, tracker_for
 
 
 def search(services, text: str, entities: list | None = None, slots: dict | None = None):

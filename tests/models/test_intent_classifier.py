@@ -7,10 +7,10 @@ import math
 from pathlib import Path
 
 import pytest
-from intent_examples import HELD_OUT, TRAINING_EXAMPLES, training_pairs
 
 from models.intent_classifier import IntentClassifier, IntentClassifierConfig, stratified_split
 from models.intent_model import IntentConfigError, IntentModelLoadError, IntentTrainingDataError
+from tests.helpers.intent_examples import HELD_OUT, TRAINING_EXAMPLES, training_pairs
 
 #: Few epochs with a fast head and no warm-up: enough for this data set, and quick.
 FAST = IntentClassifierConfig(epochs=3, batch_size=8, head_learning_rate=5e-3, warmup_ratio=0.0)

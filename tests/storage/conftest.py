@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -13,9 +14,7 @@ from sqlalchemy.orm import Session
 from storage.db import create_engine_for, session_factory
 from storage.demo_store import seed_demo_store
 from storage.migrations import upgrade
-
-#: The seeding day of every demo store in the tests.
-TODAY = date(2025, 3, 14)
+from tests.helpers.demo_shop import TODAY, seed_small_store
 
 
 def migrated_sqlite_engine(directory: Path) -> Engine:
@@ -76,3 +75,28 @@ def demo_session(demo_engine: Engine) -> Iterator[Session]:
     with session_factory(demo_engine)() as session:
         yield session
         session.rollback()
+
+
+@pytest.fixture(scope="session")
+def seeded_shop_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small seeded SQLite file (60 products) that tests copy and never open themselves."""
+    path = tmp_path_factory.mktemp("seeded-shop") / "shop.db"
+    seed_small_store(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def shop_engine(seeded_shop_file: Path, tmp_path: Path) -> Iterator[Engine]:
+    """This test's own copy of the small seeded store, to write to."""
+    copy = tmp_path / "shop.db"
+    shutil.copyfile(seeded_shop_file, copy)
+    engine = create_engine_for(f"sqlite:///{copy}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def shop(shop_engine: Engine) -> Iterator[Session]:
+    """A session on this test's own copy of the small seeded store."""
+    with session_factory(shop_engine)() as session:
+        yield session

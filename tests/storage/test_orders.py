@@ -8,16 +8,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from seeded_shop import (  # noqa: F401  (fixtures)
-    ALEX_EMAIL,
-    SAM_EMAIL,
-    customer_id,
-    reopen,
-    seed_small_store,
-    seeded_shop_file,
-    shop,
-    shop_engine,
-)
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -34,6 +24,7 @@ from storage.orders import (
     validate_address,
 )
 from storage.schema import Order, OrderCancellation, OrderStatus
+from tests.helpers.demo_shop import ALEX_EMAIL, SAM_EMAIL, customer_id, reopen, seed_small_store
 
 NEW_ADDRESS = Address(
     name="Alex Morgan",

@@ -8,16 +8,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from seeded_shop import (  # noqa: F401  (fixtures)
-    ALEX_EMAIL,
-    SAM_EMAIL,
-    customer_id,
-    reopen,
-    seed_small_store,
-    seeded_shop_file,
-    shop,
-    shop_engine,
-)
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
@@ -32,6 +22,7 @@ from storage.returns import (
     ReturnStatusCode,
 )
 from storage.schema import Order, RefundStatus, ReturnRequest, ReturnStatus
+from tests.helpers.demo_shop import ALEX_EMAIL, SAM_EMAIL, customer_id, reopen, seed_small_store
 
 RULES = ReturnRules()
 T_SHIRT = "Loomcraft Everyday Cotton T-Shirt"

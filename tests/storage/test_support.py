@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from seeded_shop import reopen
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +23,7 @@ from storage.support import (
     request_handoff,
     resolve_handoff,
 )
+from tests.helpers.demo_shop import reopen
 
 MORNING = datetime(2025, 3, 14, 9, 0)
 SUPPORT_TABLES = {"order_cancellations", "handoff_requests", "satisfaction_ratings"}
