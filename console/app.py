@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import numpy as np
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -42,6 +44,17 @@ class Console:
     conversations: Engine
     sessions: sessionmaker
     rasa: RasaClient
+    _encoder: Any = None
+    _encoder_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Sentence embeddings (L2-normalised) of ``texts``; the model loads on first use."""
+        with self._encoder_lock:
+            if self._encoder is None:
+                from retrieval.embeddings import TextEncoder
+
+                self._encoder = TextEncoder(self.settings.embedding_model)
+        return self._encoder.encode(texts)
 
     def index_now(self) -> int:
         """Bring the console's index up to date with the conversation store."""

@@ -180,23 +180,14 @@ class Settings:
     console_low_confidence: float = field(
         default_factory=lambda: _env_float("SHOPDESK_CONSOLE_LOW_CONFIDENCE", 0.6)
     )
-
-    #: Port of the support console (``shopdesk console``).
-    console_port: int = field(default_factory=lambda: _env_int("SHOPDESK_CONSOLE_PORT", 8080))
-    #: Interface the support console listens on (loopback unless staff reach it from elsewhere).
-    console_host: str = field(default_factory=lambda: _env("SHOPDESK_CONSOLE_HOST", "127.0.0.1"))
-    #: Key signing the console's session cookies. Unset: generated once into
-    #: ``<data_dir>/console-session-secret`` (mode 0600).
-    console_session_secret: str = field(
-        default_factory=lambda: _env("SHOPDESK_CONSOLE_SESSION_SECRET", "")
-    )
-    #: Minutes a console session lasts without activity before staff sign in again.
-    console_session_minutes: int = field(
-        default_factory=lambda: _env_int("SHOPDESK_CONSOLE_SESSION_MINUTES", 480)
-    )
-    #: Intent confidence below which the console counts a shopper's message as poorly understood.
-    console_low_confidence: float = field(
-        default_factory=lambda: _env_float("SHOPDESK_CONSOLE_LOW_CONFIDENCE", 0.6)
+    #: NLU file the console's annotators add reviewed examples to (``rasa train`` reads it).
+    reviewed_examples: Path = field(
+        default_factory=lambda: Path(
+            _env(
+                "SHOPDESK_REVIEWED_EXAMPLES",
+                str(PROJECT_ROOT / "nlu_data" / "train" / "reviewed.yml"),
+            )
+        )
     )
 
     def __post_init__(self) -> None:

@@ -7,6 +7,13 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     """Every router of the console, in the order they are mounted."""
-    from console.routers import analytics, auth, conversations, inbox, staff
+    from console.routers import analytics, auth, conversations, inbox, review, staff
 
-    return [auth.router, inbox.router, conversations.router, staff.router, analytics.router]
+    return [
+        auth.router,
+        inbox.router,
+        conversations.router,
+        staff.router,
+        analytics.router,
+        review.router,
+    ]

@@ -31,6 +31,7 @@ def console_settings(directory: Path, **overrides) -> Settings:
         "tracker_store_url": f"sqlite:///{directory / 'conversations.db'}",
         "api_token": "console-test-token",
         "console_session_secret": "console-test-session-secret",
+        "reviewed_examples": directory / "reviewed.yml",
         **overrides,
     }
     return Settings(**values)
