@@ -260,6 +260,21 @@ def search_inbox(
     return InboxPage(rows=rows, page=filters.page, has_next=has_next)
 
 
+def matching_senders(
+    session: Session, filters: InboxFilters, low_confidence: float, limit: int
+) -> list[str]:
+    """Ids of the conversations matching every filter, newest activity first (at most ``limit``)."""
+    summary = ConversationSummary
+    return list(
+        session.execute(
+            select(summary.sender_id)
+            .where(and_(True, *_conditions(filters, low_confidence)))
+            .order_by(summary.last_activity_at.desc(), summary.sender_id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
 @dataclass(frozen=True)
 class WaitingShopper:
     """A conversation in the waiting-for-a-person queue."""

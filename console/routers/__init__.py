@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     """Every router of the console, in the order they are mounted."""
-    from console.routers import analytics, auth, conversations, inbox, review, staff
+    from console.routers import analytics, auth, conversations, export, inbox, review, staff
 
     return [
         auth.router,
@@ -16,4 +16,5 @@ def routers() -> list[APIRouter]:
         staff.router,
         analytics.router,
         review.router,
+        export.router,
     ]
