@@ -1,4 +1,4 @@
-"""Recommendations: "what goes with these shoes?", "something like this but cheaper", "a gift for a runner".
+"""Recommendations: "what goes with these shoes?", "like this but cheaper", "a gift for a runner".
 
 What the answer is based on, first match wins:
 
@@ -15,7 +15,6 @@ category); each product comes with its reason, in the same ``product_list`` payl
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -30,40 +29,16 @@ from actions.verification import verified_customer
 from models.recommender import Interaction, InteractionKind, Recommendation
 from models.recommender.shop_data import customer_history
 from retrieval.product_index import SearchFilters
+from retrieval.query_understanding import (
+    ShopperMessage,
+    anchor_phrase,
+    asks_for_complements,
+    asks_for_gift,
+    asks_for_similar,
+    gift_recipient,
+    wants_cheaper,
+)
 from storage.catalog import ProductRecord
-
-COMPLEMENT = re.compile(
-    r"\b(?:go(?:es)?|goes|pairs?|match(?:es)?|wear)\s+(?:well\s+|nicely\s+)?with\b"
-    r"|\bto\s+go\s+with\b|\b(?:buy|bought|get)\s+with\b|\baccessor(?:y|ies)\s+(?:for|go\s+with)\b"
-    r"|\bcomplete\s+the\s+look\b|\belse\s+(?:would|do|should)\s+i\s+need\b",
-    re.IGNORECASE,
-)
-SIMILAR = re.compile(
-    r"\b(?:similar|alternatives?|like\s+(?:this|that|these|those|it|the|a|an|my)\b|instead\s+of|cheaper|less\s+expensive)",
-    re.IGNORECASE,
-)
-CHEAPER = re.compile(
-    r"\b(?:cheaper|less\s+expensive|lower\s+price|more\s+affordable)\b", re.IGNORECASE
-)
-GIFT = re.compile(r"\b(?:gift|present|secret\s+santa|stocking\s+stuffer)s?\b", re.IGNORECASE)
-#: The words right before the product a question is about: "goes with <X>", "similar to <X>", "like <X>".
-ANCHOR_TRIGGER = re.compile(
-    r"\b(?:(?:go(?:es)?|pairs?|match(?:es)?|wear|buy|bought|get)\s+(?:well\s+|nicely\s+)?with"
-    r"|(?:similar|alternatives?|comparable)\s+to|instead\s+of|like|than|(?:accessories|socks)\s+for)\b",
-    re.IGNORECASE,
-)
-#: The product phrase itself: up to "but", "under", "for", a size or price phrase, punctuation or the end.
-ANCHOR_PHRASE = re.compile(
-    r"\s*(?P<phrase>[^?.!,;]*?)\s*(?=\bbut\b|\bunder\b|\bbelow\b|\bover\b|\bbetween\b|\bin\s+size\b"
-    r"|\bfor\b|\bthat\b|\bwhich\b|[?.!,;]|$)",
-    re.IGNORECASE,
-)
-DETERMINER = re.compile(r"^(?:the|a|an|my|our|your)\s+", re.IGNORECASE)
-POINTING = re.compile(r"^(?:this|that|these|those|it|them|the\s+same|one)\b", re.IGNORECASE)
-GIFT_FOR = re.compile(
-    r"\bfor\s+(?:my\s+|a\s+|an\s+|the\s+|our\s+)?(?P<who>[^?.!,;]+)", re.IGNORECASE
-)
-FILTER_ENTITIES = ("product_category", "brand", "color", "size", "price_min", "price_max")
 
 
 @dataclass(frozen=True)
@@ -83,9 +58,10 @@ class ActionRecommendProducts(ShopAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        text = tracker.latest_message.get("text") or ""
+        message = ShopperMessage.from_parse(tracker.latest_message)
+        text = message.text
         anchor, anchor_span = self._anchor(tracker, text)
-        filters = replace(_filters(tracker, outside=anchor_span), in_stock=True)
+        filters = replace(message.filters(outside=anchor_span), in_stock=True)
         count = self.services.settings.search_results
         suggestions = self._suggest(tracker, text, anchor, filters, count)
         if not suggestions.items:
@@ -125,13 +101,14 @@ class ActionRecommendProducts(ShopAction):
         count: int,
     ) -> Suggestions:
         allowed = self._allowed(filters)
-        if anchor is not None and COMPLEMENT.search(text):
+        complements = asks_for_complements(text)
+        if anchor is not None and complements:
             items = self._records(self._recommender_call("bought_together", anchor, count, allowed))
             if items:
                 return Suggestions(f"These go well with the {anchor.title}:", items)
-        if anchor is not None and (SIMILAR.search(text) or COMPLEMENT.search(text)):
+        if anchor is not None and (complements or asks_for_similar(text)):
             return self._similar(text, anchor, filters, count)
-        if GIFT.search(text):
+        if asks_for_gift(text):
             return self._gift(text, filters, allowed, count)
         history = self._history(tracker)
         if history and self.services.recommender is not None:
@@ -143,7 +120,7 @@ class ActionRecommendProducts(ShopAction):
     def _similar(
         self, text: str, anchor: ProductRecord, filters: SearchFilters, count: int
     ) -> Suggestions:
-        cheaper = bool(CHEAPER.search(text)) and filters.price_max is None
+        cheaper = wants_cheaper(text) and filters.price_max is None
         if cheaper:
             filters = replace(filters, price_max=round(anchor.price - 0.01, 2))
         allowed = self._allowed(filters) - {anchor.product_id}
@@ -162,9 +139,8 @@ class ActionRecommendProducts(ShopAction):
     def _gift(
         self, text: str, filters: SearchFilters, allowed: set[int], count: int
     ) -> Suggestions:
-        who = GIFT_FOR.search(text)
-        if filters.category is None and who is not None:
-            phrase = who.group("who").strip()
+        phrase = gift_recipient(text)
+        if filters.category is None and phrase is not None:
             hits = self.services.product_index.search(phrase, filters, k=count * 3)
             popularity = self._popularity()
             ranked = sorted(hits, key=lambda h: -popularity.get(h.record.product_id, 0.0))
@@ -202,17 +178,13 @@ class ActionRecommendProducts(ShopAction):
         A phrase that points back ("this", "these shoes", none at all) means the product
         being talked about; a named one is looked up in the product index.
         """
-        if not (COMPLEMENT.search(text) or SIMILAR.search(text)):
+        if not (asks_for_complements(text) or asks_for_similar(text)):
             return None, None
-        trigger = ANCHOR_TRIGGER.search(text)
-        match = ANCHOR_PHRASE.match(text, trigger.end()) if trigger else None
-        phrase = DETERMINER.sub("", match.group("phrase")) if match else ""
-        if not phrase or POINTING.match(phrase):
+        named = anchor_phrase(text)
+        hits = self.services.product_index.search(named[0], SearchFilters(), k=1) if named else []
+        if named is None or not hits:
             return self._focused(tracker), None
-        hits = self.services.product_index.search(phrase, SearchFilters(), k=1)
-        if not hits:
-            return self._focused(tracker), None
-        return hits[0].record, match.span("phrase")
+        return hits[0].record, named[1]
 
     def _focused(self, tracker: Tracker) -> ProductRecord | None:
         product_id = as_float(tracker.get_slot("focused_product"))
@@ -247,7 +219,9 @@ class ActionRecommendProducts(ShopAction):
         recommender = self.services.recommender
         if recommender is None:
             return {}
-        return dict(zip(recommender.product_ids.tolist(), recommender.popularity.tolist()))
+        return dict(
+            zip(recommender.product_ids.tolist(), recommender.popularity.tolist(), strict=True)
+        )
 
     def _recommender_call(
         self, method: str, anchor: ProductRecord, count: int, allowed: set[int]
@@ -264,24 +238,3 @@ class ActionRecommendProducts(ShopAction):
         index = self.services.product_index
         found = [(index.get(r.product_id), r.reason) for r in recommendations]
         return [(record, reason) for record, reason in found if record is not None]
-
-
-def _filters(tracker: Tracker, outside: tuple[int, int] | None) -> SearchFilters:
-    """Filters from the latest message's entities, except those inside ``outside`` (they name the anchor product)."""
-    values: dict[str, str] = {}
-    for item in tracker.latest_message.get("entities", []):
-        name, value = item.get("entity"), item.get("value")
-        if name not in FILTER_ENTITIES or value is None or name in values:
-            continue
-        start = item.get("start")
-        if outside is not None and start is not None and outside[0] <= int(start) < outside[1]:
-            continue
-        values[name] = str(value)
-    return SearchFilters(
-        category=values.get("product_category"),
-        brand=values.get("brand"),
-        color=values.get("color"),
-        size=values.get("size"),
-        price_min=as_float(values.get("price_min")),
-        price_max=as_float(values.get("price_max")),
-    )

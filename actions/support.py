@@ -8,50 +8,68 @@ shopper never sees another customer's order, even through a forged tracker.
 
 from __future__ import annotations
 
+import enum
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
+from sqlalchemy.orm import Session
 
 from actions.address import AddressFormatError, parse_address
 from actions.base import ShopAction, UsesShopServices, entity_values, first_entity, shopper_text
 from actions.conversation import clear_flow_slots
 from actions.handoff import hand_over
 from actions.order_presenter import (
-    day,
+    address_change_text,
+    cancellation_offer_text,
+    cancellation_text,
     eligibility_text,
-    items_line,
-    money,
+    offers_return,
+    order_not_found_text,
     order_status_text,
     refund_text,
-    return_created_text,
+    return_outcome_text,
 )
 from actions.verification import verified_customer, verified_slots
 from retrieval.knowledge_base import KNOWLEDGE_TOPICS
 from storage.orders import (
     AddressChangeStatus,
+    CancelOutcome,
     CancelStatus,
     OrderService,
+    OrderView,
     normalize_order_number,
     validate_address,
 )
 from storage.returns import ReturnRules, ReturnService, ReturnStatusCode
 from storage.schema import HandoffReason
 
-ORDER_FLOWS = (
-    "order_status",
-    "cancel_order",
-    "change_order",
-    "change_shipping_address",
-    "return_item",
-    "refund_status",
-)
+
+class OrderFlow(str, enum.Enum):
+    """The order flows a verified shopper can ask for, named as the intents that start them."""
+
+    ORDER_STATUS = "order_status"
+    CANCEL_ORDER = "cancel_order"
+    CHANGE_ORDER = "change_order"
+    CHANGE_SHIPPING_ADDRESS = "change_shipping_address"
+    RETURN_ITEM = "return_item"
+    REFUND_STATUS = "refund_status"
+
+    @classmethod
+    def named(cls, name: Any) -> OrderFlow | None:
+        """The flow called ``name`` (an intent or a slot value), or None."""
+        return next((flow for flow in cls if flow.value == name), None)
+
+
 MAX_VERIFICATION_ATTEMPTS = 3
 _ORDER_NUMBER = re.compile(r"^\d{5,8}$")
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+Events = list[dict[str, Any]]
 
 
 def return_rules(services: Any) -> ReturnRules:
@@ -80,9 +98,20 @@ def verified_order(
     return None
 
 
-def flow_finished(flow: str) -> list[dict[str, Any]]:
+def flow_finished(flow: OrderFlow | str) -> Events:
     """Events closing a flow: its data forgotten, its name kept for the rating."""
-    return [*clear_flow_slots(), SlotSet("last_flow", flow)]
+    name = flow.value if isinstance(flow, OrderFlow) else flow
+    return [*clear_flow_slots(), SlotSet("last_flow", name)]
+
+
+def finish(
+    dispatcher: CollectingDispatcher, text: str, flow: OrderFlow, ask_rating: bool
+) -> Events:
+    """Say ``text`` and close ``flow``, asking for a rating when the flow did what was asked."""
+    dispatcher.utter_message(text=text)
+    if ask_rating:
+        dispatcher.utter_message(response="utter_ask_rating")
+    return flow_finished(flow)
 
 
 class ActionStartSupportFlow(ShopAction):
@@ -94,12 +123,13 @@ class ActionStartSupportFlow(ShopAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent not in ORDER_FLOWS:
-            # An order number on its own continues the last order flow, or asks for the status.
-            previous = tracker.get_slot("last_flow")
-            intent = previous if previous in ORDER_FLOWS else "order_status"
-        events: list[dict[str, Any]] = [SlotSet("requested_flow", intent)]
+        # An order number on its own continues the last order flow, or asks for the status.
+        flow = (
+            OrderFlow.named((tracker.latest_message.get("intent") or {}).get("name"))
+            or OrderFlow.named(tracker.get_slot("last_flow"))
+            or OrderFlow.ORDER_STATUS
+        )
+        events: list[dict[str, Any]] = [SlotSet("requested_flow", flow.value)]
         number = first_entity(tracker, "order_number")
         if number:
             events.append(SlotSet("order_number", normalize_order_number(number)))
@@ -156,7 +186,8 @@ class ValidateVerificationForm(UsesShopServices, FormValidationAction):
         number = normalize_order_number(str(value or ""))
         if not _ORDER_NUMBER.match(number):
             dispatcher.utter_message(
-                text="Order numbers have 5 digits, like 10001; you'll find yours in the confirmation email."
+                text="Order numbers have 5 digits, like 10001; "
+                "you'll find yours in the confirmation email."
             )
             return {"order_number": None}
         customer = verified_customer(self.services.verification, tracker)
@@ -164,7 +195,8 @@ class ValidateVerificationForm(UsesShopServices, FormValidationAction):
             with self.services.session() as session:
                 if OrderService(session).order_view(number, customer) is None:
                     dispatcher.utter_message(
-                        text=f"I can't find an order {number} among the orders of the customer verified in this chat. "
+                        text=f"I can't find an order {number} among the orders of the customer "
+                        "verified in this chat. "
                         'Please check the number, or say "never mind".'
                     )
                     return {"order_number": None}
@@ -188,14 +220,15 @@ class ValidateVerificationForm(UsesShopServices, FormValidationAction):
                 "verification_failures": 0.0,
             }
         failures = int(tracker.get_slot("verification_failures") or 0) + 1
-        if failures >= MAX_VERIFICATION_ATTEMPTS:
+        left = MAX_VERIFICATION_ATTEMPTS - failures
+        if left <= 0:
             dispatcher.utter_message(
                 text="That order number and email or ZIP code still don't match our records."
             )
         else:
             dispatcher.utter_message(
-                text="That order number and email or ZIP code don't match our records. Let's try again "
-                f"({MAX_VERIFICATION_ATTEMPTS - failures} attempt{'s' if MAX_VERIFICATION_ATTEMPTS - failures > 1 else ''} left)."
+                text="That order number and email or ZIP code don't match our records. "
+                f"Let's try again ({left} attempt{'s' if left > 1 else ''} left)."
             )
         return {"contact": None, "order_number": None, "verification_failures": float(failures)}
 
@@ -213,91 +246,118 @@ class ActionRunSupportFlow(ShopAction):
         number = tracker.get_slot("order_number")
         if customer is None or not number:
             dispatcher.utter_message(
-                text="For your security I've stopped trying to verify the order here. A person from our team can check it with you."
+                text="For your security I've stopped trying to verify the order here. "
+                "A person from our team can check it with you."
             )
             return [
                 *clear_flow_slots(),
                 *hand_over(self.services, dispatcher, tracker, HandoffReason.VERIFICATION_FAILED),
             ]
-        flow = tracker.get_slot("requested_flow") or "order_status"
+        flow = OrderFlow.named(tracker.get_slot("requested_flow")) or OrderFlow.ORDER_STATUS
         return run_flow(self.services, dispatcher, flow, number, customer)
 
 
+@dataclass(frozen=True)
+class OrderFlowContext:
+    """What an order flow works with: a verified customer's order on an open session."""
+
+    services: Any
+    session: Session
+    dispatcher: CollectingDispatcher
+    view: OrderView
+    customer: int
+
+    @property
+    def number(self) -> str:
+        """The order's number."""
+        return self.view.number
+
+
+def show_status(flow: OrderFlowContext) -> Events:
+    """Where the order is, then a rating question."""
+    return finish(flow.dispatcher, order_status_text(flow.view), OrderFlow.ORDER_STATUS, True)
+
+
+def show_refund(flow: OrderFlowContext) -> Events:
+    """Where the refund of the order stands, then a rating question."""
+    refund = ReturnService(flow.session).refund_status(flow.number, flow.customer)
+    text = refund_text(refund) if refund else order_not_found_text(flow.number)
+    return finish(flow.dispatcher, text, OrderFlow.REFUND_STATUS, refund is not None)
+
+
+def offer_cancellation(flow: OrderFlowContext) -> Events:
+    """Ask before cancelling an order that can be cancelled; else say why it can't."""
+    outcome = OrderService(flow.session).check_cancellation(flow.number, flow.customer)
+    if outcome.status is not CancelStatus.CANCELLABLE:
+        return answer_cancellation(flow.dispatcher, outcome)
+    flow.dispatcher.utter_message(text=cancellation_offer_text(flow.view), buttons=YES_NO)
+    return [SlotSet("pending_confirmation", "cancel_order")]
+
+
+def offer_address_change(flow: OrderFlowContext) -> Events:
+    """Show the current address and ask for the new one, or say why it can't change."""
+    outcome = OrderService(flow.session).check_address_change(flow.number, flow.customer)
+    flow.dispatcher.utter_message(text=address_change_text(outcome, flow.view))
+    if outcome.status is not AddressChangeStatus.CHANGEABLE:
+        return flow_finished(OrderFlow.CHANGE_SHIPPING_ADDRESS)
+    return [FollowupAction("address_form")]
+
+
+def start_return(flow: OrderFlowContext) -> Events:
+    """Tell which items can go back and ask why, or why none can."""
+    return offer_return(flow.services, flow.session, flow.dispatcher, flow.number, flow.customer)
+
+
+def explain_order_change(flow: OrderFlowContext) -> Events:
+    """Items can't be changed: suggest cancelling (while possible) or a person."""
+    cancellable = (
+        OrderService(flow.session).check_cancellation(flow.number, flow.customer).status
+        is CancelStatus.CANCELLABLE
+    )
+    instead = (
+        f"You can cancel order {flow.number} while it hasn't shipped and order again, or "
+        if cancellable
+        else ""
+    )
+    flow.dispatcher.utter_message(
+        text="Items or sizes of an order can't be changed once it's placed. "
+        f"{instead}a person from our team can look at it with you. Shall I pass you to them?",
+        buttons=YES_NO,
+    )
+    return [SlotSet("pending_confirmation", "handoff")]
+
+
+#: What each order flow does once the shopper is verified.
+FLOW_HANDLERS: dict[OrderFlow, Callable[[OrderFlowContext], Events]] = {
+    OrderFlow.ORDER_STATUS: show_status,
+    OrderFlow.REFUND_STATUS: show_refund,
+    OrderFlow.CANCEL_ORDER: offer_cancellation,
+    OrderFlow.CHANGE_SHIPPING_ADDRESS: offer_address_change,
+    OrderFlow.RETURN_ITEM: start_return,
+    OrderFlow.CHANGE_ORDER: explain_order_change,
+}
+
+
 def run_flow(
-    services: Any, dispatcher: CollectingDispatcher, flow: str, number: str, customer: int
-) -> list[dict[str, Any]]:
+    services: Any, dispatcher: CollectingDispatcher, flow: OrderFlow, number: str, customer: int
+) -> Events:
     """One order flow for a verified customer's order."""
     with services.session() as session:
         view = OrderService(session).order_view(number, customer)
         if view is None:
-            dispatcher.utter_message(text=f"I can't find order {number} among your orders.")
+            dispatcher.utter_message(text=order_not_found_text(number))
             return flow_finished(flow)
-        status = getattr(view.status, "value", view.status)
-        if flow == "order_status":
-            dispatcher.utter_message(text=order_status_text(view))
-            dispatcher.utter_message(response="utter_ask_rating")
-            return flow_finished(flow)
-        if flow == "refund_status":
-            refund = ReturnService(session).refund_status(number, customer)
-            dispatcher.utter_message(
-                text=refund_text(refund) if refund else f"There's no refund on order {number}."
-            )
-            dispatcher.utter_message(response="utter_ask_rating")
-            return flow_finished(flow)
-        if flow == "cancel_order":
-            if status == "processing":
-                dispatcher.utter_message(
-                    text=f"Order {number} ({items_line(view)}, {money(view.total, view.currency)}) hasn't shipped yet. Shall I cancel it?",
-                    buttons=YES_NO,
-                )
-                return [SlotSet("pending_confirmation", "cancel_order")]
-            return refuse_cancellation(dispatcher, number, status, view)
-        if flow == "change_shipping_address":
-            if status != "processing":
-                dispatcher.utter_message(
-                    text=f"Order {number} {('shipped on ' + day(view.shipped_at)) if view.shipped_at else 'is ' + status}, so its address can't be changed any more. "
-                    f"The carrier ({view.carrier or 'the carrier'}) may be able to redirect it with tracking number {view.tracking_number or '-'}."
-                )
-                return flow_finished(flow)
-            dispatcher.utter_message(
-                text=f"Order {number} will ship to {view.shipping_address.one_line()}."
-            )
-            return [FollowupAction("address_form")]
-        if flow == "return_item":
-            return offer_return(services, session, dispatcher, number, customer)
-        dispatcher.utter_message(
-            text="Items or sizes of an order can't be changed once it's placed. "
-            + (
-                "You can cancel order " + number + " while it hasn't shipped and order again, or "
-                if status == "processing"
-                else ""
-            )
-            + "a person from our team can look at it with you. Shall I pass you to them?",
-            buttons=YES_NO,
-        )
-        return [SlotSet("pending_confirmation", "handoff")]
+        context = OrderFlowContext(services, session, dispatcher, view, customer)
+        return FLOW_HANDLERS[flow](context)
 
 
-def refuse_cancellation(
-    dispatcher: CollectingDispatcher, number: str, status: str, view: Any
-) -> list[dict[str, Any]]:
-    """Explain why an order can't be cancelled, offering a return when it shipped."""
-    if status == "cancelled":
-        dispatcher.utter_message(text=f"Order {number} is already cancelled; nothing more to do.")
-        return flow_finished("cancel_order")
-    if status in ("shipped", "delivered"):
-        shipped = (
-            f"it shipped on {day(view.shipped_at)} with {view.carrier}"
-            if view.shipped_at
-            else "it has shipped"
-        )
-        dispatcher.utter_message(
-            text=f"Order {number} can't be cancelled because {shipped}. Once it arrives you can return it for a refund. Shall I start a return?",
-            buttons=YES_NO,
-        )
+def answer_cancellation(dispatcher: CollectingDispatcher, outcome: CancelOutcome) -> Events:
+    """Say what a cancellation did or why it was refused, offering a return when it was sent."""
+    if offers_return(outcome):
+        dispatcher.utter_message(text=cancellation_text(outcome), buttons=YES_NO)
         return [SlotSet("pending_confirmation", "offer_return")]
-    dispatcher.utter_message(text=f"Order {number} {status} and can't be cancelled.")
-    return flow_finished("cancel_order")
+    done = outcome.status is CancelStatus.CANCELLED
+    return finish(dispatcher, cancellation_text(outcome), OrderFlow.CANCEL_ORDER, done)
 
 
 def offer_return(
@@ -308,12 +368,12 @@ def offer_return(
         number, customer, return_rules(services), services.today()
     )
     if eligibility is None:
-        dispatcher.utter_message(text=f"I can't find order {number} among your orders.")
-        return flow_finished("return_item")
+        dispatcher.utter_message(text=order_not_found_text(number))
+        return flow_finished(OrderFlow.RETURN_ITEM)
     dispatcher.utter_message(text=eligibility_text(eligibility))
     if not eligibility.eligible_lines:
-        return flow_finished("return_item")
-    return [SlotSet("requested_flow", "return_item"), FollowupAction("return_form")]
+        return flow_finished(OrderFlow.RETURN_ITEM)
+    return [SlotSet("requested_flow", OrderFlow.RETURN_ITEM.value), FollowupAction("return_form")]
 
 
 class ActionHandleConfirmation(ShopAction):
@@ -345,7 +405,9 @@ class ActionHandleConfirmation(ShopAction):
                         SlotSet("pending_confirmation", None),
                         *offer_return(self.services, session, dispatcher, number, customer),
                     ]
-            return cancel(self.services, dispatcher, number, customer)
+            with self.services.session() as session:
+                outcome = OrderService(session).cancel_order(number, customer)
+            return answer_cancellation(dispatcher, outcome)
         if pending:
             dispatcher.utter_message(
                 text="OK, I'll leave it as it is. Anything else I can help with?"
@@ -357,24 +419,6 @@ class ActionHandleConfirmation(ShopAction):
             else "OK. Is there anything else I can help with?"
         )
         return []
-
-
-def cancel(
-    services: Any, dispatcher: CollectingDispatcher, number: str, customer: int
-) -> list[dict[str, Any]]:
-    """Cancel the order (once, in one transaction) and say what happened."""
-    with services.session() as session:
-        outcome = OrderService(session).cancel_order(number, customer)
-    if outcome.status == CancelStatus.CANCELLED:
-        dispatcher.utter_message(
-            text=f"Done: order {number} is cancelled. The payment hold is released and any charge is refunded to your original payment method within 5–7 business days."
-        )
-        dispatcher.utter_message(response="utter_ask_rating")
-    elif outcome.status == CancelStatus.ALREADY_CANCELLED:
-        dispatcher.utter_message(text=f"Order {number} was already cancelled; nothing more to do.")
-    else:
-        dispatcher.utter_message(text=f"Order {number} can't be cancelled: {outcome.reason}.")
-    return flow_finished("cancel_order")
 
 
 class ValidateAddressForm(UsesShopServices, FormValidationAction):
@@ -424,7 +468,7 @@ class ActionChangeAddress(ShopAction):
     ) -> list[dict[str, Any]]:
         verified = verified_order(self.services, tracker, dispatcher, "change my shipping address")
         if verified is None:
-            return flow_finished("change_shipping_address")
+            return flow_finished(OrderFlow.CHANGE_SHIPPING_ADDRESS)
         number, customer = verified
         with self.services.session() as session:
             view = OrderService(session).order_view(number, customer)
@@ -434,20 +478,9 @@ class ActionChangeAddress(ShopAction):
                 customer,
                 parse_address(tracker.get_slot("new_address") or "", default_name=name),
             )
-        if outcome.status == AddressChangeStatus.CHANGED:
-            dispatcher.utter_message(
-                text=f"Done: order {number} will now ship to {outcome.address.one_line()}."
-            )
-            dispatcher.utter_message(response="utter_ask_rating")
-        elif outcome.status == AddressChangeStatus.INVALID:
-            dispatcher.utter_message(
-                text="That address isn't complete: " + " ".join(outcome.errors.values())
-            )
-        else:
-            dispatcher.utter_message(
-                text=f"The address of order {number} can't be changed: {outcome.reason}."
-            )
-        return flow_finished("change_shipping_address")
+        done = outcome.status is AddressChangeStatus.CHANGED
+        text = address_change_text(outcome, view)
+        return finish(dispatcher, text, OrderFlow.CHANGE_SHIPPING_ADDRESS, done)
 
 
 class ActionCreateReturn(ShopAction):
@@ -461,7 +494,7 @@ class ActionCreateReturn(ShopAction):
     ) -> list[dict[str, Any]]:
         verified = verified_order(self.services, tracker, dispatcher, "I want to return something")
         if verified is None:
-            return flow_finished("return_item")
+            return flow_finished(OrderFlow.RETURN_ITEM)
         number, customer = verified
         with self.services.session() as session:
             outcome = ReturnService(session).create_return(
@@ -471,23 +504,12 @@ class ActionCreateReturn(ShopAction):
                 self.services.today(),
                 reason=tracker.get_slot("return_reason"),
             )
-        if outcome.status == ReturnStatusCode.CREATED:
-            dispatcher.utter_message(text=return_created_text(outcome))
-            dispatcher.utter_message(response="utter_ask_rating")
-        elif outcome.status == ReturnStatusCode.ALREADY_REQUESTED:
-            dispatcher.utter_message(
-                text=f"Those items are already in return {outcome.rma_number}; no need to open another."
-            )
-        else:
-            reasons = "; ".join(f"{line.title}: {line.reason}" for line in outcome.refused)
-            dispatcher.utter_message(
-                text=f"I couldn't open a return for order {number}: {reasons or 'nothing on it can be returned'}."
-            )
-        return flow_finished("return_item")
+        done = outcome.status is ReturnStatusCode.CREATED
+        return finish(dispatcher, return_outcome_text(outcome), OrderFlow.RETURN_ITEM, done)
 
 
 class ActionAnswerPolicy(ShopAction):
-    """Answers shipping, returns, payment, invoice, account, contact and newsletter questions from the knowledge base."""
+    """Answers policy questions (shipping, returns, payment, ...) from the knowledge base."""
 
     def name(self) -> str:
         return "action_answer_policy"
@@ -500,7 +522,8 @@ class ActionAnswerPolicy(ShopAction):
         answer = self.services.knowledge_index.answer(shopper_text(tracker), topic=topic)
         if answer is None:
             dispatcher.utter_message(
-                text="I'm not sure about that one and I'd rather not guess. Shall I pass you to a person from our team?",
+                text="I'm not sure about that one and I'd rather not guess. "
+                "Shall I pass you to a person from our team?",
                 buttons=YES_NO,
             )
             return [SlotSet("pending_confirmation", "handoff")]

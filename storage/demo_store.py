@@ -38,6 +38,7 @@ from storage.demo_vocabulary import (
     ProductType,
     Subcategory,
 )
+from storage.orders import Address
 from storage.schema import (
     Customer,
     Order,
@@ -52,6 +53,7 @@ from storage.schema import (
     ReturnStatus,
     Shipment,
 )
+from storage.wording import list_in_words
 
 #: Generated order numbers start here so they never collide with the contract orders 10001-10006.
 FIRST_GENERATED_ORDER_NUMBER = 20001
@@ -60,19 +62,6 @@ GENERATED_CUSTOMER_COUNT = 50
 
 class DemoStoreNotEmpty(StorageError):
     """The database already holds products or customers, so the demo store was not seeded."""
-
-
-@dataclass(frozen=True)
-class Address:
-    """A shipping address."""
-
-    name: str
-    line1: str
-    line2: str | None
-    city: str
-    region: str
-    postal_code: str
-    country: str = "US"
 
 
 @dataclass(frozen=True)
@@ -244,15 +233,11 @@ class _CatalogGenerator:
             f"On top of that, it {second}.",
         ]
         if colors:
-            sentences.append(f"Available in {_join(colors)}.")
+            sentences.append(f"Available in {list_in_words(colors)}.")
         if sizes:
             sentences.append(f"Sizes {sizes[0]} to {sizes[-1]}.")
         sentences.append(CLOSINGS[top_level])
         return " ".join(sentences)
-
-
-def _join(words: Sequence[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _shop_price(amount: float) -> Decimal:
@@ -266,8 +251,17 @@ def image_url(handle: str) -> str:
     return f"https://picsum.photos/seed/{handle}/600/600"
 
 
-ALEX_ADDRESS = Address("Alex Morgan", "500 Howard Street", "Apt 4B", "San Francisco", "CA", "94107")
-SAM_ADDRESS = Address("Sam Lee", "350 West 31st Street", None, "New York", "NY", "10001")
+ALEX_ADDRESS = Address(
+    name="Alex Morgan",
+    line1="500 Howard Street",
+    line2="Apt 4B",
+    city="San Francisco",
+    region="CA",
+    postal_code="94107",
+)
+SAM_ADDRESS = Address(
+    name="Sam Lee", line1="350 West 31st Street", city="New York", region="NY", postal_code="10001"
+)
 ALEX_CARD = "Visa ending 4242"
 SAM_CARD = "Mastercard ending 4444"
 
@@ -499,7 +493,9 @@ def _seed_generated_orders(
         )
         writer.session.add(customer)
         street = f"{rng.randint(10, 9999)} {rng.choice(STREETS)}"
-        address = Address(customer.name, street, None, city, region, postal_code)
+        address = Address(
+            name=customer.name, line1=street, city=city, region=region, postal_code=postal_code
+        )
         card = f"{rng.choice(('Visa', 'Mastercard', 'Amex'))} ending {rng.randint(1000, 9999)}"
         for _ in range(rng.randint(1, 3)):
             status = rng.choices(list(OrderStatus), weights=(15, 20, 50, 7, 8))[0]

@@ -155,8 +155,13 @@ class OrderSummary:
 
 
 class CancelStatus(str, enum.Enum):
-    """What :meth:`OrderService.cancel_order` did."""
+    """What :meth:`OrderService.cancel_order` did, or the check found.
 
+    CANCELLABLE comes only from :meth:`OrderService.check_cancellation`: the order can be
+    cancelled now.
+    """
+
+    CANCELLABLE = "cancellable"
     CANCELLED = "cancelled"
     ALREADY_CANCELLED = "already_cancelled"
     NOT_CANCELLABLE = "not_cancellable"
@@ -168,8 +173,8 @@ class CancelOutcome:
     """Result of a cancellation request.
 
     ``reason`` explains a refusal in words a shopper understands, e.g. ``"it shipped on
-    March 12, 2025 with UPS"``; ``cancelled_at`` is set for CANCELLED and, when known,
-    ALREADY_CANCELLED.
+    March 12, 2025 with UPS"``; ``order_status`` is the order's status (None for
+    NOT_FOUND); ``cancelled_at`` is set for CANCELLED and, when known, ALREADY_CANCELLED.
     """
 
     status: CancelStatus
@@ -180,8 +185,13 @@ class CancelOutcome:
 
 
 class AddressChangeStatus(str, enum.Enum):
-    """What :meth:`OrderService.change_shipping_address` did."""
+    """What :meth:`OrderService.change_shipping_address` did, or the check found.
 
+    CHANGEABLE comes only from :meth:`OrderService.check_address_change`: the order's
+    address can be changed now.
+    """
+
+    CHANGEABLE = "changeable"
     CHANGED = "changed"
     INVALID = "invalid"
     NOT_CHANGEABLE = "not_changeable"
@@ -194,11 +204,13 @@ class AddressChangeOutcome:
 
     ``errors`` maps field names of :class:`Address` to messages for the shopper (INVALID);
     ``reason`` explains NOT_CHANGEABLE; ``address`` is the address now on the order
-    (normalised, e.g. country and state upper-cased) when CHANGED.
+    (normalised, e.g. country and state upper-cased) when CHANGED and CHANGEABLE;
+    ``order_status`` is the order's status (None for NOT_FOUND).
     """
 
     status: AddressChangeStatus
     order_number: str
+    order_status: OrderStatus | None = None
     errors: dict[str, str] = field(default_factory=dict)
     reason: str | None = None
     address: Address | None = None
@@ -279,10 +291,15 @@ def _address_of(order: Order) -> Address:
 
 
 def _why_not_processing(order: Order, action: str) -> str:
-    """Why an order that is no longer processing cannot be ``action`` (cancelled, re-addressed)."""
+    """Why an order that is no longer processing cannot be ``action`` (cancelled, re-addressed).
+
+    Orders change only while they are processing: once shipped, the parcel is the carrier's.
+    """
     shipment = order.latest_shipment
     if order.status is OrderStatus.CANCELLED:
         return "the order was cancelled"
+    if order.status is OrderStatus.RETURNED:
+        return "the order was returned"
     if shipment is None:
         return f"the order is {order.status.value} and can no longer be {action}"
     shipped = f"it shipped on {long_date(shipment.shipped_at)} with {shipment.carrier}"
@@ -399,20 +416,39 @@ class OrderService:
                 return CancelOutcome(
                     CancelStatus.CANCELLED, number, OrderStatus.CANCELLED, cancelled_at=cancelled_at
                 )
-            if order.status is OrderStatus.CANCELLED:
-                return CancelOutcome(
-                    CancelStatus.ALREADY_CANCELLED,
-                    number,
-                    order.status,
-                    reason="the order was already cancelled",
-                    cancelled_at=self._cancelled_at(order.id),
-                )
+            return self._cancel_refusal(order)
+
+    def check_cancellation(self, order_number: str | int, customer_id: int) -> CancelOutcome:
+        """What :meth:`cancel_order` would answer now, changing nothing.
+
+        CANCELLABLE while the order is processing, else the refusal ``cancel_order`` gives
+        (ALREADY_CANCELLED, NOT_CANCELLABLE with its reason, NOT_FOUND). The order may
+        still ship before the shopper confirms: ``cancel_order`` checks again.
+        """
+        number = normalize_order_number(order_number)
+        order = customer_order(self.session, number, customer_id, selectinload(Order.shipments))
+        if order is None:
+            return CancelOutcome(CancelStatus.NOT_FOUND, number)
+        if order.status is OrderStatus.PROCESSING:
+            return CancelOutcome(CancelStatus.CANCELLABLE, number, order.status)
+        return self._cancel_refusal(order)
+
+    def _cancel_refusal(self, order: Order) -> CancelOutcome:
+        """Why ``order``, no longer processing, is not cancelled now."""
+        if order.status is OrderStatus.CANCELLED:
             return CancelOutcome(
-                CancelStatus.NOT_CANCELLABLE,
-                number,
+                CancelStatus.ALREADY_CANCELLED,
+                order.number,
                 order.status,
-                reason=_why_not_processing(order, "cancelled"),
+                reason="the order was already cancelled",
+                cancelled_at=self._cancelled_at(order.id),
             )
+        return CancelOutcome(
+            CancelStatus.NOT_CANCELLABLE,
+            order.number,
+            order.status,
+            reason=_why_not_processing(order, "cancelled"),
+        )
 
     def change_shipping_address(
         self, order_number: str | int, customer_id: int, address: Address
@@ -430,7 +466,9 @@ class OrderService:
                 return self._not_changeable(order)
             clean, errors = validate_address(address)
             if errors:
-                return AddressChangeOutcome(AddressChangeStatus.INVALID, number, errors=errors)
+                return AddressChangeOutcome(
+                    AddressChangeStatus.INVALID, number, order.status, errors=errors
+                )
             changed = self._update_while_processing(
                 order,
                 shipping_name=clean.name,
@@ -443,12 +481,34 @@ class OrderService:
             )
             if not changed:
                 return self._not_changeable(order)
-            return AddressChangeOutcome(AddressChangeStatus.CHANGED, number, address=clean)
+            return AddressChangeOutcome(
+                AddressChangeStatus.CHANGED, number, order.status, address=clean
+            )
+
+    def check_address_change(
+        self, order_number: str | int, customer_id: int
+    ) -> AddressChangeOutcome:
+        """Whether the order's address can be changed now, changing nothing.
+
+        CHANGEABLE (with the current ``address``) while the order is processing, else
+        NOT_CHANGEABLE with the reason :meth:`change_shipping_address` would give, or
+        NOT_FOUND.
+        """
+        number = normalize_order_number(order_number)
+        order = customer_order(self.session, number, customer_id, selectinload(Order.shipments))
+        if order is None:
+            return AddressChangeOutcome(AddressChangeStatus.NOT_FOUND, number)
+        if order.status is not OrderStatus.PROCESSING:
+            return self._not_changeable(order)
+        return AddressChangeOutcome(
+            AddressChangeStatus.CHANGEABLE, number, order.status, address=_address_of(order)
+        )
 
     def _not_changeable(self, order: Order) -> AddressChangeOutcome:
         return AddressChangeOutcome(
             AddressChangeStatus.NOT_CHANGEABLE,
             order.number,
+            order.status,
             reason=_why_not_processing(order, "re-addressed"),
         )
 

@@ -21,8 +21,7 @@ import enum
 import json
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Union
@@ -48,6 +47,7 @@ from models.recommender.factorization import (
     shopper_item_matrix,
 )
 from models.recommender.sequential import SequentialConfig, SequentialModel, train_sequential
+from models.torch_threads import check_thread_count, torch_threads
 from storage.errors import ShopdeskError
 
 logger = logging.getLogger(__name__)
@@ -241,8 +241,10 @@ class Recommender:
         still get content recommendations. ``validation`` pairs (history of product ids, the
         product that came next) select the sequential model's best epoch. ``metadata`` is
         saved along (e.g. a fingerprint of the data it was trained on). ``threads`` limits
-        PyTorch's threads while training (on a busy machine 1 thread is often fastest).
+        PyTorch's threads while training (on a busy machine 1 thread is often fastest); see
+        :mod:`models.torch_threads` (None leaves PyTorch's setting, 0 is refused).
         """
+        check_thread_count(threads)
         started = time.monotonic()
         events = list(interactions)
         catalog = np.array(
@@ -287,7 +289,7 @@ class Recommender:
             cases = self._cases(validation or [], VALIDATION_CASES)
             if cases:
                 validate = lambda model: _ndcg_of(model.next_item_scores, cases)  # noqa: E731
-            with _torch_threads(threads):
+            with torch_threads(threads):
                 self.sequential = train_sequential(
                     count, histories.items, config.sequential, validate, config.seed, progress
                 )
@@ -765,20 +767,6 @@ class Recommender:
                 "retrain it with 'shopdesk recommender train'."
             ) from exc
         return recommender
-
-
-@contextmanager
-def _torch_threads(threads: int | None) -> Iterator[None]:
-    """Run with ``threads`` PyTorch threads (unchanged when None), restoring the previous number."""
-    import torch
-
-    previous = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _explanation_weights(events: Sequence[Interaction]) -> np.ndarray:

@@ -36,11 +36,11 @@ def test_search_applies_category_and_price_filters(services):
 
 
 def test_price_phrase_is_a_filter_not_search_text(services):
-    from actions.product_search import query_from_message
-
     text = "blue hoodies under $40"
     tracker = tracker_for(text, "product_search", [entity("price_max", "40", text, "$40")])
-    assert query_from_message(tracker) == "blue hoodies under"
+    _, slots = run(ActionSearchProducts(services), tracker)
+    assert slots["last_search"]["query"] == "blue hoodies under"
+    assert slots["last_search"]["filters"]["price_max"] == 40.0
 
 
 def test_no_results_names_the_filter_to_relax(services):

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from actions.recommend import ActionRecommendProducts
 from storage.schema import Customer
-from tests.helpers.trackers import entity, tracker_for
+from tests.helpers.trackers import entity, tracker_for, verified_tracker
 
 TEMPO = "Stridewell Tempo 3 Running Shoe"
-CARD_KEYS = {"id", "title", "brand", "category", "price", "currency", "price_text", "in_stock", "stock",
-             "colors", "sizes", "rating", "url", "image_url", "reason"}  # fmt: skip
+CARD_KEYS = {"id", "title", "brand", "category", "price", "currency", "price_text", "in_stock",
+             "stock", "colors", "sizes", "rating", "url", "image_url", "reason"}  # fmt: skip
 
 
 def run(services, tracker):
@@ -71,9 +71,7 @@ def test_a_verified_customer_gets_suggestions_from_their_orders(services):
         alex = session.execute(
             select(Customer).where(Customer.email == "alex@example.com")
         ).scalar_one()
-    tracker = tracker_for(
-        "what do you recommend", "recommend", slots={"verified_customer_id": float(alex.id)}
-    )
+    tracker = verified_tracker(services.verification, alex.id, "what do you recommend", "recommend")
     messages, _ = run(services, tracker)
     products = products_of(messages)
     assert messages[0]["text"].startswith("Picked for you:")

@@ -8,7 +8,7 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.product_search import ActionSearchProducts, leftover_words
+from actions.product_search import ActionSearchProducts
 from tests.helpers.trackers import entity, tracker_for
 
 
@@ -107,11 +107,3 @@ def test_category_word_the_catalog_does_not_use_stays_in_the_query(services) -> 
     products, _, slots = search(services, text, [entity("product_category", "thermos", text)])
     assert products and "Thermos" in products[0]["title"]
     assert slots["last_search"]["filters"]["category"] is None
-
-
-def test_leftover_words_ignore_entities_and_refinement_phrases() -> None:
-    text = "cheaper ones in navy please"
-    tracker = tracker_for(text, "product_search", [entity("color", "navy", text)])
-    assert leftover_words(tracker) == []
-    tracker = tracker_for("show more with a hood", "product_search")
-    assert leftover_words(tracker) == ["hood"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rasa_sdk import Tracker
+
+from actions.verification import CustomerVerification, verified_slots
 
 
 def tracker_for(
@@ -29,3 +32,26 @@ def entity(name: str, value: str, text: str, phrase: str | None = None) -> dict[
     start = text.index(phrase)
     return {"entity": name, "value": value, "start": start, "end": start + len(phrase)}
 
+
+def verified_tracker(
+    verification: CustomerVerification,
+    customer_id: int,
+    text: str,
+    intent: str,
+    slots: dict[str, Any] | None = None,
+    sender: str = "shopper",
+) -> Tracker:
+    """Like :func:`tracker_for`, from a shopper who proved a moment ago to be ``customer_id``."""
+    latest = tracker_for(text, intent, slots=slots, sender=sender)
+    proof = verified_slots(verification, latest, customer_id)
+    events = [{"event": "user", "timestamp": time.time(), "text": text}]
+    return Tracker(
+        sender,
+        {**(slots or {}), **proof},
+        latest.latest_message,
+        events,
+        False,
+        None,
+        {},
+        "action_listen",
+    )

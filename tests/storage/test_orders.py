@@ -189,6 +189,47 @@ def test_nobody_cancels_another_customers_order(shop: Session, shop_engine: Engi
         assert stored_order(check, "10001").status is OrderStatus.PROCESSING
 
 
+def test_checking_a_cancellation_changes_nothing(shop: Session, shop_engine: Engine) -> None:
+    alex = customer_id(shop, ALEX_EMAIL)
+    orders = OrderService(shop)
+    check = orders.check_cancellation("#10001", alex)
+    assert (check.status, check.order_number) == (CancelStatus.CANCELLABLE, "10001")
+    with reopen(shop_engine) as other:
+        assert stored_order(other, "10001").status is OrderStatus.PROCESSING
+        assert other.execute(select(func.count()).select_from(OrderCancellation)).scalar_one() == 0
+    assert orders.check_cancellation("10001", customer_id(shop, SAM_EMAIL)).status is (
+        CancelStatus.NOT_FOUND
+    )
+
+
+@pytest.mark.parametrize("number", ["10002", "10003", "10005"])
+def test_a_cancellation_check_refuses_as_the_cancellation_would(shop: Session, number: str) -> None:
+    alex = customer_id(shop, ALEX_EMAIL)
+    check = OrderService(shop).check_cancellation(number, alex)
+    assert check == OrderService(shop).cancel_order(number, alex)
+    assert check.status is CancelStatus.NOT_CANCELLABLE and check.reason
+
+
+def test_a_returned_order_says_it_was_returned(shop: Session) -> None:
+    outcome = OrderService(shop).cancel_order("10005", customer_id(shop, ALEX_EMAIL))
+    assert (outcome.order_status, outcome.reason) == (
+        OrderStatus.RETURNED,
+        "the order was returned",
+    )
+
+
+def test_checking_an_address_change(shop: Session) -> None:
+    alex = customer_id(shop, ALEX_EMAIL)
+    orders = OrderService(shop)
+    open_order = orders.check_address_change("10001", alex)
+    assert open_order.status is AddressChangeStatus.CHANGEABLE
+    assert open_order.address == orders.order_view("10001", alex).shipping_address
+    shipped = orders.check_address_change("10002", alex)
+    assert shipped == orders.change_shipping_address("10002", alex, NEW_ADDRESS)
+    assert shipped.status is AddressChangeStatus.NOT_CHANGEABLE
+    assert shipped.order_status is OrderStatus.SHIPPED and "UPS" in shipped.reason
+
+
 # --- address changes -----------------------------------------------------------------------------
 
 
