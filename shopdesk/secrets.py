@@ -57,3 +57,9 @@ def console_session_secret(settings: Settings) -> str:
     return stored_secret(
         settings.console_session_secret, settings.data_dir / "console-session-secret"
     )
+
+
+def telegram_secret(settings: Settings) -> str:
+    """The secret Telegram sends with every update (``SHOPDESK_TELEGRAM_SECRET``, else
+    ``<data dir>/telegram-secret``); given to Telegram when the webhook is registered."""
+    return stored_secret(settings.telegram_secret, settings.data_dir / "telegram-secret")

@@ -190,6 +190,59 @@ class Settings:
         )
     )
 
+    #: Public HTTPS address of the Rasa server as the messaging platforms reach it (e.g.
+    #: ``https://bot.example.com`` or a tunnel's address). Webhooks are registered under it and
+    #: Twilio's signatures are computed over it. Default: the address each request names.
+    public_url: str = field(default_factory=lambda: _env("SHOPDESK_PUBLIC_URL", "").rstrip("/"))
+    #: Telegram bot token from @BotFather; set, it switches the Telegram channel on.
+    telegram_token: str = field(default_factory=lambda: _env("SHOPDESK_TELEGRAM_TOKEN", ""))
+    #: Secret Telegram sends with every update (``X-Telegram-Bot-Api-Secret-Token``); it is
+    #: given to Telegram when the webhook is registered. 1-256 of ``A-Z a-z 0-9 _ -``.
+    telegram_secret: str = field(default_factory=lambda: _env("SHOPDESK_TELEGRAM_SECRET", ""))
+    #: Base URL of Telegram's Bot API.
+    telegram_api_url: str = field(
+        default_factory=lambda: _env("SHOPDESK_TELEGRAM_API_URL", "https://api.telegram.org")
+    )
+    #: Twilio account SID and auth token (the token also checks ``X-Twilio-Signature``).
+    twilio_account_sid: str = field(default_factory=lambda: _env("SHOPDESK_TWILIO_ACCOUNT_SID", ""))
+    twilio_auth_token: str = field(default_factory=lambda: _env("SHOPDESK_TWILIO_AUTH_TOKEN", ""))
+    #: The shop's Twilio phone number for SMS (``+14155550100``).
+    twilio_number: str = field(default_factory=lambda: _env("SHOPDESK_TWILIO_NUMBER", ""))
+    #: The shop's WhatsApp sender on Twilio (``+14155238886``); default: the SMS number.
+    twilio_whatsapp_number: str = field(
+        default_factory=lambda: _env("SHOPDESK_TWILIO_WHATSAPP_NUMBER", "")
+    )
+    #: Base URL of Twilio's REST API.
+    twilio_api_url: str = field(
+        default_factory=lambda: _env("SHOPDESK_TWILIO_API_URL", "https://api.twilio.com")
+    )
+    #: Facebook page access token, app secret (checks ``X-Hub-Signature-256``) and the verify
+    #: token you choose and type into Meta's webhook settings.
+    messenger_page_token: str = field(
+        default_factory=lambda: _env("SHOPDESK_MESSENGER_PAGE_TOKEN", "")
+    )
+    messenger_app_secret: str = field(
+        default_factory=lambda: _env("SHOPDESK_MESSENGER_APP_SECRET", "")
+    )
+    messenger_verify_token: str = field(
+        default_factory=lambda: _env("SHOPDESK_MESSENGER_VERIFY_TOKEN", "")
+    )
+    #: Base URL of the Graph API (with its version) for Messenger's Send API.
+    messenger_api_url: str = field(
+        default_factory=lambda: _env(
+            "SHOPDESK_MESSENGER_API_URL", "https://graph.facebook.com/v19.0"
+        )
+    )
+    #: Slack bot token (``xoxb-...``) and the app's signing secret.
+    slack_bot_token: str = field(default_factory=lambda: _env("SHOPDESK_SLACK_BOT_TOKEN", ""))
+    slack_signing_secret: str = field(
+        default_factory=lambda: _env("SHOPDESK_SLACK_SIGNING_SECRET", "")
+    )
+    #: Base URL of Slack's Web API.
+    slack_api_url: str = field(
+        default_factory=lambda: _env("SHOPDESK_SLACK_API_URL", "https://slack.com/api")
+    )
+
     def __post_init__(self) -> None:
         if not self.database_url:
             url = _env("SHOPDESK_DATABASE_URL", f"sqlite:///{self.data_dir / 'shop.db'}")

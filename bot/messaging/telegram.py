@@ -1,0 +1,245 @@
+"""Telegram: the webhook checks Telegram's secret token; replies as photos with inline keyboards.
+
+Rasa's ``TelegramInput`` accepts any POST (it checks no secret, only that ``getMe`` names the
+configured bot, which it calls on every update), registers its webhook when the server starts,
+and sends plain text. This channel instead
+
+* refuses an update without Telegram's ``X-Telegram-Bot-Api-Secret-Token`` header (401) or
+  with another value (403); the secret is given to Telegram by ``setWebhook``
+  (``shopdesk channels enable telegram``);
+* answers a redelivered ``update_id`` once; ignores edited messages and update kinds the bot
+  has nothing to do with; answers stickers, voice notes, photos and locations with what the
+  bot can read;
+* renders product lists as one photo per product with its price and an inline keyboard
+  ("View", "More like this"), buttons as an inline keyboard whose tap arrives as the
+  button's payload, and splits texts at Telegram's 4,096 characters.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.core.channels.telegram import TelegramInput
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import SeenMessages, WebhookError
+from bot.messaging.common import (
+    Button,
+    Incoming,
+    PlatformError,
+    PlatformOutput,
+    ProductCard,
+    Refused,
+    Reply,
+    SecuredWebhook,
+    address_of,
+    call_api,
+    conversation_id,
+    json_body,
+    public_link,
+    same_secret,
+    shorten,
+    split_text,
+)
+from shopdesk.secrets import telegram_secret
+from shopdesk.settings import Settings, SettingsError, get_settings
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_BYTES = 64
+#: Message fields the bot cannot read, in the words of its answer.
+UNREADABLE = {
+    "sticker": "stickers",
+    "voice": "voice notes",
+    "audio": "audio",
+    "video_note": "video messages",
+    "video": "videos",
+    "animation": "GIFs",
+    "photo": "photos",
+    "document": "files",
+    "location": "locations",
+    "venue": "locations",
+    "contact": "contacts",
+    "poll": "polls",
+    "dice": "dice",
+}
+#: Telegram's commands, as the bot understands them (other commands lose their slash).
+COMMANDS = {"/start": "hi", "/help": "what can you do?"}
+
+
+def callback_data(button: Button) -> str:
+    """The button's payload as Telegram's ``callback_data`` (at most 64 bytes)."""
+    data = button.payload
+    while len(data.encode()) > CALLBACK_DATA_BYTES:
+        data = data[:-1]
+    return data
+
+
+def typed_text(text: str) -> str:
+    """A typed message as the bot reads it: commands mapped, no Rasa intent syntax."""
+    command = text.split(maxsplit=1)[0].split("@")[0] if text.strip() else ""
+    if command in COMMANDS:
+        return COMMANDS[command]
+    return text.lstrip("/") if text.startswith("/") else text
+
+
+class TelegramShopOutput(PlatformOutput):
+    """Sends replies through the Bot API (``sendMessage``, ``sendPhoto``)."""
+
+    def __init__(self, token: str, api_url: str) -> None:
+        self.base = f"{api_url.rstrip('/')}/bot{token}/"
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    async def call(self, method: str, payload: dict[str, Any]) -> Any:
+        """One Bot API call; :class:`PlatformError` with Telegram's description when refused."""
+        answer = await call_api("POST", self.base + method, json=payload)
+        if not isinstance(answer, dict) or not answer.get("ok"):
+            description = answer.get("description") if isinstance(answer, dict) else answer
+            raise PlatformError(f"Telegram {method}: {description}")
+        return answer.get("result")
+
+    async def send_reply(self, recipient_id: str, reply: Reply) -> None:
+        """Text (with the buttons under its last part), product photos, then an image."""
+        chat_id = address_of(recipient_id)
+        pieces = split_text(reply.intro, TEXT_LIMIT)
+        for number, piece in enumerate(pieces, start=1):
+            payload: dict[str, Any] = {"chat_id": chat_id, "text": piece}
+            if number == len(pieces) and reply.buttons:
+                payload["reply_markup"] = {
+                    "inline_keyboard": [
+                        [{"text": b.title[:64], "callback_data": callback_data(b)}]
+                        for b in reply.buttons
+                    ]
+                }
+            await self.call("sendMessage", payload)
+        for product in reply.products:
+            await self.send_product(chat_id, product)
+        if reply.image:
+            await self.call("sendPhoto", {"chat_id": chat_id, "photo": reply.image})
+
+    async def send_product(self, chat_id: str, product: ProductCard) -> None:
+        """A photo with the title and price as caption and an inline keyboard."""
+        row = []
+        if public_link(product.url):
+            row.append({"text": "View", "url": product.url})
+        more = product.more_like_this
+        row.append({"text": more.title, "callback_data": callback_data(more)})
+        caption = shorten(f"{product.title}\n{product.subtitle}", CAPTION_LIMIT)
+        markup = {"inline_keyboard": [row]}
+        if public_link(product.image_url):
+            try:
+                await self.call(
+                    "sendPhoto",
+                    {
+                        "chat_id": chat_id,
+                        "photo": product.image_url,
+                        "caption": caption,
+                        "reply_markup": markup,
+                    },
+                )
+                return
+            except PlatformError as error:
+                logger.info("Photo of %s not sent (%s); sent as text.", product.title, error)
+        await self.call(
+            "sendMessage", {"chat_id": chat_id, "text": caption, "reply_markup": markup}
+        )
+
+    async def answer_button(self, callback_query_id: str) -> None:
+        """Stops the spinner Telegram shows on a tapped inline button."""
+        try:
+            await self.call("answerCallbackQuery", {"callback_query_id": callback_query_id})
+        except PlatformError as error:
+            logger.info("answerCallbackQuery failed: %s", error)
+
+
+class TelegramShopInput(SecuredWebhook, TelegramInput):
+    """Telegram's webhook at ``/webhooks/telegram/webhook``, authenticated by its secret."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings.telegram_token, None, None, debug_mode=False)
+        self.api_url = settings.telegram_api_url
+        self.secret = telegram_secret(settings)
+        self.max_message_chars = settings.max_message_chars
+        self.seen = SeenMessages(settings.lock_store_url)
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramShopInput:
+        """Built from shopdesk's settings (credentials.yml holds no secrets)."""
+        settings = get_settings()
+        if not settings.telegram_token:
+            raise SettingsError(
+                "The Telegram channel is in credentials.yml but SHOPDESK_TELEGRAM_TOKEN is not "
+                "set: set it to the token @BotFather gave you (docs/channels.md)."
+            )
+        return cls(settings)
+
+    def platform_output(self) -> TelegramShopOutput:
+        return TelegramShopOutput(self.access_token, self.api_url)
+
+    def authenticate(self, request: Request) -> None:
+        provided = request.headers.get(SECRET_HEADER)
+        if not provided:
+            raise Refused(401, f"{SECRET_HEADER} is missing: only Telegram may post updates.")
+        if not same_secret(provided, self.secret):
+            raise Refused(403, f"{SECRET_HEADER} does not match the registered secret.")
+
+    def sender(self, chat_id: Any) -> str:
+        """The conversation id of a Telegram chat."""
+        return conversation_id(self.name(), str(chat_id), self.secret)
+
+    def parse(self, request: Request) -> list[Incoming] | HTTPResponse:
+        update = json_body(request)
+        update_id = update.get("update_id")
+        if not isinstance(update_id, int):
+            raise WebhookError("The update has no integer update_id.")
+        message_id = str(update_id)
+        if isinstance(update.get("callback_query"), dict):
+            query = update["callback_query"]
+            chat = (query.get("message") or {}).get("chat") or {}
+            if "id" not in chat or not isinstance(query.get("data"), str):
+                raise WebhookError("The callback_query has no message.chat.id or data.")
+            return [
+                Incoming(
+                    self.sender(chat["id"]),
+                    message_id,
+                    text=query["data"],
+                    metadata={"callback_query_id": str(query.get("id", ""))},
+                )
+            ]
+        if "edited_message" in update:
+            logger.info("Telegram update %s edits a message; the first answer stands.", update_id)
+            return []
+        message = update.get("message")
+        if not isinstance(message, dict):
+            logger.info(
+                "Telegram update %s (%s) is not a message; nothing to do.",
+                update_id,
+                ", ".join(k for k in update if k != "update_id") or "empty",
+            )
+            return []
+        chat = message.get("chat")
+        if not isinstance(chat, dict) or "id" not in chat:
+            raise WebhookError("The message has no chat.id.")
+        text = message.get("text")
+        if isinstance(text, str) and text.strip():
+            return [Incoming(self.sender(chat["id"]), message_id, text=typed_text(text))]
+        kind = next((UNREADABLE[k] for k in UNREADABLE if k in message), "this kind of message")
+        return [Incoming(self.sender(chat["id"]), message_id, unreadable=kind)]
+
+    async def resolve_text(self, request: Request, incoming: Incoming) -> str:
+        query_id = incoming.metadata.get("callback_query_id")
+        if query_id:
+            await self.platform_output().answer_button(query_id)
+        return incoming.text
