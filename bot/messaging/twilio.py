@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 import aiohttp
 from rasa.core.channels.twilio import TwilioInput
@@ -65,6 +66,12 @@ def numbered_choices(reply: Reply) -> str:
         lines.append("Reply with a number:")
         lines += [f"{n}. {b.title}" for n, b in enumerate(reply.buttons, start=1)]
     return "\n".join(lines)
+
+
+def form_fields(request: Request) -> dict[str, list[str]]:
+    """The POST fields, blank ones included: Twilio signs ``Body=`` of a media message too
+    (Sanic's ``request.form`` drops blank fields)."""
+    return parse_qs((request.body or b"").decode("utf-8", "replace"), keep_blank_values=True)
 
 
 class TwilioShopOutput(PlatformOutput):
@@ -158,7 +165,7 @@ class TwilioShopInput(SecuredWebhook, TwilioInput):
         if not provided:
             raise Refused(401, f"{SIGNATURE_HEADER} is missing: only Twilio may post messages.")
         expected = twilio_signature(
-            public_url(request, self.public_url), request.form or {}, self.auth_token
+            public_url(request, self.public_url), form_fields(request), self.auth_token
         )
         if not same_secret(provided, expected):
             raise Refused(
@@ -168,7 +175,7 @@ class TwilioShopInput(SecuredWebhook, TwilioInput):
             )
 
     def parse(self, request: Request) -> list[Incoming]:
-        form = request.form or {}
+        form = {name: values[0] for name, values in form_fields(request).items()}
         sender, message_id = form.get("From"), form.get("MessageSid") or form.get("SmsMessageSid")
         if not sender or not message_id:
             raise WebhookError("The request has no From or MessageSid field.")
