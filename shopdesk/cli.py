@@ -155,6 +155,29 @@ def _cmd_handoff_resume(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_channels_enable(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.channels import channel_named, enable_channel
+
+    path, webhook = enable_channel(settings, args.name)
+    console.print(
+        f"{channel_named(args.name).title} is on: {path} lists it (no secrets are written there). "
+        "Restart the bot (`shopdesk run`) to serve it."
+    )
+    console.print(webhook)
+    return 0
+
+
+def _cmd_channels_status(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.channels import channel_status
+
+    for row in channel_status(settings):
+        state = "on" if row.on else f"off (set {', '.join(row.missing)})"
+        console.print(f"{row.channel.title}: {state}", highlight=False)
+        if row.on:
+            console.print(f"  webhook {row.channel.webhook_path}: {row.webhook}", highlight=False)
+    return 0
+
+
 def _cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from shopdesk.training import train_bot
 
@@ -317,6 +340,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resume.add_argument("sender", help="the conversation (sender) id")
     resume.set_defaults(handler=_cmd_handoff_resume)
+
+    channels = commands.add_parser(
+        "channels", help="messaging channels (Telegram, WhatsApp/SMS, Messenger, Slack)"
+    ).add_subparsers(dest="channels_command", required=True)
+    enable = channels.add_parser(
+        "enable", help="check a channel's settings, list it for the server, register its webhook"
+    )
+    enable.add_argument("name", help="telegram, twilio (whatsapp, sms), messenger or slack")
+    enable.set_defaults(handler=_cmd_channels_enable)
+    channels.add_parser(
+        "status", help="which channels are on and whether their webhooks are registered"
+    ).set_defaults(handler=_cmd_channels_status)
 
     train = commands.add_parser("train", help="train the Rasa model (skipped when nothing changed)")
     train.add_argument("--force", action="store_true")

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import make_url
 
+from shopdesk.channels import write_credentials
 from shopdesk.secrets import action_token, api_token, verification_key
 from shopdesk.settings import PROJECT_ROOT, Settings
 from storage.errors import ShopdeskError
@@ -222,7 +223,8 @@ def start_bot(
             "--endpoints",
             str(endpoints),
             "--credentials",
-            str(CREDENTIALS),
+            # The shipped channels plus the messaging channels whose settings are set.
+            str(write_credentials(settings)),
             "--port",
             str(settings.rasa_port),
         ],
