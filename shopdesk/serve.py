@@ -18,10 +18,10 @@ from sqlalchemy.engine import make_url
 
 from shopdesk.channels import write_credentials
 from shopdesk.secrets import action_token, api_token, verification_key
-from shopdesk.settings import PROJECT_ROOT, Settings
+from shopdesk.settings import BOT_DIR, Settings
 from storage.errors import ShopdeskError
 
-CREDENTIALS = PROJECT_ROOT / "bot" / "credentials.yml"
+CREDENTIALS = BOT_DIR / "credentials.yml"
 
 
 class ServerFailedToStart(ShopdeskError, RuntimeError):
@@ -153,7 +153,7 @@ def start_storefront(
         log = open(log_dir / "storefront.log", "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "web", "--port", str(settings.storefront_port)],
-        cwd=PROJECT_ROOT,
+        cwd=settings.process_dir,
         env={**os.environ, "SHOPDESK_DATA_DIR": str(settings.data_dir)},
         stdout=log,
         stderr=subprocess.STDOUT if log else None,
@@ -202,7 +202,7 @@ def start_bot(
 
     action_server = subprocess.Popen(
         [sys.executable, "-m", "actions.server", "--port", str(settings.action_port)],
-        cwd=PROJECT_ROOT,
+        cwd=settings.process_dir,
         env=action_env,
         stdout=output("action-server"),
         stderr=subprocess.STDOUT if log_dir else None,
@@ -228,7 +228,7 @@ def start_bot(
             "--port",
             str(settings.rasa_port),
         ],
-        cwd=PROJECT_ROOT,
+        cwd=settings.process_dir,
         env=rasa_env,
         stdout=output("rasa-server"),
         stderr=subprocess.STDOUT if log_dir else None,

@@ -16,7 +16,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storage.errors import ShopdeskError
 
+#: The directory holding shopdesk's packages (``shopdesk``, ``bot``, ``nlu_data``, ...): the source
+#: checkout, or ``site-packages`` when shopdesk is installed from a wheel. The packages are always
+#: installed side by side, so the data they ship is found next to this one in both layouts.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: True when running from a source checkout (it has ``pyproject.toml``, ``docs/`` and ``tests/``);
+#: False for an installed wheel.
+RUNNING_FROM_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file()
+#: The Rasa project: config, domain, stories and rules, credentials, the default knowledge base.
+BOT_DIR = PROJECT_ROOT / "bot"
+#: The NLU examples: ``train/`` (what ``rasa train`` reads) and ``test/`` (the benchmarks).
+NLU_DATA_DIR = PROJECT_ROOT / "nlu_data"
+
+
+def default_data_dir() -> Path:
+    """``.shopdesk`` in the checkout when running from one, else in the current directory."""
+    base = PROJECT_ROOT if RUNNING_FROM_CHECKOUT else Path.cwd()
+    return base / ".shopdesk"
 
 
 def _env(name: str, default: str) -> str:
@@ -50,7 +66,7 @@ class Settings:
 
     #: Working directory for everything shopdesk generates (database, index, models).
     data_dir: Path = field(
-        default_factory=lambda: Path(_env("SHOPDESK_DATA_DIR", str(PROJECT_ROOT / ".shopdesk")))
+        default_factory=lambda: Path(_env("SHOPDESK_DATA_DIR", str(default_data_dir()))).absolute()
     )
     #: SQLAlchemy URL of the shop database. Default: a SQLite file in the data directory.
     database_url: str = ""
@@ -158,7 +174,7 @@ class Settings:
     #: The shop's knowledge base of policy and help answers.
     knowledge_base_path: Path = field(
         default_factory=lambda: Path(
-            _env("SHOPDESK_KNOWLEDGE_BASE", str(PROJECT_ROOT / "bot" / "knowledge_base.yml"))
+            _env("SHOPDESK_KNOWLEDGE_BASE", str(BOT_DIR / "knowledge_base.yml"))
         )
     )
     #: Lowest intent confidence the bot acts on before asking to clarify.
@@ -181,13 +197,10 @@ class Settings:
         default_factory=lambda: _env_float("SHOPDESK_CONSOLE_LOW_CONFIDENCE", 0.6)
     )
     #: NLU file the console's annotators add reviewed examples to (``rasa train`` reads it).
+    #: Default: ``nlu_data/train/reviewed.yml`` in a checkout, ``<data_dir>/reviewed.yml`` when
+    #: installed (the installed package's files are not the shop's to edit).
     reviewed_examples: Path = field(
-        default_factory=lambda: Path(
-            _env(
-                "SHOPDESK_REVIEWED_EXAMPLES",
-                str(PROJECT_ROOT / "nlu_data" / "train" / "reviewed.yml"),
-            )
-        )
+        default_factory=lambda: Path(_env("SHOPDESK_REVIEWED_EXAMPLES", ""))
     )
 
     #: Public HTTPS address of the Rasa server as the messaging platforms reach it (e.g.
@@ -257,6 +270,13 @@ class Settings:
             object.__setattr__(self, "shop_url", f"http://localhost:{self.storefront_port}")
         if str(self.index_dir) in ("", "."):
             object.__setattr__(self, "index_dir", self.data_dir / "product-index")
+        if str(self.reviewed_examples) in ("", "."):
+            reviewed = (
+                NLU_DATA_DIR / "train" / "reviewed.yml"
+                if RUNNING_FROM_CHECKOUT
+                else self.data_dir / "reviewed.yml"
+            )
+            object.__setattr__(self, "reviewed_examples", reviewed)
 
     @property
     def widget_origin_list(self) -> list[str]:
@@ -286,6 +306,15 @@ class Settings:
     def knowledge_index_dir(self) -> Path:
         """Where the knowledge base's search index is kept."""
         return self.data_dir / "knowledge-index"
+
+    @property
+    def process_dir(self) -> Path:
+        """Working directory of the processes shopdesk starts (``rasa train``, the servers).
+
+        The checkout when running from one; otherwise the data directory, so Rasa's training
+        cache (``.rasa/``) lands there and not in ``site-packages``.
+        """
+        return PROJECT_ROOT if RUNNING_FROM_CHECKOUT else self.data_dir
 
     @property
     def rasa_model_dir(self) -> Path:

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shopdesk.lookups import catalog_lookup_tables, write_lookup_file
-from shopdesk.settings import PROJECT_ROOT, Settings
+from shopdesk.settings import BOT_DIR, NLU_DATA_DIR, Settings
 from storage.db import create_engine_for, session_factory
 from storage.errors import ShopdeskError
 
-BOT_DIR = PROJECT_ROOT / "bot"
-NLU_TRAIN_DIR = PROJECT_ROOT / "nlu_data" / "train"
+NLU_TRAIN_DIR = NLU_DATA_DIR / "train"
 
 
 class TrainingFailed(ShopdeskError, RuntimeError):
@@ -30,12 +29,18 @@ class TrainingInputs:
 
 
 def default_inputs(settings: Settings, config: Path | None = None) -> TrainingInputs:
-    """The shop bot's config, domain, NLU data, stories and generated lookup tables."""
+    """The shop bot's config, domain, NLU data, stories and generated lookup tables (last).
+
+    The console's reviewed examples are read from the NLU directory, or on their own when
+    ``SHOPDESK_REVIEWED_EXAMPLES`` (an installed shop's default) puts them elsewhere.
+    """
     lookups = settings.data_dir / "generated" / "lookups.yml"
+    reviewed = settings.reviewed_examples
+    elsewhere = reviewed.exists() and not reviewed.resolve().is_relative_to(NLU_TRAIN_DIR.resolve())
     return TrainingInputs(
         config=config or BOT_DIR / "config.yml",
         domain=BOT_DIR / "domain",
-        data=(NLU_TRAIN_DIR, BOT_DIR / "data", lookups),
+        data=(NLU_TRAIN_DIR, BOT_DIR / "data", *([reviewed] if elsewhere else []), lookups),
     )
 
 
@@ -107,7 +112,7 @@ def train_bot(
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a", encoding="utf-8") as handle:
         completed = subprocess.run(
-            command, cwd=PROJECT_ROOT, stdout=handle, stderr=subprocess.STDOUT
+            command, cwd=settings.process_dir, stdout=handle, stderr=subprocess.STDOUT
         )
     model = latest_model(output)
     if completed.returncode != 0 or model is None:
