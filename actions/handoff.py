@@ -51,7 +51,7 @@ class ActionHandoff(ShopAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         reason = REASON_BY_INTENT.get(intent, HandoffReason.REQUESTED)
         return hand_over(
             self.services, dispatcher, tracker, reason, tracker.latest_message.get("text") or ""

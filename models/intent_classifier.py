@@ -202,9 +202,8 @@ class _EarlyStopping:
         self.best_state: dict[str, torch.Tensor] | None = None
         self.stale_epochs = 0
 
-    def should_stop(self, result: EpochResult, network: nn.Module) -> bool:
-        """Record ``result``; True once ``patience`` epochs in a row brought no improvement."""
-        accuracy, loss = result.validation_accuracy, result.validation_loss
+    def should_stop(self, accuracy: float, loss: float, network: nn.Module) -> bool:
+        """Record an epoch's validation scores; True after ``patience`` epochs without progress."""
         improved = accuracy > self.best_accuracy or (
             accuracy == self.best_accuracy and loss < self.best_loss - MIN_LOSS_IMPROVEMENT
         )
@@ -489,7 +488,8 @@ class IntentClassifier(IntentModel):
     def _optimizer(self) -> torch.optim.Optimizer:
         """AdamW without weight decay on biases and LayerNorm weights, faster head."""
         config = self.config
-        decay, no_decay = [], []
+        decay: list[nn.Parameter] = []
+        no_decay: list[nn.Parameter] = []
         for parameter in self._network.encoder.parameters():
             if parameter.requires_grad:
                 (no_decay if parameter.ndim < 2 else decay).append(parameter)
@@ -585,7 +585,11 @@ class IntentClassifier(IntentModel):
             epochs.set_postfix(
                 loss=f"{train_loss:.3f}", val_acc="-" if accuracy is None else f"{accuracy:.3f}"
             )
-            if validation_loss is not None and stopper.should_stop(result, self._network):
+            if (
+                validation_loss is not None
+                and accuracy is not None
+                and stopper.should_stop(accuracy, validation_loss, self._network)
+            ):
                 logger.info("Early stopping after epoch %d: no better validation score", epoch)
                 break
         epochs.close()

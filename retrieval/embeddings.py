@@ -275,10 +275,10 @@ def encode_in_chunks(
     unique = list(dict.fromkeys(texts))
     if len(unique) < len(texts):
         position = {text: row for row, text in enumerate(unique)}
-        vectors = encode_in_chunks(
+        unique_vectors = encode_in_chunks(
             encoder, unique, directory, chunk_size=chunk_size, progress=progress
         )
-        return vectors[[position[text] for text in texts]]
+        return unique_vectors[[position[text] for text in texts]]
     if directory is None:
         return encoder.encode(texts, progress=progress)
     folder = Path(directory)

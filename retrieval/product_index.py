@@ -590,7 +590,9 @@ class ProductIndex:
             params = faiss.SearchParameters(sel=selector) if selector is not None else None
             scores, ids = self._vectors.search(query_vector, count, params=params)
         else:
-            scores, ids = self._search_ivf(query_vector, count, selector, self._ivf_probe)
+            # An IVF index always records its probe count; the index's own is the fallback.
+            probe = self._vectors.nprobe if self._ivf_probe is None else self._ivf_probe
+            scores, ids = self._search_ivf(query_vector, count, selector, probe)
             if (ids[0] >= 0).sum() < count:
                 # The probed lists held fewer than `count` allowed products (a narrow
                 # filter): probe every list, which scans exactly the allowed products.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from retrieval.product_index import SearchFilters, SearchHit
 
@@ -50,9 +50,9 @@ def relaxed_alternatives(
     for key, fields, label in RELAXABLE_FILTERS:
         if not _is_set(filters, fields):
             continue
-        relaxed = replace(
-            filters, **{name: (False if name == "in_stock" else None) for name in fields}
-        )
+        # Each field back to its "no filter" value (in_stock is a flag, the others optional).
+        cleared: dict[str, Any] = {name: (False if name == "in_stock" else None) for name in fields}
+        relaxed = replace(filters, **cleared)
         hits = index.search(query, relaxed, k=1)
         if hits:
             alternatives.append(RelaxedAlternative(key, label, hits[0].record.title, relaxed))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
@@ -129,7 +130,7 @@ class _CatalogGenerator:
                 money(product.price),
                 product.colors,
                 product.sizes,
-                lambda stock=product.stock: stock,
+                partial(int, product.stock),  # every variant gets the product's stock
             )
             yield ProductData(
                 handle=handle,

@@ -358,8 +358,8 @@ class Recommender:
 
     def _cases(self, pairs: Sequence[tuple[Sequence[int], int]], limit: int) -> list[Case]:
         """Validation pairs as item-index cases (unknown products dropped), at most ``limit`` (a seeded sample)."""
-        cases = [(self._indices(h), self._index_of.get(int(t))) for h, t in pairs]
-        cases = [(h, t) for h, t in cases if t is not None and h.size]
+        candidates = [(self._indices(h), self._index_of.get(int(t))) for h, t in pairs]
+        cases = [(h, t) for h, t in candidates if t is not None and h.size]
         if len(cases) > limit:
             keep = np.random.default_rng(self.config.seed).choice(len(cases), limit, replace=False)
             cases = [cases[i] for i in sorted(keep)]
@@ -390,7 +390,7 @@ class Recommender:
                 list(histories),
                 self.config.als_regularization,
                 self.config.als_alpha,
-                self._factor_gram(),
+                self._factor_gram(self.item_factors),
             )
         if weights.content and self.embeddings is not None:
             signals["content"] = content_scores(self.embeddings, list(histories), recency)
@@ -400,14 +400,11 @@ class Recommender:
             ).copy()
         return {name: standardise(values) for name, values in signals.items()}
 
-    def _factor_gram(self) -> np.ndarray:
-        """:func:`regularised_gram` of the current item factors, computed once per factor matrix."""
+    def _factor_gram(self, factors: np.ndarray) -> np.ndarray:
+        """:func:`regularised_gram` of the item factors, computed once per factor matrix."""
         cached = self._gram_cache
-        if cached is None or cached[0] is not self.item_factors:
-            cached = (
-                self.item_factors,
-                regularised_gram(self.item_factors, self.config.als_regularization),
-            )
+        if cached is None or cached[0] is not factors:
+            cached = (factors, regularised_gram(factors, self.config.als_regularization))
             self._gram_cache = cached
         return cached[1]
 
@@ -717,7 +714,8 @@ class Recommender:
     @classmethod
     def load(cls, directory: str | Path) -> Recommender:
         """Read a recommender written by :meth:`save`."""
-        from safetensors import SafetensorError
+        # safetensors' __init__.pyi omits SafetensorError, which the package exports at runtime.
+        from safetensors import SafetensorError  # type: ignore[attr-defined]
         from safetensors.numpy import load_file as load_arrays
         from safetensors.torch import load_file as load_tensors
 
