@@ -8,9 +8,8 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from shopdesk.settings import PROJECT_ROOT
+from shopdesk.settings import PROJECT_ROOT, RUNNING_FROM_CHECKOUT, get_settings
 
-BENCHMARKS_MD = PROJECT_ROOT / "docs" / "benchmarks.md"
 HEADER = (
     "# Benchmarks\n\n"
     "Written by `make bench` (`shopdesk bench ...`); each section says the machine and date it "
@@ -43,8 +42,16 @@ def stamp() -> str:
     return f"Measured on {machine_description()}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC."
 
 
-def update_section(name: str, markdown: str, path: Path = BENCHMARKS_MD) -> Path:
+def benchmarks_page() -> Path:
+    """Where results go: ``docs/benchmarks.md`` in a checkout, else the data directory."""
+    if RUNNING_FROM_CHECKOUT:
+        return PROJECT_ROOT / "docs" / "benchmarks.md"
+    return get_settings().data_dir / "benchmarks.md"
+
+
+def update_section(name: str, markdown: str, path: Path | None = None) -> Path:
     """Replace (or append) the section ``name`` of the benchmarks page with ``markdown``."""
+    path = path or benchmarks_page()
     begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     block = f"{begin}\n{markdown.strip()}\n{end}"
     text = path.read_text(encoding="utf-8") if path.exists() else HEADER

@@ -9,12 +9,12 @@ from typing import Any
 
 import yaml
 
-from shopdesk.settings import PROJECT_ROOT
+from shopdesk.settings import BOT_DIR, NLU_DATA_DIR
 from storage.errors import ShopdeskError
 
-BOT_CONFIG = PROJECT_ROOT / "bot" / "config.yml"
-NLU_TRAIN_DIR = PROJECT_ROOT / "nlu_data" / "train"
-NLU_TEST_DIR = PROJECT_ROOT / "nlu_data" / "test"
+BOT_CONFIG = BOT_DIR / "config.yml"
+NLU_TRAIN_DIR = NLU_DATA_DIR / "train"
+NLU_TEST_DIR = NLU_DATA_DIR / "test"
 
 
 class BenchDataError(ShopdeskError, ValueError):
