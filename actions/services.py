@@ -19,9 +19,9 @@ from actions.staff_hours import StaffHours
 from actions.verification import CustomerVerification
 from models.recommender import Recommender, RecommenderDataError
 from models.recommender.shop_data import CatalogContent, load_or_train
-from retrieval import knowledge_base
+from retrieval import knowledge_index
 from retrieval.embeddings import TextEncoder
-from retrieval.knowledge_base import KnowledgeIndex
+from retrieval.knowledge_index import KnowledgeIndex
 from retrieval.product_index import ProductIndex, load_or_build, set_search_threads
 from retrieval.product_text import embedding_text
 from shopdesk.secrets import verification_key
@@ -151,7 +151,7 @@ def load_knowledge_index(
     settings: Settings, encoder: TextEncoder, rebuild: bool = False
 ) -> KnowledgeIndex:
     """The knowledge base's index, rebuilt when the file changed since it was built."""
-    return knowledge_base.load_or_build(
+    return knowledge_index.load_or_build(
         settings.knowledge_index_dir,
         settings.knowledge_base_path,
         encoder,

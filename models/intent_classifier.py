@@ -9,6 +9,7 @@ features and a few epochs on a few examples per intent are enough.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 import math
@@ -32,23 +33,38 @@ from transformers import (
 )
 
 from models.intent_model import (
+    CorruptIntentModelError,
+    IncompatibleIntentModelError,
     IntentConfigError,
     IntentModel,
     IntentModelLoadError,
+    IntentModelNotFoundError,
     IntentScore,
     IntentTrainingDataError,
 )
 from models.pretrained import cpu_has_native_bfloat16, resolve_pretrained
 from models.torch_threads import torch_threads
+from storage.artefacts import ArtefactKind
 
 logger = logging.getLogger(__name__)
 
-#: Version of the on-disk layout written by :meth:`IntentClassifier.save`.
-FORMAT_VERSION = 1
+#: Version of the on-disk layout written by :meth:`IntentClassifier.save` (2: manifest.json).
+FORMAT_VERSION = 2
 CONFIG_FILE = "config.json"
 HEAD_FILE = "head.safetensors"
 ENCODER_DIR = "encoder"
 TOKENIZER_DIR = "tokenizer"
+
+#: The saved intent classifier in the persistence contract of :mod:`storage.artefacts`.
+ARTEFACT = ArtefactKind(
+    name="intent-classifier",
+    label="intent classifier",
+    format_version=FORMAT_VERSION,
+    fix="retrain it with `shopdesk train --force`",
+    not_found=IntentModelNotFoundError,
+    incompatible=IncompatibleIntentModelError,
+    corrupt=CorruptIntentModelError,
+)
 
 #: Characters kept per token of ``max_length`` before tokenizing. Word pieces average about
 #: four characters, so this keeps every text that could fill ``max_length`` tokens whole while
@@ -403,6 +419,7 @@ class IntentClassifier(IntentModel):
         network: _IntentNetwork,
         labels: Sequence[str],
         config: IntentClassifierConfig,
+        training_data: str | None = None,
     ) -> None:
         self._tokenizer = tokenizer
         #: Float32 master weights: trained, saved and used for validation.
@@ -410,6 +427,8 @@ class IntentClassifier(IntentModel):
         self._inference_network = self._network
         self._labels = list(labels)
         self.config = config
+        #: :func:`training_fingerprint` of the examples the model was trained on.
+        self.training_data = training_data
         #: Per-epoch results of the training run that produced this model (empty after load).
         self.history: list[EpochResult] = []
         #: The kept model's top intent for each held-out validation example (empty after load
@@ -439,7 +458,9 @@ class IntentClassifier(IntentModel):
     def with_inference_dtype(self, inference_dtype: str) -> IntentClassifier:
         """The same trained weights, predicting in another number format (``inference_dtype``)."""
         config = replace(self.config, inference_dtype=inference_dtype)
-        return IntentClassifier(self._tokenizer, self._network, self._labels, config)
+        return IntentClassifier(
+            self._tokenizer, self._network, self._labels, config, self.training_data
+        )
 
     # ---------------------------------------------------------------- training
 
@@ -467,7 +488,9 @@ class IntentClassifier(IntentModel):
             torch.manual_seed(config.seed)
             tokenizer, encoder = _load_pretrained(resolve_pretrained(config.base_model))
             network = _IntentNetwork(encoder, len(label_names), config.dropout)
-            classifier = cls(tokenizer, network, label_names, config)
+            classifier = cls(
+                tokenizer, network, label_names, config, training_fingerprint(texts, labels)
+            )
             train_ids, validation_ids = stratified_split(
                 label_ids, config.validation_fraction, config.seed
             )
@@ -698,36 +721,45 @@ class IntentClassifier(IntentModel):
     # ------------------------------------------------------------- persistence
 
     def save(self, directory: str | Path) -> None:
-        """Write weights (safetensors), tokenizer files and ``config.json`` into ``directory``."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        self._network.encoder.save_pretrained(directory / ENCODER_DIR, safe_serialization=True)
-        self._tokenizer.save_pretrained(directory / TOKENIZER_DIR)
-        head_state = {k: v.contiguous() for k, v in self._network.head.state_dict().items()}
-        save_file(head_state, directory / HEAD_FILE)
-        metadata = {
-            "format_version": FORMAT_VERSION,
-            "labels": self._labels,
-            "config": self.config.as_dict(),
+        """Replace ``directory`` atomically with weights (safetensors), tokenizer files,
+        ``config.json`` (labels and training config) and the manifest."""
+        built_from = {
+            "base_model": self.config.base_model,
+            "label_count": len(self._labels),
+            "training_data": self.training_data,
         }
-        (directory / CONFIG_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
+        with ARTEFACT.saving(directory, built_from) as staging:
+            self._network.encoder.save_pretrained(staging / ENCODER_DIR, safe_serialization=True)
+            self._tokenizer.save_pretrained(staging / TOKENIZER_DIR)
+            head_state = {k: v.contiguous() for k, v in self._network.head.state_dict().items()}
+            save_file(head_state, staging / HEAD_FILE)
+            metadata = {"labels": self._labels, "config": self.config.as_dict()}
+            (staging / CONFIG_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: str | Path) -> IntentClassifier:
-        """Read a classifier written by :meth:`save`; only files in ``directory`` are used."""
+        """Read a classifier written by :meth:`save`; only files in ``directory`` are used.
+
+        Raises :class:`IntentModelNotFoundError` when nothing was saved there,
+        :class:`IncompatibleIntentModelError` for another format version or kind of artefact
+        and :class:`CorruptIntentModelError`, naming the file, when a file is damaged.
+        """
         directory = Path(directory)
+        manifest = ARTEFACT.read_manifest(directory)
         config_path = directory / CONFIG_FILE
-        if not config_path.is_file():
-            raise IntentModelLoadError(
-                f"no intent classifier in {directory}: {CONFIG_FILE} is missing; train one first"
+        try:
+            metadata = json.loads(config_path.read_text(encoding="utf-8"))
+            config = IntentClassifierConfig.from_mapping(metadata["config"])
+            labels = [str(label) for label in metadata["labels"]]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CorruptIntentModelError(
+                f"{config_path} is broken ({type(exc).__name__}: {exc}); {ARTEFACT.fix}"
+            ) from exc
+        if len(labels) != manifest.get("label_count"):
+            raise CorruptIntentModelError(
+                f"{config_path} lists {len(labels)} intents, the manifest of {directory} says "
+                f"{manifest.get('label_count')}; {ARTEFACT.fix}"
             )
-        metadata = json.loads(config_path.read_text(encoding="utf-8"))
-        if metadata.get("format_version") != FORMAT_VERSION:
-            raise IntentModelLoadError(
-                f"{config_path} has format version {metadata.get('format_version')!r}, "
-                f"this shopdesk reads version {FORMAT_VERSION}; retrain the intent classifier"
-            )
-        config = IntentClassifierConfig.from_mapping(metadata["config"])
         try:
             tokenizer = AutoTokenizer.from_pretrained(
                 directory / TOKENIZER_DIR, local_files_only=True
@@ -735,9 +767,15 @@ class IntentClassifier(IntentModel):
             encoder = AutoModel.from_pretrained(directory / ENCODER_DIR, local_files_only=True)
             head_state = load_file(directory / HEAD_FILE)
         except (OSError, ValueError) as exc:
-            raise IntentModelLoadError(
-                f"the intent classifier in {directory} is incomplete ({exc}); retrain it"
+            raise CorruptIntentModelError(
+                f"the intent classifier in {directory} is incomplete ({exc}); {ARTEFACT.fix}"
             ) from exc
-        network = _IntentNetwork(encoder, len(metadata["labels"]), config.dropout)
+        network = _IntentNetwork(encoder, len(labels), config.dropout)
         network.head.load_state_dict(head_state)
-        return cls(tokenizer, network, metadata["labels"], config)
+        return cls(tokenizer, network, labels, config, manifest.get("training_data"))
+
+
+def training_fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:
+    """SHA-256 of the training examples (text and intent, in order): what a model was built from."""
+    payload = json.dumps(list(zip(texts, labels, strict=True)), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()

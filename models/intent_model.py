@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from storage.artefacts import (
+    ArtefactNotFoundError,
+    CorruptArtefactError,
+    IncompatibleArtefactError,
+)
 from storage.errors import ShopdeskError
 
 IntentModelT = TypeVar("IntentModelT", bound="IntentModel")
@@ -31,6 +36,18 @@ class IntentTrainingDataError(IntentModelError, ValueError):
 
 class IntentModelLoadError(IntentModelError):
     """A saved intent model is missing files or was written in an unknown format."""
+
+
+class IntentModelNotFoundError(IntentModelLoadError, ArtefactNotFoundError):
+    """Nothing was saved in the directory."""
+
+
+class IncompatibleIntentModelError(IntentModelLoadError, IncompatibleArtefactError):
+    """The directory holds an intent model of another format version, or something else."""
+
+
+class CorruptIntentModelError(IntentModelLoadError, CorruptArtefactError):
+    """A saved intent model whose files are unreadable, incomplete or inconsistent."""
 
 
 @dataclass(frozen=True)

@@ -35,22 +35,23 @@ import bm25s
 import faiss
 import numpy as np
 
-from retrieval.atomic_directory import atomic_directory
 from retrieval.embeddings import encode_in_chunks
 from retrieval.filters import AttributeTable, SearchFilters
 from retrieval.fusion import convex_combination, reciprocal_rank_fusion
-from retrieval.index_manifest import (
-    MANIFEST_FILE,
-    check_compatible,
-    manifest_from_dict,
-    read_manifest_file,
-)
+from retrieval.index_manifest import check_encoder
 from retrieval.product_text import (
     SpellingCorrector,
     embedding_text,
     lexical_query,
     lexical_text,
     tokenize,
+)
+from storage.artefacts import (
+    ArtefactKind,
+    ArtefactNotFoundError,
+    CorruptArtefactError,
+    IncompatibleArtefactError,
+    manifest_from_dict,
 )
 from storage.errors import ShopdeskError
 
@@ -60,8 +61,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Version of the on-disk layout written by :meth:`ProductIndex.save`.
-FORMAT_VERSION = 1
+#: Version of the on-disk layout written by :meth:`ProductIndex.save` (2: manifest with a kind).
+FORMAT_VERSION = 2
 VECTORS_FILE = "vectors.faiss"
 RECORDS_FILE = "records.json"
 
@@ -126,16 +127,28 @@ class ProductIndexError(ShopdeskError):
     """Base class of product index errors."""
 
 
-class StaleIndexError(ProductIndexError):
+class StaleIndexError(ProductIndexError, IncompatibleArtefactError):
     """A saved index was built with another embedding model, dimension or format version."""
 
 
-class IndexNotFoundError(ProductIndexError, FileNotFoundError):
+class IndexNotFoundError(ProductIndexError, ArtefactNotFoundError):
     """No saved index in the given directory."""
 
 
-class CorruptIndexError(ProductIndexError):
+class CorruptIndexError(ProductIndexError, CorruptArtefactError):
     """A saved index whose files are missing, unreadable or disagree with each other."""
+
+
+#: The saved product index in the persistence contract of :mod:`storage.artefacts`.
+ARTEFACT = ArtefactKind(
+    name="product-index",
+    label="product index",
+    format_version=FORMAT_VERSION,
+    fix="rebuild it with `shopdesk index build --rebuild`",
+    not_found=IndexNotFoundError,
+    incompatible=StaleIndexError,
+    corrupt=CorruptIndexError,
+)
 
 
 @dataclass(frozen=True)
@@ -293,7 +306,11 @@ class ProductIndex:
         self._lock = threading.RLock()
         ordered = sorted(records)
         self._tokens = dict(
-            zip(ordered, tokenize((lexical_text(records[i]) for i in ordered), progress))
+            zip(
+                ordered,
+                tokenize((lexical_text(records[i]) for i in ordered), progress),
+                strict=False,
+            )
         )
         self._refresh_rows()
 
@@ -488,7 +505,7 @@ class ProductIndex:
             if mode == DENSE:
                 return [
                     SearchHit(self._rows[row], float(score), float(score))
-                    for row, score in zip(dense_rows[:k], dense_scores[:k])
+                    for row, score in zip(dense_rows[:k], dense_scores[:k], strict=False)
                 ]
             lexical = self._lexical_scores(understood.words, allowed)
             lexical_rows = self._top_rows(lexical, pool)
@@ -551,7 +568,7 @@ class ProductIndex:
             pieces = query.split()
             dense_text = " ".join(
                 wrong.get(words[0], piece) if len(words) == 1 else piece
-                for piece, words in zip(pieces, tokenize(pieces))
+                for piece, words in zip(pieces, tokenize(pieces), strict=False)
             )
         return QueryUnderstanding(tuple(fixed), dense_text, tuple(corrections))
 
@@ -578,7 +595,7 @@ class ProductIndex:
     def _dense_candidates(
         self, query_vector: np.ndarray, allowed: np.ndarray, allowed_rows: np.ndarray, pool: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and cosine scores of the ``pool`` allowed products nearest to the query, best first."""
+        """Rows and cosine scores of the ``pool`` allowed products nearest the query, best first."""
         count = min(pool, allowed_rows.size)
         selector = bitmap = None
         if allowed_rows.size < len(self._rows):
@@ -648,7 +665,7 @@ class ProductIndex:
                 self._vectors.add_with_ids(vectors, ids)
             tokens = tokenize((lexical_text(record) for record in changed.values()), progress)
             added = sum(pid not in self._records for pid in changed)
-            self._tokens.update(zip(changed, tokens))
+            self._tokens.update(zip(changed, tokens, strict=False))
             self._records.update(changed)
             if changed:
                 self._refresh_rows()
@@ -672,16 +689,11 @@ class ProductIndex:
     def save(self, directory: str | Path) -> Path:
         """Write the index to ``directory`` atomically (a temporary directory renamed in)."""
         target = Path(directory)
-        with atomic_directory(target) as staging:
-            with self._lock:
-                faiss.write_index(self._vectors, str(staging / VECTORS_FILE))
-                records = [record_to_dict(record) for record in self._rows]
-                manifest = asdict(self.manifest)
+        with self._lock, ARTEFACT.saving(target, asdict(self.manifest)) as staging:
+            faiss.write_index(self._vectors, str(staging / VECTORS_FILE))
+            records = [record_to_dict(record) for record in self._rows]
             (staging / RECORDS_FILE).write_text(
                 json.dumps(records, ensure_ascii=False), encoding="utf-8"
-            )
-            (staging / MANIFEST_FILE).write_text(
-                json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
             )
         logger.info("Saved product index (%d products) to %s", len(self._records), target)
         return target
@@ -704,15 +716,7 @@ class ProductIndex:
         """
         manifest = read_manifest(directory)
         source = Path(directory)
-        check_compatible(
-            manifest,
-            source,
-            encoder,
-            FORMAT_VERSION,
-            what="product index",
-            fix="rebuild the index",
-            stale=StaleIndexError,
-        )
+        check_encoder(manifest, source, encoder, ARTEFACT)
         try:
             vectors = faiss.read_index(str(source / VECTORS_FILE))
             rows = json.loads((source / RECORDS_FILE).read_text(encoding="utf-8"))
@@ -720,7 +724,7 @@ class ProductIndex:
         except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
             raise CorruptIndexError(
                 f"The product index in {source} cannot be read ({type(exc).__name__}: {exc}); "
-                "delete the directory and rebuild the index."
+                f"{ARTEFACT.fix}."
             ) from exc
         index = cls(
             encoder,
@@ -738,7 +742,7 @@ class ProductIndex:
             raise CorruptIndexError(
                 f"The files of the product index in {source} disagree with its manifest "
                 f"({vectors.ntotal} vectors, {len(records)} records, manifest says "
-                f"{manifest.product_count}); delete the directory and rebuild the index."
+                f"{manifest.product_count}); {ARTEFACT.fix}."
             )
         return index
 
@@ -767,14 +771,7 @@ def set_search_threads(threads: int) -> Callable[[], None]:
 
 def read_manifest(directory: str | Path) -> IndexManifest:
     """The manifest of the index saved in ``directory``."""
-    return read_manifest_file(
-        directory,
-        IndexManifest,
-        what="product index",
-        fix=f"build one first, or delete {Path(directory)} and rebuild",
-        not_found=IndexNotFoundError,
-        corrupt=CorruptIndexError,
-    )
+    return ARTEFACT.read_typed_manifest(directory, IndexManifest)
 
 
 def load_or_build(

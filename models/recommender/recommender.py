@@ -48,12 +48,18 @@ from models.recommender.factorization import (
 )
 from models.recommender.sequential import SequentialConfig, SequentialModel, train_sequential
 from models.torch_threads import check_thread_count, torch_threads
+from storage.artefacts import (
+    ArtefactKind,
+    ArtefactNotFoundError,
+    CorruptArtefactError,
+    IncompatibleArtefactError,
+)
 from storage.errors import ShopdeskError
 
 logger = logging.getLogger(__name__)
 
-#: Version of the on-disk layout written by :meth:`Recommender.save`.
-FORMAT_VERSION = 1
+#: Version of the on-disk layout written by :meth:`Recommender.save` (2: manifest.json).
+FORMAT_VERSION = 2
 CONFIG_FILE = "recommender.json"
 ARRAYS_FILE = "signals.safetensors"
 SEQUENTIAL_FILE = "sequential.safetensors"
@@ -78,12 +84,28 @@ class NotFittedError(RecommenderError):
     """The recommender was asked for recommendations before :meth:`Recommender.fit`."""
 
 
-class RecommenderNotFound(RecommenderError, FileNotFoundError):
+class RecommenderNotFound(RecommenderError, ArtefactNotFoundError):
     """No saved recommender in the given directory."""
 
 
-class CorruptRecommenderError(RecommenderError):
-    """A saved recommender cannot be read, or was written by another format version."""
+class CorruptRecommenderError(RecommenderError, CorruptArtefactError):
+    """A saved recommender whose files are unreadable or disagree with each other."""
+
+
+class IncompatibleRecommenderError(RecommenderError, IncompatibleArtefactError):
+    """The directory holds a recommender of another format version, or something else."""
+
+
+#: The saved recommender in the persistence contract of :mod:`storage.artefacts`.
+ARTEFACT = ArtefactKind(
+    name="recommender",
+    label="recommender",
+    format_version=FORMAT_VERSION,
+    fix="retrain it with `shopdesk recommender train`",
+    not_found=RecommenderNotFound,
+    incompatible=IncompatibleRecommenderError,
+    corrupt=CorruptRecommenderError,
+)
 
 
 class ReasonKind(str, enum.Enum):
@@ -670,13 +692,15 @@ class Recommender:
     # ----------------------------------------------------------------- persistence
 
     def save(self, directory: str | Path) -> Path:
-        """Write the recommender to ``directory`` (JSON + safetensors); :meth:`load` reads it back."""
+        """Write the recommender to ``directory`` atomically (JSON + safetensors + manifest).
+
+        The manifest records the product count and :attr:`metadata` (what it was trained on).
+        """
         from safetensors.numpy import save_file as save_arrays
         from safetensors.torch import save_file as save_tensors
 
         self._require_fitted()
         target = Path(directory)
-        target.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {
             "product_ids": self.product_ids,
             "popularity": self.popularity,
@@ -691,46 +715,41 @@ class Recommender:
             arrays["item_factors"] = self.item_factors
         if self.embeddings is not None:
             arrays["embeddings"] = self.embeddings
-        save_arrays(
-            {k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(target / ARRAYS_FILE)
-        )
-        if self.sequential is not None:
-            save_tensors(
-                {k: v.contiguous() for k, v in self.sequential.state_dict().items()},
-                str(target / SEQUENTIAL_FILE),
-            )
-        elif (target / SEQUENTIAL_FILE).exists():
-            (target / SEQUENTIAL_FILE).unlink()
         description = {
-            "format_version": FORMAT_VERSION,
             "config": self.config.to_dict(),
             "product_names": {str(k): v for k, v in self.product_names.items()},
             "has_sequential": self.sequential is not None,
-            "metadata": self.metadata,
         }
-        (target / CONFIG_FILE).write_text(json.dumps(description, indent=1), encoding="utf-8")
+        built_from = {"product_count": len(self), "metadata": self.metadata}
+        with ARTEFACT.saving(target, built_from) as staging:
+            save_arrays(
+                {k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(staging / ARRAYS_FILE)
+            )
+            if self.sequential is not None:
+                save_tensors(
+                    {k: v.contiguous() for k, v in self.sequential.state_dict().items()},
+                    str(staging / SEQUENTIAL_FILE),
+                )
+            (staging / CONFIG_FILE).write_text(json.dumps(description, indent=1), encoding="utf-8")
         return target
 
     @classmethod
     def load(cls, directory: str | Path) -> Recommender:
-        """Read a recommender written by :meth:`save`."""
+        """Read a recommender written by :meth:`save`.
+
+        Raises :class:`RecommenderNotFound` when there is none,
+        :class:`IncompatibleRecommenderError` for another format version or kind of artefact
+        and :class:`CorruptRecommenderError` when its files are damaged.
+        """
         # safetensors' __init__.pyi omits SafetensorError, which the package exports at runtime.
         from safetensors import SafetensorError  # type: ignore[attr-defined]
         from safetensors.numpy import load_file as load_arrays
         from safetensors.torch import load_file as load_tensors
 
         source = Path(directory)
-        if not (source / CONFIG_FILE).is_file():
-            raise RecommenderNotFound(
-                f"No trained recommender in {source} (no {CONFIG_FILE}); run 'shopdesk recommender train'."
-            )
+        manifest = ARTEFACT.read_manifest(source)
         try:
             description = json.loads((source / CONFIG_FILE).read_text(encoding="utf-8"))
-            if description.get("format_version") != FORMAT_VERSION:
-                raise CorruptRecommenderError(
-                    f"The recommender in {source} has format version {description.get('format_version')}, "
-                    f"this shopdesk reads {FORMAT_VERSION}; retrain it with 'shopdesk recommender train'."
-                )
             recommender = cls(RecommenderConfig.from_dict(description["config"]))
             arrays = load_arrays(str(source / ARRAYS_FILE))
             recommender.product_ids = arrays["product_ids"].astype(np.int64)
@@ -751,19 +770,23 @@ class Recommender:
                     setattr(recommender, name, matrix)
             recommender.item_factors = arrays.get("item_factors")
             recommender.embeddings = arrays.get("embeddings")
-            recommender.metadata = dict(description.get("metadata", {}))
+            recommender.metadata = dict(manifest.get("metadata") or {})
             if description["has_sequential"]:
                 model = SequentialModel(count, recommender.config.sequential)
                 model.load_state_dict(load_tensors(str(source / SEQUENTIAL_FILE)))
                 model.eval()
                 recommender.sequential = model
-        except CorruptRecommenderError:
-            raise
         except (OSError, KeyError, ValueError, TypeError, RuntimeError, SafetensorError) as exc:
             raise CorruptRecommenderError(
                 f"The recommender in {source} cannot be read ({type(exc).__name__}: {exc}); "
-                "retrain it with 'shopdesk recommender train'."
+                f"{ARTEFACT.fix}."
             ) from exc
+        if len(recommender) != manifest.get("product_count"):
+            raise CorruptRecommenderError(
+                f"The files of the recommender in {source} disagree with its manifest "
+                f"({len(recommender)} products, manifest says {manifest.get('product_count')}); "
+                f"{ARTEFACT.fix}."
+            )
         return recommender
 
 

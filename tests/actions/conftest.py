@@ -9,7 +9,8 @@ import pytest
 
 from actions.services import ShopServices, customer_verification, load_recommender
 from retrieval.embeddings import TextEncoder
-from retrieval.knowledge_base import KnowledgeBase, KnowledgeIndex
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.knowledge_index import KnowledgeIndex
 from retrieval.product_index import ProductIndex
 from shopdesk.settings import Settings
 from storage.catalog import iter_product_records
@@ -47,4 +48,3 @@ def services(tmp_path_factory) -> Iterator[ShopServices]:
         recommender=recommender,
     )
     engine.dispose()
-

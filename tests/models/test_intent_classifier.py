@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from models.intent_classifier import IntentClassifier, IntentClassifierConfig, stratified_split
+from models.intent_classifier import (
+    IntentClassifier,
+    IntentClassifierConfig,
+    stratified_split,
+    training_fingerprint,
+)
 from models.intent_model import IntentConfigError, IntentModelLoadError, IntentTrainingDataError
 from tests.helpers.intent_examples import HELD_OUT, TRAINING_EXAMPLES, training_pairs
 
@@ -86,6 +91,16 @@ def test_save_writes_safetensors_tokenizer_and_labels(saved_dir: Path) -> None:
     assert not list(saved_dir.rglob("*.bin")), "weights must be safetensors, not pickles"
 
 
+def test_manifest_records_what_the_model_was_built_from(saved_dir: Path) -> None:
+    manifest = json.loads((saved_dir / "manifest.json").read_text())
+    texts, labels = training_pairs()
+    assert manifest["kind"] == "intent-classifier"
+    assert manifest["base_model"] == "bundled:all-MiniLM-L6-v2"
+    assert manifest["label_count"] == len(TRAINING_EXAMPLES)
+    assert manifest["training_data"] == training_fingerprint(texts, labels)
+    assert IntentClassifier.load(saved_dir).training_data == manifest["training_data"]
+
+
 def test_load_gives_identical_predictions(classifier: IntentClassifier, saved_dir: Path) -> None:
     loaded = IntentClassifier.load(saved_dir)
     texts = [text for text, _ in HELD_OUT]
@@ -94,13 +109,22 @@ def test_load_gives_identical_predictions(classifier: IntentClassifier, saved_di
 
 
 def test_load_of_missing_model_says_to_train(tmp_path: Path) -> None:
-    with pytest.raises(IntentModelLoadError, match="config.json is missing; train one first"):
+    with pytest.raises(IntentModelLoadError, match="No intent classifier in .*shopdesk train"):
         IntentClassifier.load(tmp_path)
 
 
 def test_load_of_incomplete_model_says_to_retrain(saved_dir: Path, tmp_path: Path) -> None:
-    (tmp_path / "config.json").write_text((saved_dir / "config.json").read_text())
+    for name in ("config.json", "manifest.json"):
+        (tmp_path / name).write_text((saved_dir / name).read_text())
     with pytest.raises(IntentModelLoadError, match="incomplete"):
+        IntentClassifier.load(tmp_path)
+
+
+def test_model_saved_by_an_older_shopdesk_says_to_retrain(saved_dir: Path, tmp_path: Path) -> None:
+    """Format 1 kept the format version in config.json and wrote no manifest."""
+    metadata = json.loads((saved_dir / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({"format_version": 1, **metadata}))
+    with pytest.raises(IntentModelLoadError, match="older shopdesk.*shopdesk train --force"):
         IntentClassifier.load(tmp_path)
 
 

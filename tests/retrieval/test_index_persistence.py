@@ -12,7 +12,6 @@ import pytest
 from retrieval.embeddings import TextEncoder
 from retrieval.product_index import (
     FORMAT_VERSION,
-    MANIFEST_FILE,
     CorruptIndexError,
     IndexNotFoundError,
     ProductIndex,
@@ -21,6 +20,7 @@ from retrieval.product_index import (
     catalog_fingerprint,
     load_or_build,
 )
+from storage.artefacts import MANIFEST_FILE
 from storage.catalog import ProductRecord
 
 QUERIES = [
@@ -64,6 +64,7 @@ def test_manifest_describes_the_index(
     product_index.save(tmp_path / "index")
     manifest = json.loads((tmp_path / "index" / MANIFEST_FILE).read_text())
 
+    assert manifest["kind"] == "product-index"
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["model_name"] == "bundled:all-MiniLM-L6-v2"
     assert manifest["dimension"] == 384

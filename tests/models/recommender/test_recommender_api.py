@@ -15,6 +15,7 @@ import pytest
 
 from models.recommender import (
     CorruptRecommenderError,
+    IncompatibleRecommenderError,
     Interaction,
     InteractionKind,
     NotFittedError,
@@ -174,10 +175,10 @@ def test_loading_reports_missing_and_damaged_models(
     (tmp_path / "rec" / "signals.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(CorruptRecommenderError, match="retrain"):
         Recommender.load(tmp_path / "rec")
-    description = json.loads((tmp_path / "rec" / "recommender.json").read_text())
-    description["format_version"] = 99
-    (tmp_path / "rec" / "recommender.json").write_text(json.dumps(description))
-    with pytest.raises(CorruptRecommenderError, match="format version 99"):
+    manifest = json.loads((tmp_path / "rec" / "manifest.json").read_text())
+    manifest["format_version"] = 99
+    (tmp_path / "rec" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IncompatibleRecommenderError, match="format version 99"):
         Recommender.load(tmp_path / "rec")
 
 
