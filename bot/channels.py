@@ -436,12 +436,20 @@ class ShopSocketIOInput(SocketIOInput):
                 tracker = await agent.tracker_store.retrieve(sender)
                 tracker.update(BotUttered(text, metadata={"staff": staff}))
                 await agent.tracker_store.save(tracker)
-            await sio.emit(
-                self.bot_message_evt,
-                {"text": text, "staff": staff},
-                room=sender,
-                namespace=namespace,
-            )
+            # A conversation from a messaging app gets the reply there (imported here:
+            # bot.messaging imports this module).
+            from bot.messaging.outputs import messaging_output
+
+            output = messaging_output(tracker.get_latest_input_channel())
+            if output is not None:
+                await output.send_response(sender, {"text": text})
+            else:
+                await sio.emit(
+                    self.bot_message_evt,
+                    {"text": text, "staff": staff},
+                    room=sender,
+                    namespace=namespace,
+                )
             return response.json({"sent": True, "sender": sender, "text": text})
 
         return bp

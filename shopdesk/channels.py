@@ -20,9 +20,9 @@ from pathlib import Path
 import yaml
 
 from shopdesk.secrets import telegram_secret
-from shopdesk.settings import BOT_DIR, Settings, SettingsError
+from shopdesk.settings import PROJECT_ROOT, Settings, SettingsError
 
-SHIPPED_CREDENTIALS = BOT_DIR / "credentials.yml"
+SHIPPED_CREDENTIALS = PROJECT_ROOT / "bot" / "credentials.yml"
 TIMEOUT_SECONDS = 10
 
 
