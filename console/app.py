@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
 from console.indexer import catch_up
+from console.model_update import ModelUpdates
 from console.rasa_client import RasaClient, RasaUnavailable
 from console.staff import Staff, TooManyLogins, session_staff
 from console.takeover import TakeoverRefused
@@ -44,6 +45,7 @@ class Console:
     conversations: Engine
     sessions: sessionmaker
     rasa: RasaClient
+    updates: ModelUpdates | None = None
     _encoder: Any = None
     _encoder_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -219,6 +221,10 @@ def create_app(
         sessions=session_factory(shop),
         rasa=RasaClient.for_settings(settings, rasa_url),
     )
+
+    from shopdesk.training import NLU_TRAIN_DIR, train_bot
+
+    console.updates = ModelUpdates(settings, console.rasa, train_bot, NLU_TRAIN_DIR.parent / "test")
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -89,6 +89,10 @@ class RasaClient:
             {"sender": sender_id, "text": text, "agent": agent, "kind": kind},
         )
 
+    def status(self) -> dict[str, Any]:
+        """The served model (``GET /status``: ``model_file``, ``model_id``)."""
+        return self._call("GET", "/status") or {}
+
     def parse(self, text: str) -> dict[str, Any]:
         """What the loaded model understands in ``text`` (``POST /model/parse``)."""
         return self._call("POST", "/model/parse", {"text": text})

@@ -32,6 +32,8 @@ def serve(settings: Settings) -> None:
         host=settings.console_host,
         port=settings.console_port,
         log_level="warning",
+        # Open live-queue streams end with the browser; do not wait for them on shutdown.
+        timeout_graceful_shutdown=5,
     )
 
 

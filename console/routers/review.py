@@ -17,7 +17,7 @@ from console.review import (
     load_training_data,
     review_queue,
 )
-from console.staff import Staff
+from console.staff import Staff, audit
 from shopdesk.training import BOT_DIR, NLU_TRAIN_DIR
 
 router = APIRouter(prefix="/review", tags=["fix the bot"])
@@ -78,3 +78,25 @@ def dismiss_message(session: DB, staff: Annotator, event_id: Annotated[int, Form
     except LookupError as error:
         raise NotFound(str(error)) from error
     return RedirectResponse("/review", status_code=303)
+
+
+@router.get("/model")
+def model(request: Request, staff: Annotator) -> Response:
+    """The state of the retrain-and-compare run (polled by the page while it runs)."""
+    return page(request, "review_model.html", update=console_of(request).updates.current())
+
+
+@router.post("/model/retrain")
+def retrain(request: Request, session: DB, staff: Annotator) -> Response:
+    """Retrain with the reviewed examples and compare old and new model on nlu_data/test."""
+    console_of(request).updates.start()
+    audit(session, staff, "retrain")
+    return RedirectResponse("/review/model", status_code=303)
+
+
+@router.post("/model/load")
+def load(request: Request, session: DB, staff: Annotator) -> Response:
+    """Load the compared model into the running Rasa server."""
+    update = console_of(request).updates.load()
+    audit(session, staff, "model_load", update.trained.name if update.trained else None)
+    return RedirectResponse("/review/model", status_code=303)

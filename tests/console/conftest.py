@@ -3,7 +3,7 @@ tracker store, staff accounts of each role, and the console application."""
 
 from __future__ import annotations
 
-import re
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,37 +17,29 @@ from console.staff import add_staff
 from shopdesk.settings import Settings
 from storage.db import create_engine_for, session_factory
 from storage.migrations import upgrade
-from tests.console.conversation_log import ConversationLog
-
-PASSWORD = "correct horse battery"
-ROLES = ("admin", "agent", "annotator")
+from tests.helpers.console import PASSWORD, ROLES, console_settings, csrf_of
+from tests.helpers.conversation_log import ConversationLog
 
 
-def console_settings(directory: Path, **overrides) -> Settings:
-    """Settings of a console whose databases live in ``directory``."""
-    values = {
-        "data_dir": directory,
-        "database_url": f"sqlite:///{directory / 'shop.db'}",
-        "tracker_store_url": f"sqlite:///{directory / 'conversations.db'}",
-        "api_token": "console-test-token",
-        "console_session_secret": "console-test-session-secret",
-        "reviewed_examples": directory / "reviewed.yml",
-        **overrides,
-    }
-    return Settings(**values)
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings with migrated shop database and staff of each role (``<role>@shop.test``)."""
-    settings = console_settings(tmp_path)
-    upgrade(settings.database_url)
-    engine = create_engine_for(settings.database_url)
+@pytest.fixture(scope="session")
+def staffed_shop_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated shop database with staff of each role (``<role>@shop.test``), made once."""
+    directory = tmp_path_factory.mktemp("console-shop")
+    url = f"sqlite:///{directory / 'shop.db'}"
+    upgrade(url)
+    engine = create_engine_for(url)
     with session_factory(engine)() as session:
         for role in ROLES:
             add_staff(session, f"{role}@shop.test", PASSWORD, role, role.title())
     engine.dispose()
-    return settings
+    return directory / "shop.db"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, staffed_shop_file: Path) -> Settings:
+    """Settings of a console in ``tmp_path`` with its own copy of the staffed shop database."""
+    shutil.copyfile(staffed_shop_file, tmp_path / "shop.db")
+    return console_settings(tmp_path)
 
 
 @pytest.fixture
@@ -89,13 +81,6 @@ class ConsoleClient:
         return self.http.post(
             path, data={**(data or {}), "csrf_token": self.csrf(csrf_from)}, follow_redirects=False
         )
-
-
-def csrf_of(html: str) -> str:
-    """The CSRF token in a page's forms."""
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no form with a CSRF token"
-    return found.group(1)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from console.analytics import Period, build_report
 from storage.support import record_rating, request_handoff
-from tests.console.conversation_log import Conversation
+from tests.helpers.conversation_log import Conversation
 
 MONDAY = datetime(2026, 11, 2, 9, 0)
 LOW = 0.6

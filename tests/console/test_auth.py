@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from storage.schema import AuditEntry, StaffMember
-from tests.console.conftest import PASSWORD, csrf_of
-from tests.console.conversation_log import Conversation
+from tests.helpers.console import PASSWORD, csrf_of
+from tests.helpers.conversation_log import Conversation
 
 NOW = datetime(2026, 11, 30, 10, 0)
 

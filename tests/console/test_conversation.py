@@ -15,7 +15,7 @@ from sqlalchemy import select
 from console.app import create_app
 from storage.schema import AuditEntry, ConversationSummary, HandoffRequest, HandoffStatus
 from storage.support import request_handoff
-from tests.console.conversation_log import Conversation
+from tests.helpers.conversation_log import Conversation
 
 DAY = datetime(2026, 11, 2, 9, 0)
 

@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import select
 
 from storage.schema import AuditEntry
-from tests.console.conversation_log import Conversation
+from tests.helpers.conversation_log import Conversation
 
 DAY = datetime(2026, 11, 2, 9, 0)
 

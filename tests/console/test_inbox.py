@@ -11,8 +11,8 @@ from console.inbox import InboxFilters, parse_filters, search_inbox
 from storage.db import create_engine_for, session_factory
 from storage.migrations import upgrade
 from storage.support import record_rating, request_handoff
-from tests.console.conftest import console_settings
-from tests.console.conversation_log import Conversation, ConversationLog
+from tests.helpers.console import console_settings
+from tests.helpers.conversation_log import Conversation, ConversationLog
 
 DAY = datetime(2026, 11, 2, 9, 0)
 LOW = 0.6

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
+from sqlalchemy import select
 
-from tests.console.conversation_log import Conversation
+from storage.schema import ConversationMessage
+from tests.helpers.conversation_log import Conversation
 
 DAY = datetime(2026, 11, 2, 9, 0)
 
@@ -27,10 +29,6 @@ def queued(conversation_log, console_app) -> dict[str, int]:
     conversation_log.save(talk)
     console_app.state.console.index_now()
     with console_app.state.console.sessions() as session:
-        from sqlalchemy import select
-
-        from storage.schema import ConversationMessage
-
         rows = session.execute(select(ConversationMessage.text, ConversationMessage.event_id))
         return dict(rows.all())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -121,9 +122,19 @@ class ConversationLog:
         self.store = SQLTrackerStore(**options)
 
     def save(self, *conversations: Conversation) -> None:
-        for conversation in conversations:
-            tracker = DialogueStateTracker.from_events(conversation.sender_id, conversation.events)
-            asyncio.run(self.store.save(tracker))
+        """Store the conversations as the Rasa server would (in a thread of its own, so that
+        it works beside Playwright's event loop too)."""
+
+        async def save_all() -> None:
+            for conversation in conversations:
+                tracker = DialogueStateTracker.from_events(
+                    conversation.sender_id, conversation.events
+                )
+                await self.store.save(tracker)
+
+        worker = threading.Thread(target=asyncio.run, args=(save_all(),))
+        worker.start()
+        worker.join()
 
     def close(self) -> None:
         self.store.engine.dispose()
