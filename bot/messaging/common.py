@@ -58,11 +58,9 @@ NUMBERED_LINE = re.compile(r"^\s*\d+\.\s")
 
 def same_secret(provided: str | None, expected: str) -> bool:
     """Constant-time comparison; a missing value or an empty expected secret never matches."""
-    return (
-        bool(provided)
-        and bool(expected)
-        and hmac.compare_digest(provided.encode(), expected.encode())
-    )
+    if not provided or not expected:
+        return False
+    return hmac.compare_digest(provided.encode(), expected.encode())
 
 
 def hmac_hex(secret: str, data: bytes, digest: str = "sha256") -> str:
@@ -99,7 +97,12 @@ def address_of(sender_id: str) -> str:
 def public_link(url: str) -> bool:
     """Whether ``url`` is a web address a platform can open (not on this machine)."""
     match = re.match(r"https?://([^/:]+)", url or "")
-    return bool(match) and match.group(1) not in ("localhost", "127.0.0.1", "0.0.0.0", "[::1]")
+    return match is not None and match.group(1) not in (
+        "localhost",
+        "127.0.0.1",
+        "0.0.0.0",
+        "[::1]",
+    )
 
 
 # --- what the bot says, neutral ----------------------------------------------------------

@@ -208,7 +208,7 @@ class MessengerShopInput(SecuredWebhook, FacebookInput):
             message_id = postback.get("mid") or f"postback-{psid}-{event.get('timestamp')}"
             text = str(postback.get("payload") or postback.get("title") or "")
             return Incoming(sender, str(message_id), text=text)
-        if message.get("is_echo"):
+        if not isinstance(message, dict) or message.get("is_echo"):
             return None
         message_id = str(message.get("mid") or f"{psid}-{event.get('timestamp')}")
         quick_reply = message.get("quick_reply")
@@ -218,5 +218,5 @@ class MessengerShopInput(SecuredWebhook, FacebookInput):
         if isinstance(text, str) and text.strip():
             return Incoming(sender, message_id, text=text)
         attachments = message.get("attachments") or [{}]
-        kind = attachments[0].get("type") if isinstance(attachments[0], dict) else None
+        kind = attachments[0].get("type") if isinstance(attachments[0], dict) else ""
         return Incoming(sender, message_id, unreadable=UNREADABLE.get(kind, "this kind of message"))
