@@ -9,7 +9,7 @@ import json
 
 import httpx
 
-from tests.bot.messaging.conftest import SECRETS
+from tests.helpers.fake_platforms import SECRETS
 
 APP_SECRET = SECRETS["SHOPDESK_MESSENGER_APP_SECRET"]
 mids = itertools.count(1)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from tests.bot.messaging.conftest import SECRETS
+from tests.helpers.fake_platforms import SECRETS
 
 SIGNING_SECRET = SECRETS["SHOPDESK_SLACK_SIGNING_SECRET"]
 events = itertools.count(1)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import time
+
 import httpx
 
-from tests.bot.messaging.conftest import SECRETS
-from tests.bot.messaging.test_slack import dm, post_json
-from tests.bot.messaging.test_telegram import post, text_update
+from tests.helpers.fake_platforms import SECRETS
 
 STAFF_URL = "/webhooks/shopdesk/staff_message"
 AUTH = {"Authorization": f"Bearer {SECRETS['SHOPDESK_API_TOKEN']}"}
@@ -18,7 +21,17 @@ def staff_message(server, sender: str, text: str) -> httpx.Response:
 
 
 def test_a_staff_reply_reaches_the_telegram_chat(server):
-    post(server, text_update("I want to talk to a person", chat_id=777))
+    update = {
+        "update_id": 880001,
+        "message": {
+            "message_id": 1,
+            "date": 1700000000,
+            "chat": {"id": 777, "type": "private"},
+            "text": "I want to talk to a person",
+        },
+    }
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRETS["SHOPDESK_TELEGRAM_SECRET"]}
+    httpx.post(f"{server.url}/webhooks/telegram/webhook", json=update, headers=headers)
     sender = server.received[0].sender_id
     server.platforms.calls.clear()
     answer = staff_message(server, sender, "Hi, Sam here. Let me check your order.")
@@ -28,9 +41,42 @@ def test_a_staff_reply_reaches_the_telegram_chat(server):
 
 
 def test_a_staff_reply_reaches_the_slack_channel(server):
-    post_json(server, dm("a person please"))
+    event = {
+        "type": "event_callback",
+        "event_id": "Ev_staff",
+        "event": {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0STAFF",
+            "user": "U0SHOPPER",
+            "text": "a person please",
+        },
+    }
+    raw, stamp = json.dumps(event).encode(), str(int(time.time()))
+    signature = (
+        "v0="
+        + hmac.new(
+            SECRETS["SHOPDESK_SLACK_SIGNING_SECRET"].encode(),
+            f"v0:{stamp}:".encode() + raw,
+            hashlib.sha256,
+        ).hexdigest()
+    )
+    httpx.post(
+        f"{server.url}/webhooks/slack/webhook",
+        content=raw,
+        headers={
+            "Content-Type": "application/json",
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature,
+        },
+    )
     sender = server.received[0].sender_id
     server.platforms.calls.clear()
     assert staff_message(server, sender, "Sam here.").status_code == 200
     call = server.platforms.to("/chat.postMessage")[0]["body"]
-    assert call["channel"] == "D024BE91L" and call["text"] == "Sam here."
+    assert call["channel"] == "D0STAFF" and call["text"] == "Sam here."
+
+
+def test_a_staff_reply_to_an_unknown_conversation_is_refused_and_sent_nowhere(server):
+    assert staff_message(server, "no-such-conversation", "hello").status_code == 404
+    assert server.platforms.calls == []

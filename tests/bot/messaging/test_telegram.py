@@ -6,7 +6,7 @@ import itertools
 
 import httpx
 
-from tests.bot.messaging.conftest import SECRETS
+from tests.helpers.fake_platforms import SECRETS
 
 SECRET = SECRETS["SHOPDESK_TELEGRAM_SECRET"]
 TOKEN = SECRETS["SHOPDESK_TELEGRAM_TOKEN"]

@@ -9,7 +9,7 @@ import itertools
 
 import httpx
 
-from tests.bot.messaging.conftest import SECRETS
+from tests.helpers.fake_platforms import SECRETS
 
 AUTH_TOKEN = SECRETS["SHOPDESK_TWILIO_AUTH_TOKEN"]
 MESSAGES = f"/2010-04-01/Accounts/{SECRETS['SHOPDESK_TWILIO_ACCOUNT_SID']}/Messages.json"
