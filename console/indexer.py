@@ -72,21 +72,30 @@ class _Batch:
         self.intents: list[dict] = []
         self.messages: list[dict] = []
 
+    def prefetch(self, sender_ids: set[str]) -> None:
+        """Load the stored summaries of a batch's conversations in one query per 500."""
+        ids = sorted(sender_ids)
+        for start in range(0, len(ids), 500):
+            rows = self.session.execute(
+                select(ConversationSummary).where(
+                    ConversationSummary.sender_id.in_(ids[start : start + 500])
+                )
+            ).scalars()
+            self.summaries.update((row.sender_id, row) for row in rows)
+
     def summary(self, sender_id: str, at: datetime) -> ConversationSummary:
         row = self.summaries.get(sender_id)
         if row is None:
-            row = self.session.get(ConversationSummary, sender_id)
-            if row is None:
-                row = ConversationSummary(
-                    sender_id=sender_id,
-                    started_at=at,
-                    last_activity_at=at,
-                    message_count=0,
-                    has_fallback=False,
-                    verified=False,
-                    paused=False,
-                )
-                self.session.add(row)
+            row = ConversationSummary(
+                sender_id=sender_id,
+                started_at=at,
+                last_activity_at=at,
+                message_count=0,
+                has_fallback=False,
+                verified=False,
+                paused=False,
+            )
+            self.session.add(row)
             self.summaries[sender_id] = row
         return row
 
@@ -161,6 +170,7 @@ def index_events(session: Session, events: Iterable[StoredEvent]) -> int:
         return 0
     with committing(session):
         batch = _Batch(session)
+        batch.prefetch({event.sender_id for event in events})
         for event in events:
             batch.add(event)
         batch.save()
