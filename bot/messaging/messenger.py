@@ -206,8 +206,8 @@ class MessengerShopInput(SecuredWebhook, FacebookInput):
         sender = conversation_id(self.name(), str(psid), self.fb_secret)
         if isinstance(postback, dict):
             message_id = postback.get("mid") or f"postback-{psid}-{event.get('timestamp')}"
-            text = str(postback.get("payload") or postback.get("title") or "")
-            return Incoming(sender, str(message_id), text=text)
+            choice = str(postback.get("payload") or postback.get("title") or "")
+            return Incoming(sender, str(message_id), text=choice)
         if not isinstance(message, dict) or message.get("is_echo"):
             return None
         message_id = str(message.get("mid") or f"{psid}-{event.get('timestamp')}")
@@ -218,5 +218,6 @@ class MessengerShopInput(SecuredWebhook, FacebookInput):
         if isinstance(text, str) and text.strip():
             return Incoming(sender, message_id, text=text)
         attachments = message.get("attachments") or [{}]
-        kind = attachments[0].get("type") if isinstance(attachments[0], dict) else ""
+        first = attachments[0] if isinstance(attachments[0], dict) else {}
+        kind = str(first.get("type") or "")
         return Incoming(sender, message_id, unreadable=UNREADABLE.get(kind, "this kind of message"))

@@ -17,6 +17,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 
 from sqlalchemy import insert, text
 
@@ -201,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
             "full-text search": InboxFilters(search="leather jacket"),
         }
         timings = {
-            name: _median_ms(lambda f=f: search_inbox(session, f, low), args.repeat)
+            name: _median_ms(partial(search_inbox, session, f, low), args.repeat)
             for name, f in cases.items()
         }
         period = Period(today - timedelta(days=29), today)
