@@ -116,15 +116,22 @@ def test_refusals_show_no_data(page: Page, console_url: str) -> None:
     assert forged.status == 403 and "security token" in forged.text()
 
 
-def test_agent_finds_the_waiting_shopper_and_reads_the_transcript(page, console_url) -> None:
+def test_agent_finds_the_waiting_shopper_and_reads_the_transcript(
+    page, console_url, shop_session
+) -> None:
     sign_in(page, console_url, "agent")
     queue = page.locator("#queue")
     expect(queue.get_by_role("link", name="shopper-anna")).to_be_visible()
     expect(queue).to_contain_text("waiting 6 min")
+    # The queue is live: a shopper handed off now appears without reloading the page.
+    request_handoff(shop_session, "shopper-ben", "repeated_fallback")
+    expect(queue.get_by_role("link", name="shopper-ben")).to_be_visible(timeout=15_000)
+    expect(queue).to_contain_text("repeated fallback")
     rows = page.get_by_role("table", name="Conversations")
     expect(rows.get_by_role("row")).to_have_count(4)  # header + 3
     page.get_by_label("Handoff").select_option("waiting")
-    expect(rows.get_by_role("row")).to_have_count(2)
+    expect(rows.get_by_role("row")).to_have_count(3)  # header, anna, ben
+    expect(rows).not_to_contain_text("shopper-cem")
     expect(page).to_have_url(re.compile(r"/inbox\?.*handoff=waiting"))  # a link to this view
     page.get_by_label("Handoff").select_option("")
     expect(rows.get_by_role("row")).to_have_count(4)
