@@ -17,6 +17,8 @@ TEST_EPOCHS = 4
 #: A product whose title is HTML that would run a script if a page parsed it.
 HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
 HOSTILE_HANDLE = "hostile-title-test-product"
+#: The Rasa HTTP API token of the browser tests' shop.
+API_TOKEN = "web-test-token"
 
 
 def free_port() -> int:

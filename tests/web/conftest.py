@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,13 +15,12 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from shopdesk.operations import refresh_index, seed_demo
-from shopdesk.serve import RunningBot, start_bot, start_storefront
-from shopdesk.settings import Settings, get_settings
+from shopdesk.serve import RunningBot, start_bot, start_storefront, wait_until_up
+from shopdesk.settings import PROJECT_ROOT, Settings, get_settings
 from shopdesk.training import train_bot
-from tests.helpers.live_shop import add_hostile_product, free_port, quick_config
+from tests.helpers.live_shop import API_TOKEN, add_hostile_product, free_port, quick_config
 
 SHOP_PRODUCTS = 600
-API_TOKEN = "web-test-token"
 #: Redis database of the lock store shared by the two Rasa workers.
 LOCK_STORE_URL = "redis://127.0.0.1:6379/5"
 CHROMIUM_ARGS = [
@@ -139,3 +140,65 @@ def page(browser: Browser) -> Iterator[Page]:
     page.set_default_timeout(90_000)
     yield page
     context.close()
+
+
+@dataclass
+class ScriptedShop:
+    """The storefront in front of the real channel with a scripted bot (no model, fast)."""
+
+    storefront_url: str
+    chat_url: str
+    settings: Settings
+    chat_port: int
+    chat_server: subprocess.Popen | None = None
+
+    def start_chat(self) -> None:
+        """Start the scripted channel server and wait until it answers."""
+        self.chat_server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.helpers.scripted_channel_server",
+                "--port",
+                str(self.chat_port),
+                "--origin",
+                self.storefront_url,
+            ],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "SHOPDESK_API_TOKEN": API_TOKEN},
+        )
+        wait_until_up(f"{self.chat_url}/", self.chat_server, "scripted channel server", 300)
+
+    def stop_chat(self) -> None:
+        """Stop the scripted channel server at once, as a crash would."""
+        if self.chat_server is not None and self.chat_server.poll() is None:
+            self.chat_server.kill()
+            self.chat_server.wait(20)
+
+
+@pytest.fixture(scope="session")
+def scripted_shop(tmp_path_factory) -> Iterator[ScriptedShop]:
+    """A small demo store on the storefront whose widget talks to the scripted channel server."""
+    home = tmp_path_factory.mktemp("shopdesk-scripted")
+    chat_port, storefront_port = free_port(), free_port()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SHOPDESK_DATA_DIR", str(home))
+        env.setenv("SHOPDESK_STOREFRONT_PORT", str(storefront_port))
+        env.setenv("SHOPDESK_WIDGET_SERVER_URL", f"http://127.0.0.1:{chat_port}")
+        env.delenv("SHOPDESK_DATABASE_URL", raising=False)
+        settings = get_settings()
+        seed_demo(settings, products=120)
+        storefront = start_storefront(settings, log_dir=home / "logs")
+        shop = ScriptedShop(
+            f"http://127.0.0.1:{storefront_port}",
+            f"http://127.0.0.1:{chat_port}",
+            settings,
+            chat_port,
+        )
+        try:
+            shop.start_chat()
+            yield shop
+        finally:
+            shop.stop_chat()
+            storefront.terminate()
+            storefront.wait(10)
