@@ -63,7 +63,7 @@ class Widget:
         """Say ``text`` and wait for a bot message containing ``expected``; return it."""
         before = self.bot_messages.count()
         self.say(text)
+        expect(self.bot_messages.nth(before)).to_be_visible(timeout=ANSWER_MS)
         answer = self.bot_messages.filter(has_text=expected).last
         expect(answer).to_be_visible(timeout=ANSWER_MS)
-        assert self.bot_messages.count() > before
         return answer
