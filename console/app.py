@@ -114,7 +114,7 @@ async def check_csrf(request: Request, staff: Annotated[Staff, Depends(current_s
     """Refuse a state-changing request whose form or header lacks the session's token."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    sent = request.headers.get("X-CSRF-Token")
+    sent: object = request.headers.get("X-CSRF-Token")  # a form may hold any field type
     if not sent and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import and_, exists, or_, select
@@ -52,7 +53,7 @@ class InboxFilters:
     search: str | None = None
     page: int = 1
 
-    def query_string(self, **changes: object) -> str:
+    def query_string(self, **changes: Any) -> str:
         """These filters (with ``changes``) as a URL query string, for links and paging."""
         values = replace(self, **changes) if changes else self
         pairs = []
@@ -83,7 +84,7 @@ def _date(name: str, raw: str) -> date:
 
 def parse_filters(params: Mapping[str, str]) -> InboxFilters:
     """Inbox filters from query parameters; :class:`InvalidFilter` says which one is wrong."""
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for name in ("channel", "intent", "tag"):
         raw = (params.get(name) or "").strip()
         if raw:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -208,7 +209,7 @@ _Dumper.add_representer(
 
 def _append_example(path: Path, intent: str, example: str) -> None:
     """Add ``example`` under ``intent`` in the reviewed-examples file (atomically replaced)."""
-    document = {"version": "3.1", "nlu": []}
+    document: dict[str, Any] = {"version": "3.1", "nlu": []}
     if path.exists():
         document = yaml.safe_load(path.read_text()) or document
     items = document.setdefault("nlu", [])

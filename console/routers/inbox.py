@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -31,7 +31,7 @@ def inbox(request: Request, session: DB, staff: Reader) -> Response:
     filters = parse_filters(request.query_params)
     console = console_of(request)
     results = search_inbox(session, filters, console.settings.console_low_confidence)
-    context = {"filters": filters, "results": results}
+    context: dict[str, Any] = {"filters": filters, "results": results}
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "rows":
         return page(request, "inbox/_rows.html", **context)
     return page(
