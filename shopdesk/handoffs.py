@@ -1,4 +1,4 @@
-"""Support staff's side of a handoff: the waiting list, and giving the conversation back to the bot."""
+"""Support staff's side of a handoff: the waiting list, pausing the bot, resuming it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ from storage.errors import ShopdeskError
 from storage.support import Handoff, open_handoffs, resolve_handoff
 
 
-class ResumeFailed(ShopdeskError, RuntimeError):
+class ConversationUpdateFailed(ShopdeskError, RuntimeError):
+    """The Rasa server did not take events posted to a conversation."""
+
+
+class ResumeFailed(ConversationUpdateFailed):
     """The Rasa server did not take the resume event; the handoff stays open."""
 
 
@@ -30,36 +34,23 @@ def list_open_handoffs(settings: Settings) -> list[Handoff]:
 
 def resume_conversation(settings: Settings, sender_id: str, rasa_url: str | None = None) -> None:
     """Let the bot answer ``sender_id`` again (Rasa's ``resume`` event) and close its handoff."""
-    base = rasa_url or f"http://127.0.0.1:{settings.rasa_port}"
-    query = urllib.parse.urlencode({"token": api_token(settings)})
-    request = urllib.request.Request(
-        f"{base}/conversations/{urllib.parse.quote(sender_id, safe='')}/tracker/events?{query}",
+    try:
         # action_listen after resume: the shopper's messages during the pause got no bot turn,
         # so without it the next message would be read as the continuation of those.
-        data=json.dumps(
-            [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
-        ).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30):
-            pass
-    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-        raise ResumeFailed(
-            f"The Rasa server at {base} did not resume conversation {sender_id!r} ({error}); "
-            "is it running ('shopdesk run')? The handoff stays open."
-        ) from error
+        post_events(
+            settings,
+            sender_id,
+            [{"event": "resume"}, {"event": "action", "name": "action_listen"}],
+            rasa_url,
+        )
+    except ConversationUpdateFailed as error:
+        raise ResumeFailed(f"{error} The handoff stays open.") from error
     engine = create_engine_for(settings.database_url)
     try:
         with session_factory(engine)() as session:
             resolve_handoff(session, sender_id, "resumed by staff")
     finally:
         engine.dispose()
-
-
-class ConversationUpdateFailed(RuntimeError):
-    """The Rasa server did not take events posted to a conversation."""
 
 
 def post_events(
