@@ -38,7 +38,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
 from models.augmentation import AnnotatedExample, EntitySpan, substitute_entities
-from models.intent_classifier import IntentClassifier, IntentClassifierConfig
+from models.intent_classifier import FORMAT_VERSION, IntentClassifier, IntentClassifierConfig
 from models.intent_model import IntentConfigError, IntentScore
 from shopdesk.settings import get_settings
 
@@ -130,10 +130,13 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """Retrain when SHOPDESK_INTENT_BASE_MODEL changes a ``base_model: null`` component."""
+        """Retrain when the saved model's format version changes (a model cached by an older
+        shopdesk cannot be loaded) or SHOPDESK_INTENT_BASE_MODEL changes a ``base_model: null``
+        component."""
+        addon = f"format {FORMAT_VERSION}"
         if config.get(BASE_MODEL) is None:
-            return get_settings().intent_base_model
-        return None
+            addon += f", base model {get_settings().intent_base_model}"
+        return addon
 
     def __init__(
         self,

@@ -19,6 +19,7 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.bert_intent_classifier import BertIntentClassifier
+from models.intent_classifier import FORMAT_VERSION
 from models.intent_model import IntentConfigError, IntentModelLoadError
 
 NLU_YAML = """
@@ -159,8 +160,12 @@ def test_base_model_null_reads_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_
     storage = LocalModelStorage(tmp_path)
     component = BertIntentClassifier.create({"base_model": None}, storage, Resource("r"), context())
     assert component.model_config.base_model == "/models/my-bert"
-    assert BertIntentClassifier.fingerprint_addon({"base_model": None}) == "/models/my-bert"
-    assert BertIntentClassifier.fingerprint_addon({"base_model": "bert-base-uncased"}) is None
+    assert "/models/my-bert" in BertIntentClassifier.fingerprint_addon({"base_model": None})
+    explicit = BertIntentClassifier.fingerprint_addon({"base_model": "bert-base-uncased"})
+    assert "/models/my-bert" not in explicit
+    # Rasa reuses a cached component while its fingerprint holds: a model cached in an older
+    # saved format could not be loaded, so a new format version retrains the component.
+    assert f"format {FORMAT_VERSION}" in explicit
 
 
 @pytest.mark.parametrize(
