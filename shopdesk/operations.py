@@ -10,7 +10,13 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from retrieval.embeddings import TextEncoder
-from retrieval.product_index import ProductIndex, catalog_fingerprint, load_or_build
+from retrieval.product_index import (
+    CorruptIndexError,
+    ProductIndex,
+    StaleIndexError,
+    catalog_fingerprint,
+    load_or_build,
+)
 from shopdesk.settings import Settings
 from storage.catalog import iter_product_records
 from storage.catalog_import import ImportReport, import_catalog
@@ -100,7 +106,12 @@ def import_catalog_file(settings: Settings, path: Path, file_format: str = "auto
     changed = list(report.changed_ids)
     if changed and settings.index_dir.exists():
         encoder = TextEncoder(settings.embedding_model)
-        index = ProductIndex.load(settings.index_dir, encoder)
+        try:
+            index = ProductIndex.load(settings.index_dir, encoder)
+        except (StaleIndexError, CorruptIndexError):
+            # Saved by an older shopdesk or broken: the catalog is in; build the index anew.
+            refresh_index(settings, rebuild=True, encoder=encoder)
+            return report
         index.upsert(_load_records(settings, changed))
         if index.is_stale(catalog_fingerprint(_load_records(settings))):
             index = refresh_index(settings, rebuild=True, encoder=encoder)

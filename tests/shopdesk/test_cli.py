@@ -1,5 +1,6 @@
 """The shopdesk command as an operator uses it: import a catalog, search it, see clear errors."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,15 @@ def test_reimporting_updates_the_index_incrementally(shop_home, capsys):
     assert main(["catalog", "import", str(FIXTURES / "products.jsonl")]) == 0
     second = ProductIndex.load(get_settings().index_dir, TextEncoder("bundled:all-MiniLM-L6-v2"))
     assert len(second) >= len(first)
+
+
+def test_importing_over_an_index_of_an_older_shopdesk_rebuilds_it(shop_home, capsys):
+    assert main(["catalog", "import", str(FIXTURES / "products.csv")]) == 0
+    manifest = get_settings().index_dir / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format_version": 1}))
+    assert main(["catalog", "import", str(FIXTURES / "products.jsonl")]) == 0
+    index = ProductIndex.load(get_settings().index_dir, TextEncoder("bundled:all-MiniLM-L6-v2"))
+    assert len(index) > 0
 
 
 def test_unreachable_database_gives_a_clear_error(shop_home, monkeypatch, capsys):
