@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from console.app import DB, NotFound, allowed, console_of, page
+from console.model_update import ModelUpdates
 from console.review import (
     LabelRequest,
     dismiss,
@@ -22,6 +23,14 @@ from shopdesk.training import BOT_DIR, NLU_TRAIN_DIR
 
 router = APIRouter(prefix="/review", tags=["fix the bot"])
 Annotator = Annotated[Staff, Depends(allowed("label"))]
+
+
+def _updates(request: Request) -> ModelUpdates:
+    """The console's retrain-and-compare runner (``create_app`` always sets it)."""
+    updates = console_of(request).updates
+    if updates is None:
+        raise RuntimeError("The console app was built without create_app(): no model updates.")
+    return updates
 
 
 @router.get("")
@@ -83,13 +92,13 @@ def dismiss_message(session: DB, staff: Annotator, event_id: Annotated[int, Form
 @router.get("/model")
 def model(request: Request, staff: Annotator) -> Response:
     """The state of the retrain-and-compare run (polled by the page while it runs)."""
-    return page(request, "review_model.html", update=console_of(request).updates.current())
+    return page(request, "review_model.html", update=_updates(request).current())
 
 
 @router.post("/model/retrain")
 def retrain(request: Request, session: DB, staff: Annotator) -> Response:
     """Retrain with the reviewed examples and compare old and new model on nlu_data/test."""
-    console_of(request).updates.start()
+    _updates(request).start()
     audit(session, staff, "retrain")
     return RedirectResponse("/review/model", status_code=303)
 
@@ -97,6 +106,6 @@ def retrain(request: Request, session: DB, staff: Annotator) -> Response:
 @router.post("/model/load")
 def load(request: Request, session: DB, staff: Annotator) -> Response:
     """Load the compared model into the running Rasa server."""
-    update = console_of(request).updates.load()
+    update = _updates(request).load()
     audit(session, staff, "model_load", update.trained.name if update.trained else None)
     return RedirectResponse("/review/model", status_code=303)
