@@ -48,6 +48,7 @@ def test_search_shows_cards_and_more_like_this_shows_more(shop, page):
         "href", re.compile(r"/products/")
     )
 
+    widget.carousels.first.scroll_into_view_if_needed()
     Path(SCREENSHOT).parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
 
