@@ -134,6 +134,7 @@
     .banner { display: none; padding: 8px 12px; background: #fff1f1; color: #8a1f1f; font-size: .85rem; }
     .banner.shown { display: block; }
     .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; }
+    .log > * { flex-shrink: 0; }
     .msg { max-width: 85%; padding: 8px 12px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere;
       line-height: 1.35; font-size: .93rem; }
     .msg.bot { align-self: flex-start; background: var(--shopdesk-bot-bubble); }
