@@ -34,7 +34,8 @@ def parse_address(text: str, default_name: str | None = None) -> Address:
     if len(head) == 2:
         if not default_name:
             raise AddressFormatError(
-                "Please include the name of the person receiving the parcel, then the street, city, state and ZIP."
+                "Please include the name of the person receiving the parcel, "
+                "then the street, city, state and ZIP."
             )
         name, line1, city, line2 = default_name, head[0], head[1], None
     else:

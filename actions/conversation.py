@@ -54,7 +54,10 @@ def clear_flow_slots() -> list[dict[str, Any]]:
 
 
 class ActionClarify(ShopAction):
-    """Below the confidence threshold: offer the two likeliest meanings; twice in a row: a person."""
+    """Below the confidence threshold: offer the two likeliest meanings.
+
+    Twice in a row: a person.
+    """
 
     def name(self) -> str:
         return "action_clarify"

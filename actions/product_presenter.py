@@ -27,7 +27,8 @@ def stock_phrase(record: ProductRecord) -> str:
 
 def product_line(record: ProductRecord, url: str) -> str:
     """One line per product: name, price, stock and link."""
-    return f"{record.title} — {format_price(record.price, record.currency)}, {stock_phrase(record)} — {url}"
+    price = format_price(record.price, record.currency)
+    return f"{record.title} — {price}, {stock_phrase(record)} — {url}"
 
 
 def product_card(record: ProductRecord, url: str) -> dict[str, Any]:

@@ -108,7 +108,8 @@ class ActionAnswerProductQuestion(ShopAction):
         product_id = self._product_meant(text, tracker)
         if product_id is None:
             dispatcher.utter_message(
-                text='Which product do you mean? Tell me its name, or search first, e.g. "show me running shoes".'
+                text="Which product do you mean? Tell me its name, or search first, "
+                'e.g. "show me running shoes".'
             )
             return []
         with self.services.session() as session:
@@ -116,7 +117,8 @@ class ActionAnswerProductQuestion(ShopAction):
             variants = variant_stock(session, product_id) if records else []
         if not records:
             dispatcher.utter_message(
-                text="That product is no longer in the catalog. Shall I search for something similar?"
+                text="That product is no longer in the catalog. "
+                "Shall I search for something similar?"
             )
             return [SlotSet("focused_product", None)]
         record = records[0]
@@ -177,7 +179,9 @@ def answer_product_question(
     if aspect == "price":
         prices = sorted({v.price for v in variants}) or [record.price]
         if len(prices) > 1:
-            return f"The {name} costs {format_price(prices[0], record.currency)} to {format_price(prices[-1], record.currency)} depending on the option."
+            lowest = format_price(prices[0], record.currency)
+            highest = format_price(prices[-1], record.currency)
+            return f"The {name} costs {lowest} to {highest} depending on the option."
         return f"The {name} costs {format_price(prices[0], record.currency)}."
     if aspect == "material":
         return (

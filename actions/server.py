@@ -56,7 +56,8 @@ def create_action_app(token: str, actions_package: str = "actions") -> Sanic:
         )
         return response.json(
             {
-                "error": "This action server answers only the shop's Rasa server: the request lacks its token."
+                "error": "This action server answers only the shop's Rasa server: "
+                "the request lacks its token."
             },
             status=401,
         )

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -41,7 +42,10 @@ class CustomerVerification:
     idle_seconds: float
 
     def sign(self, sender_id: str, customer_id: int, issued_at: float | None = None) -> str:
-        """The proof for ``customer_id`` in conversation ``sender_id``: ``customer:time:signature``."""
+        """The proof for ``customer_id`` in conversation ``sender_id``.
+
+        Its form is ``customer:time:signature``.
+        """
         issued = int(issued_at if issued_at is not None else time.time())
         return f"{customer_id}:{issued}:{self._mac(sender_id, customer_id, issued)}"
 
@@ -60,7 +64,7 @@ class CustomerVerification:
         if not hmac.compare_digest(mac, self._mac(sender_id, customer_id, issued)):
             return None
         moments = [issued, *sorted(t for t in activity if t > issued), now]
-        if any(later - earlier > self.idle_seconds for earlier, later in zip(moments, moments[1:])):
+        if any(later - earlier > self.idle_seconds for earlier, later in pairwise(moments)):
             return None
         return customer_id
 

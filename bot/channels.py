@@ -52,7 +52,8 @@ def parse_webhook_body(raw: bytes, max_message_chars: int) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WebhookError(
             f"The request body is not valid JSON ({exc}). Send "
-            '{"sender": "<conversation id>", "message": "<text>"} with Content-Type: application/json.'
+            '{"sender": "<conversation id>", "message": "<text>"} '
+            "with Content-Type: application/json."
         ) from exc
     if not isinstance(body, dict):
         raise WebhookError(

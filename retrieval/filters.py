@@ -94,13 +94,13 @@ class AttributeTable:
         brand_names = [name for name in self._brands if name]
         self._brand_words = {
             code: frozenset(words)
-            for name, words in zip(brand_names, tokenize(brand_names))
+            for name, words in zip(brand_names, tokenize(brand_names), strict=True)
             if words and (code := self._brands[name]) is not None
         }
         color_names = list(self._colors)
         self._color_words = {
             name: frozenset(words)
-            for name, words in zip(color_names, tokenize(color_names))
+            for name, words in zip(color_names, tokenize(color_names), strict=True)
             if words
         }
 

@@ -1,5 +1,6 @@
-"""Fusion of the dense and the BM25 ranking: a convex mix of scaled scores, or reciprocal rank fusion.
+"""Fusion of the dense and the BM25 ranking.
 
+Either a convex mix of scaled scores, or reciprocal rank fusion.
 Cosine similarities and BM25 scores live on unrelated scales that change from query to
 query (BM25 grows with the number and rarity of matched words, cosine stays in [-1, 1]).
 Two ways around that are offered: the convex mix scales both per query (min-max cosine,

@@ -2,8 +2,9 @@
 
 Lookup tables cover words that come from the catalog (brands, colours, categories), but
 prices, sizes, order numbers and ZIP codes are open-ended and need their context ("under",
-"size", "zip"), so they are read by these patterns. Written by hand because no library parses shopping price phrases;
-the patterns are small, tested, and run in microseconds on the message path.
+"size", "zip"), so they are read by these patterns. Written by hand because no library parses
+shopping price phrases; the patterns are small, tested, and run in microseconds on the message
+path.
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ class AttributeMention:
 
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
-_AMOUNT = rf"(?P<NAME>[$€£]\s?(?:{_NUMBER})|(?:{_NUMBER})(?=\s*(?:dollars?|bucks|usd|eur|euros?|gbp|pounds?)\b)|(?:{_NUMBER}))"
+_AMOUNT = (
+    rf"(?P<NAME>[$€£]\s?(?:{_NUMBER})"
+    rf"|(?:{_NUMBER})(?=\s*(?:dollars?|bucks|usd|eur|euros?|gbp|pounds?)\b)"
+    rf"|(?:{_NUMBER}))"
+)
 _CURRENCY_WORD = r"(?:\s*(?:dollars?|bucks|usd|eur|euros?|gbp|pounds?))?"
 
 

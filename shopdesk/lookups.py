@@ -31,7 +31,10 @@ def singular(word: str) -> str:
 
 
 def plural(word: str) -> str:
-    """A naive English plural ("boot" -> "boots", "glass" -> "glasses", "accessory" -> "accessories")."""
+    """A naive English plural.
+
+    "boot" -> "boots", "glass" -> "glasses", "accessory" -> "accessories".
+    """
     lowered = word.lower()
     if lowered.endswith("y") and len(word) > 2 and lowered[-2] not in "aeiou":
         return word[:-1] + "ies"

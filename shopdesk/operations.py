@@ -93,7 +93,10 @@ def refresh_index(
 
 
 def import_catalog_file(settings: Settings, path: Path, file_format: str = "auto") -> ImportReport:
-    """Import a catalog file into the shop database, then update the index for the changed products."""
+    """Import a catalog file into the shop database.
+
+    Then update the index for the changed products.
+    """
     prepare_database(settings)
     engine = create_engine_for(settings.database_url)
     try:

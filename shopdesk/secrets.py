@@ -16,7 +16,10 @@ from shopdesk.settings import Settings, SettingsError
 
 
 def stored_secret(configured: str, path: Path) -> str:
-    """``configured`` when set, else the secret kept in ``path`` (generated there the first time)."""
+    """``configured`` when set, else the secret kept in ``path``.
+
+    The secret is generated there the first time.
+    """
     if configured:
         return configured
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,7 +44,10 @@ def api_token(settings: Settings) -> str:
 
 
 def action_token(settings: Settings) -> str:
-    """The secret Rasa sends to the action server (``SHOPDESK_ACTION_TOKEN``, else ``<data dir>/action-token``)."""
+    """The secret Rasa sends to the action server.
+
+    ``SHOPDESK_ACTION_TOKEN``, else ``<data dir>/action-token``.
+    """
     return stored_secret(settings.action_token, settings.data_dir / "action-token")
 
 

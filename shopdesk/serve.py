@@ -64,15 +64,19 @@ def lock_store_config(url: str) -> dict:
 
 
 def write_endpoints(settings: Settings, path: Path) -> Path:
-    """The endpoints file for ``rasa run``: action server, tracker and lock store from the settings."""
+    """The endpoints file for ``rasa run``.
+
+    Action server, tracker and lock store come from the settings.
+    """
     if settings.rasa_workers < 1:
         raise ServerFailedToStart(
             f"SHOPDESK_RASA_WORKERS must be at least 1, got {settings.rasa_workers}"
         )
     if settings.rasa_workers > 1 and not settings.lock_store_url:
         raise ServerFailedToStart(
-            f"SHOPDESK_RASA_WORKERS={settings.rasa_workers} needs a lock store shared by the workers: "
-            "set SHOPDESK_LOCK_STORE_URL=redis://127.0.0.1:6379/1 (a running Redis), or use 1 worker."
+            f"SHOPDESK_RASA_WORKERS={settings.rasa_workers} needs a lock store shared by the "
+            "workers: set SHOPDESK_LOCK_STORE_URL=redis://127.0.0.1:6379/1 (a running Redis), "
+            "or use 1 worker."
         )
     endpoints = {
         "action_endpoint": {
@@ -115,14 +119,19 @@ class RunningBot:
 
     def stop(self) -> None:
         """Stop both servers (SIGTERM, then SIGKILL after 20 s)."""
-        for process in (self.rasa_server, self.action_server):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in (self.rasa_server, self.action_server):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(self.rasa_server, self.action_server)
+
+
+def stop_processes(*processes: subprocess.Popen) -> None:
+    """Stop server processes: SIGTERM to all, then SIGKILL to any still running after 20 s."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
@@ -176,7 +185,10 @@ def start_bot(
     log_dir: Path | None = None,
     timeout: float = 240.0,
 ) -> RunningBot:
-    """Start the action server (private, token-guarded), then the Rasa server with the REST channel and the token-protected API."""
+    """Start the action server (private, token-guarded), then the Rasa server.
+
+    The Rasa server gets the REST channel and the token-protected API.
+    """
     token = api_token(settings)
     endpoints = write_endpoints(settings, settings.data_dir / "endpoints.yml")
     env = {
@@ -207,6 +219,15 @@ def start_bot(
         stdout=output("action-server"),
         stderr=subprocess.STDOUT if log_dir else None,
     )
+    # The Rasa server starts only once the action server answers: a shopper's first message
+    # must never meet a Rasa server whose actions fail with "connection refused".
+    try:
+        wait_until_up(
+            f"{action_server_url(settings)}/health", action_server, "action server", timeout
+        )
+    except ServerFailedToStart:
+        stop_processes(action_server)
+        raise
     rasa_server = subprocess.Popen(
         [
             sys.executable,
@@ -235,9 +256,6 @@ def start_bot(
     )
     bot = RunningBot(action_server, rasa_server, token)
     try:
-        wait_until_up(
-            f"{action_server_url(settings)}/health", action_server, "action server", timeout
-        )
         wait_until_up(
             f"http://127.0.0.1:{settings.rasa_port}/", rasa_server, "Rasa server", timeout
         )

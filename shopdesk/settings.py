@@ -70,13 +70,15 @@ class Settings:
     )
     #: SQLAlchemy URL of the shop database. Default: a SQLite file in the data directory.
     database_url: str = ""
-    #: Where Rasa keeps conversations (SQLAlchemy URL). Default: a SQLite file in the data directory.
+    #: Where Rasa keeps conversations (SQLAlchemy URL). Default: a SQLite file in the data
+    #: directory.
     tracker_store_url: str = ""
     #: Conversations whose trackers the Rasa server keeps in memory between messages (0: none).
     tracker_cache_size: int = field(
         default_factory=lambda: _env_int("SHOPDESK_TRACKER_CACHE_SIZE", 1000)
     )
-    #: Sentence-embedding model (name on a model hub or local path). Default: the bundled all-MiniLM-L6-v2.
+    #: Sentence-embedding model (name on a model hub or local path). Default: the bundled
+    #: all-MiniLM-L6-v2.
     embedding_model: str = field(
         default_factory=lambda: _env("SHOPDESK_EMBEDDING_MODEL", "bundled:all-MiniLM-L6-v2")
     )
@@ -124,16 +126,15 @@ class Settings:
     #: Key, held by the action server alone, that signs "this conversation verified customer N".
     #: Unset: generated once into ``<data_dir>/verification-key`` (mode 0600).
     verification_key: str = field(default_factory=lambda: _env("SHOPDESK_VERIFICATION_KEY", ""))
-    #: Minutes a shopper's verification lasts after their last order action (then they are asked again).
+    #: Minutes a shopper's verification lasts after their last order action (then they are asked
+    #: again).
     verification_minutes: int = field(
         default_factory=lambda: _env_int("SHOPDESK_VERIFICATION_MINUTES", 30)
     )
     #: Token protecting Rasa's HTTP API. Unset: ``make demo`` generates one and prints it.
     api_token: str = field(default_factory=lambda: _env("SHOPDESK_API_TOKEN", ""))
     #: Public address of the shop, used to build product links.
-    shop_url: str = field(
-        default_factory=lambda: _env("SHOPDESK_SHOP_URL", "").rstrip("/")
-    )
+    shop_url: str = field(default_factory=lambda: _env("SHOPDESK_SHOP_URL", "").rstrip("/"))
     #: Currency for prices when a catalog row does not name one.
     default_currency: str = field(default_factory=lambda: _env("SHOPDESK_CURRENCY", "USD"))
     #: How many products a search answer shows.

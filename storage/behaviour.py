@@ -17,7 +17,10 @@ from storage.schema import Interaction, InteractionKind
 def record_view(
     session: Session, product_id: int, sender_id: str, customer_id: int | None = None
 ) -> None:
-    """Store that the conversation ``sender_id`` (and the verified customer, if any) viewed a product."""
+    """Store that the conversation ``sender_id`` viewed a product.
+
+    The verified customer, if any, is stored with the view.
+    """
     with committing(session):
         session.add(
             Interaction(

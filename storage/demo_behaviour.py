@@ -1,5 +1,6 @@
-"""Generated but coherent shopping behaviour for the demo store, so its recommender has something to learn.
+"""Generated but coherent shopping behaviour for the demo store.
 
+It gives the demo store's recommender something to learn.
 Guest shoppers (sessions) follow a *theme*: a runner browses running shoes, buys one, then
 looks at running socks, running gear and a sports bottle; a coffee lover buys a coffee maker
 and a mug. Within a subcategory some products are best sellers (the contract products of
@@ -29,8 +30,9 @@ MIN_SESSIONS = 1000
 
 @dataclass(frozen=True)
 class Theme:
-    """A kind of shopper: what they come for (``anchors``) and what they buy with it (``companions``).
+    """A kind of shopper.
 
+    What they come for (``anchors``) and what they buy with it (``companions``).
     Each entry is a subcategory path, optionally narrowed to product types after a colon:
     ``"Apparel > Socks: Running Socks"``.
     """
@@ -102,7 +104,8 @@ THEMES: tuple[Theme, ...] = (
     Theme(
         "music listener",
         (
-            "Electronics > Headphones: Wireless Headphones, Noise Cancelling Headphones, Wireless Earbuds",
+            "Electronics > Headphones: Wireless Headphones, Noise Cancelling Headphones, "
+            "Wireless Earbuds",
         ),
         (
             "Electronics > Chargers & Cables: USB-C Charging Cable, Wall Charger",
@@ -238,7 +241,10 @@ class _Shelves:
 
 
 def session_count(product_count: int) -> int:
-    """Shopping trips to generate: about 0.6 per product, between MIN_SESSIONS and DEFAULT_SESSIONS."""
+    """Shopping trips to generate: about 0.6 per product.
+
+    The count stays between MIN_SESSIONS and DEFAULT_SESSIONS.
+    """
     return max(MIN_SESSIONS, min(DEFAULT_SESSIONS, int(product_count * 0.625)))
 
 

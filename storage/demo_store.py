@@ -588,8 +588,8 @@ def seed_demo_store(
     of the catalog, ``product_count`` products in total spread evenly over all
     subcategories, and ~50 more customers with orders numbered from 20001 are generated
     from ``random.Random(seed)``; guest shoppers' views, cart additions and purchases
-    (storage/demo_behaviour.py) give the recommender coherent behaviour to learn from. Raises :class:`DemoStoreNotEmpty` if the database
-    already holds products or customers.
+    (storage/demo_behaviour.py) give the recommender coherent behaviour to learn from.
+    Raises :class:`DemoStoreNotEmpty` if the database already holds products or customers.
     """
     if product_count < len(CONTRACT_PRODUCTS):
         raise ValueError(

@@ -24,7 +24,10 @@ def _square(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, size: int) -
 def _normalise(
     counts: sparse.csr_matrix, item_counts: np.ndarray, damping: float
 ) -> sparse.csr_matrix:
-    """``counts[i, j] / (n_i ** 0.5 * (n_j + damping) ** 0.5)``: cosine-like, so best sellers do not win everything."""
+    """``counts[i, j] / (n_i ** 0.5 * (n_j + damping) ** 0.5)``: cosine-like.
+
+    The damping keeps best sellers from winning everything.
+    """
     left = 1.0 / np.sqrt(np.maximum(item_counts, 1.0))
     right = 1.0 / np.sqrt(item_counts + damping)
     return sparse.csr_matrix(sparse.diags(left) @ counts @ sparse.diags(right), dtype=np.float32)
@@ -65,7 +68,10 @@ def transition_matrix(
 def purchase_matrix(
     histories: ShopperHistories, item_count: int, damping: float = 5.0
 ) -> sparse.csr_matrix:
-    """``B[i, j]``: how often ``i`` and ``j`` were bought by the same shopper (same basket counts twice)."""
+    """``B[i, j]``: how often ``i`` and ``j`` were bought by the same shopper.
+
+    The same basket counts twice.
+    """
     blocks = []
     for baskets in histories.baskets:
         if not baskets:
@@ -101,7 +107,10 @@ def _pairs(items: np.ndarray, weight: float) -> tuple[np.ndarray, np.ndarray, np
 def history_scores(
     matrix: sparse.csr_matrix, histories: list[np.ndarray], recency: float
 ) -> np.ndarray:
-    """Per history, ``sum_k recency ** age_k * matrix[item_k]`` over all items (a dense batch x items array)."""
+    """Per history, ``sum_k recency ** age_k * matrix[item_k]`` over all items.
+
+    The result is a dense batch x items array.
+    """
     rows, cols, values = [], [], []
     for row, items in enumerate(histories):
         if items.size:

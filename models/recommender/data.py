@@ -48,8 +48,9 @@ class ShopperHistories:
 def group_histories(
     interactions: Iterable[Interaction], index_of: dict[int, int]
 ) -> ShopperHistories:
-    """Group ``interactions`` per shopper (time order); products missing from ``index_of`` are dropped.
+    """Group ``interactions`` per shopper (time order).
 
+    Products missing from ``index_of`` are dropped.
     Purchases with the same ``basket`` form one basket; purchases without one are grouped by
     timestamp, so one order placed at one moment is one basket.
     """
@@ -75,7 +76,10 @@ def group_histories(
 
 
 def read_sequences(lines: Iterable[str]) -> list[list[int]]:
-    """Parse the public sequence format (``user item item ...`` per line, time order) into item lists."""
+    """Parse the public sequence format into item lists.
+
+    The format is ``user item item ...`` per line, in time order.
+    """
     sequences = []
     for number, line in enumerate(lines, start=1):
         parts = line.split()
@@ -91,7 +95,10 @@ def read_sequences(lines: Iterable[str]) -> list[list[int]]:
 
 
 def sequence_interactions(sequences: Sequence[Sequence[int]]) -> list[Interaction]:
-    """Interactions from item sequences: shopper ``i`` bought the items of sequence ``i`` in order."""
+    """Interactions from item sequences.
+
+    Shopper ``i`` bought the items of sequence ``i`` in order.
+    """
     return [
         Interaction(str(user), int(item), InteractionKind.PURCHASE, float(step))
         for user, sequence in enumerate(sequences)

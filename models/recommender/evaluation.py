@@ -47,8 +47,9 @@ def leave_one_out(sequences: Sequence[Sequence[int]]) -> LeaveOneOutSplit:
 
 
 def target_ranks(scores: np.ndarray, cases: Sequence[Case]) -> np.ndarray:
-    """0-based rank of each case's target among all items (rows of ``scores``), history items left out.
+    """0-based rank of each case's target among all items (rows of ``scores``).
 
+    History items are left out.
     Ties count against the target (an item scoring the same ranks ahead of it), so a
     constant scorer gets no credit. A target inside its own history cannot be found.
     """

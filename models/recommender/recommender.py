@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -67,11 +67,12 @@ SEQUENTIAL_FILE = "sequential.safetensors"
 #: Weight of "viewed together" next to content similarity in :meth:`Recommender.similar_items`:
 #: small, because shoppers also view what goes *with* a product, not only what is like it.
 SIMILAR_VIEWED_WEIGHT = 0.2
-#: Validation cases the sequential model's early stopping looks at (a seeded sample when there are more).
+#: Validation cases the sequential model's early stopping looks at (a seeded sample when there
+#: are more).
 VALIDATION_CASES = 5000
 
 #: What :meth:`Recommender.recommend` accepts as filters: a test per product id, or the allowed ids.
-ProductFilter = Union[Callable[[int], bool], Collection[int], None]
+ProductFilter = Callable[[int], bool] | Collection[int] | None
 #: A shopper's history: product ids (taken as viewed) or interactions, oldest first.
 History = Sequence[int | Interaction]
 
@@ -157,7 +158,10 @@ class EnsembleWeights:
 
 @dataclass(frozen=True)
 class RecommenderConfig:
-    """What to learn and how; every field has a default that works for a shop of thousands of products."""
+    """What to learn and how.
+
+    Every field has a default that works for a shop of thousands of products.
+    """
 
     sequential: SequentialConfig = field(default_factory=SequentialConfig)
     weights: EnsembleWeights = field(default_factory=EnsembleWeights)
@@ -326,10 +330,11 @@ class Recommender:
         return report
 
     def refresh_signals(self, interactions: Iterable[Interaction], progress: bool = False) -> None:
-        """Re-learn the quick signals (popularity, co-occurrence, factorization) from ``interactions``.
+        """Re-learn the quick signals from ``interactions``.
 
-        Seconds instead of minutes: the sequential model and the blend weights are kept. Use it
-        between full retrains, or to add data that arrived after model selection.
+        The quick signals are popularity, co-occurrence and factorization. Seconds instead of
+        minutes: the sequential model and the blend weights are kept. Use it between full
+        retrains, or to add data that arrived after model selection.
         """
         self._require_fitted()
         self._fit_signals(list(interactions), progress)
@@ -379,7 +384,10 @@ class Recommender:
         )
 
     def _cases(self, pairs: Sequence[tuple[Sequence[int], int]], limit: int) -> list[Case]:
-        """Validation pairs as item-index cases (unknown products dropped), at most ``limit`` (a seeded sample)."""
+        """Validation pairs as item-index cases (unknown products dropped).
+
+        At most ``limit`` cases are kept (a seeded sample).
+        """
         candidates = [(self._indices(h), self._index_of.get(int(t))) for h, t in pairs]
         cases = [(h, t) for h, t in candidates if t is not None and h.size]
         if len(cases) > limit:
@@ -394,7 +402,10 @@ class Recommender:
             )
 
     def signal_scores(self, histories: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
-        """Each switched-on signal's standardised scores (batch x items) for item-index histories."""
+        """Each switched-on signal's standardised scores for item-index histories.
+
+        Each score array is batch x items.
+        """
         self._require_fitted()
         weights = self.config.weights
         recency = self.config.history_recency
@@ -484,8 +495,9 @@ class Recommender:
     def similar_items(
         self, product_id: int, n: int = 5, filters: ProductFilter = None
     ) -> list[Recommendation]:
-        """Up to ``n`` products like ``product_id``: content similarity, helped by "viewed together".
+        """Up to ``n`` products like ``product_id``.
 
+        Content similarity, helped by "viewed together".
         Empty when the product is unknown to the recommender.
         """
         self._require_fitted()
@@ -519,8 +531,9 @@ class Recommender:
     def bought_together(
         self, product_id: int, n: int = 5, filters: ProductFilter = None
     ) -> list[Recommendation]:
-        """Up to ``n`` products bought by the shoppers who bought ``product_id`` (else that follow it).
+        """Up to ``n`` products bought by the shoppers who bought ``product_id``.
 
+        Else the products that follow it.
         Only products with a co-occurrence come back, so the list may be short or empty.
         """
         self._require_fitted()
@@ -567,7 +580,10 @@ class Recommender:
     def _top(
         self, scores: np.ndarray, n: int, filters: ProductFilter, exclude: set[int]
     ) -> list[int]:
-        """Indices of the best ``n`` finite scores passing ``filters``, best first (ties: lower id first)."""
+        """Indices of the best ``n`` finite scores passing ``filters``, best first.
+
+        Ties: lower id first.
+        """
         scores = np.asarray(scores, dtype=np.float64).copy()
         if filters is not None and not callable(filters):
             allowed = np.zeros(len(self), dtype=bool)
@@ -596,8 +612,9 @@ class Recommender:
             pool = min(len(scores), pool * 4)
 
     def _history_links(self, indices: np.ndarray, chosen: Sequence[int]) -> np.ndarray:
-        """Co-occurrence (views + purchases) of each history item with each chosen item (history x chosen).
+        """Co-occurrence (views + purchases) of each history item with each chosen item.
 
+        The result is history x chosen.
         One sparse slice per matrix for all recommendations: slicing item by item costs more
         than scoring the whole catalog.
         """
@@ -616,7 +633,10 @@ class Recommender:
         indices: np.ndarray,
         links: np.ndarray,
     ) -> Recommendation:
-        """The history product that links most strongly to ``index`` (``links``: per history item), as a reason."""
+        """The history product that links most strongly to ``index``, as a reason.
+
+        ``links`` holds one value per history item.
+        """
         product_id = int(self.product_ids[index])
         if links.max(initial=0.0) > 0:
             position = int(np.argmax(links * _explanation_weights(known)))
@@ -791,7 +811,10 @@ class Recommender:
 
 
 def _explanation_weights(events: Sequence[Interaction]) -> np.ndarray:
-    """Kind weight of each event (a purchase explains more than a view), with a small bonus for recent ones."""
+    """Kind weight of each event, with a small bonus for recent ones.
+
+    A purchase explains more than a view.
+    """
     weights = np.array([KIND_WEIGHTS[InteractionKind(e.kind)] for e in events], dtype=np.float64)
     return weights * np.linspace(0.9, 1.0, num=len(events))
 

@@ -136,7 +136,10 @@ def _loss(
     config: SequentialConfig,
     generator: torch.Generator,
 ) -> torch.Tensor:
-    """Cross-entropy of the next items: over all items, or sampled softmax (target vs shared negatives)."""
+    """Cross-entropy of the next items.
+
+    Over all items, or sampled softmax (target vs shared negatives).
+    """
     item_count = model.item_embedding.num_embeddings - 1
     if config.negatives is None or config.negatives >= item_count:
         return F.cross_entropy(

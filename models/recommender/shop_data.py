@@ -156,8 +156,9 @@ def load_or_train(
     progress: bool = True,
     threads: int | None = None,
 ) -> Recommender:
-    """The saved recommender in ``directory`` if it was trained on the current data, else a new one (saved).
+    """The saved recommender in ``directory`` if it was trained on the current data.
 
+    Else a new one, which is saved.
     ``catalog`` is only called when training (embedding the catalog takes a while).
     """
     if not retrain:

@@ -102,7 +102,10 @@ def read_rules(path: str | Path) -> list[QueryRule]:
 
 
 def is_kind(product: JudgedProduct, kinds: Iterable[str]) -> bool:
-    """True when the product's title ends with one of the types or its category contains one of the paths."""
+    """True when the product is of one of ``kinds``.
+
+    That is, its title ends with one of the types or its category contains one of the paths.
+    """
     title, category = product.title.casefold(), product.category.casefold()
     for kind in kinds:
         wanted = kind.casefold()

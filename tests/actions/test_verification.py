@@ -37,17 +37,23 @@ def test_the_slot_alone_or_a_proof_signed_with_another_key_is_refused() -> None:
     assert verified_customer(SIGNER, tracker("c-1", {"verified_customer_id": 7.0}, [])) is None
     forged = verified_slots(other, tracker("c-1", {}, []), 7)
     assert verified_customer(SIGNER, tracker("c-1", forged, [time.time()])) is None
-    assert verified_customer(SIGNER, tracker("c-1", {**forged, "verification_proof": "garbage"}, [])) is None
+    garbage = {**forged, "verification_proof": "garbage"}
+    assert verified_customer(SIGNER, tracker("c-1", garbage, [])) is None
 
 
 def test_verification_lapses_after_the_conversation_was_idle_too_long() -> None:
     issued = time.time() - 3 * 3600
-    slots = {"verified_customer_id": 7.0, "verification_proof": SIGNER.sign("c-1", 7, issued_at=issued)}
+    proof = SIGNER.sign("c-1", 7, issued_at=issued)
+    slots = {"verified_customer_id": 7.0, "verification_proof": proof}
     # A shopper who kept talking every 20 minutes since then is still verified...
     steady = [issued + 20 * 60 * i for i in range(1, 10)] + [time.time() - 60]
     assert verified_customer(SIGNER, tracker("c-1", slots, steady)) == 7
     # ...one who paused for an hour in between is asked again.
-    paused = [issued + 60, issued + 120] + [issued + 2 * 3600 + 60 * i for i in range(0, 60, 10)] + [time.time() - 60]
+    paused = (
+        [issued + 60, issued + 120]
+        + [issued + 2 * 3600 + 60 * i for i in range(0, 60, 10)]
+        + [time.time() - 60]
+    )
     assert verified_customer(SIGNER, tracker("c-1", slots, paused)) is None
     # And a forged tracker without the messages in between cannot stretch it.
     assert verified_customer(SIGNER, tracker("c-1", slots, [])) is None

@@ -191,7 +191,9 @@ def test_the_action_server_listens_on_loopback_only(bot) -> None:
 
 
 def test_no_secret_shows_on_a_command_line(bot, token) -> None:
-    command_lines = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    command_lines = subprocess.run(
+        ["ps", "-eo", "args"], capture_output=True, text=True, check=True
+    ).stdout
     assert "actions.server" in command_lines and "bot.rasa_main" in command_lines
     assert token not in command_lines
     assert bot.token not in command_lines

@@ -49,7 +49,7 @@ def test_predicts_held_out_paraphrases(classifier: IntentClassifier) -> None:
     predictions = classifier.predict_batch([text for text, _ in HELD_OUT])
     wrong = [
         (text, expected, ranking[0])
-        for (text, expected), ranking in zip(HELD_OUT, predictions)
+        for (text, expected), ranking in zip(HELD_OUT, predictions, strict=True)
         if ranking[0].intent != expected
     ]
     assert wrong == []
@@ -74,7 +74,7 @@ def test_training_records_validation_accuracy_per_epoch(classifier: IntentClassi
 def test_batch_and_single_predictions_agree(classifier: IntentClassifier) -> None:
     texts = ["hi", "how much is delivery to France", "I want to talk to somebody real"]
     batch = classifier.predict_batch(texts)
-    for text, ranking in zip(texts, batch):
+    for text, ranking in zip(texts, batch, strict=True):
         single = classifier.predict(text)
         assert [s.intent for s in single][:3] == [s.intent for s in ranking][:3]
         assert single[0].confidence == pytest.approx(ranking[0].confidence, abs=0.02)

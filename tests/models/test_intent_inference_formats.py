@@ -52,7 +52,7 @@ def classifier() -> IntentClassifier:
     texts, labels = read_nlu(NLU_DATA / "train")
     kept: dict[str, int] = {}
     small_texts, small_labels = [], []
-    for text, label in zip(texts, labels):
+    for text, label in zip(texts, labels, strict=True):
         if kept.get(label, 0) < EXAMPLES_PER_INTENT:
             kept[label] = kept.get(label, 0) + 1
             small_texts.append(text)
@@ -74,7 +74,7 @@ def _top_intents(classifier: IntentClassifier, texts: list[str]) -> list[str]:
 def test_partial_fine_tuning_learns_the_shop_intents(classifier: IntentClassifier) -> None:
     texts, labels = read_nlu(NLU_DATA / "test")
     predicted = _top_intents(classifier, texts)
-    accuracy = sum(p == label for p, label in zip(predicted, labels)) / len(labels)
+    accuracy = sum(p == label for p, label in zip(predicted, labels, strict=True)) / len(labels)
     assert accuracy > 0.7
 
 
@@ -85,7 +85,7 @@ def test_int8_mostly_agrees_with_float32_and_only_on_near_ties_differs(
     # always where float32's top two are within 0.2; this is why int8 is not the default.
     exact = classifier.predict_batch(test_texts)
     int8 = classifier.with_inference_dtype("int8").predict_batch(test_texts)
-    differing = [e for e, q in zip(exact, int8) if e[0].intent != q[0].intent]
+    differing = [e for e, q in zip(exact, int8, strict=True) if e[0].intent != q[0].intent]
     assert len(differing) <= 0.1 * len(test_texts)
     assert all(e[0].confidence - e[1].confidence < 0.2 for e in differing)
 
@@ -95,7 +95,7 @@ def test_bfloat16_predicts_the_same_top_intent_as_float32_except_on_near_ties(
 ) -> None:
     exact = classifier.predict_batch(test_texts)
     bfloat16 = _top_intents(classifier.with_inference_dtype("bfloat16"), test_texts)
-    differing = [e for e, b in zip(exact, bfloat16) if e[0].intent != b]
+    differing = [e for e, b in zip(exact, bfloat16, strict=True) if e[0].intent != b]
     # bfloat16 keeps 8 bits of mantissa: only a near tie between float32's top two can flip.
     assert len(differing) <= 0.01 * len(test_texts)
     assert all(e[0].confidence - e[1].confidence < 0.05 for e in differing)

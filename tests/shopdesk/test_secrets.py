@@ -1,4 +1,7 @@
-"""Secrets shopdesk generates: kept private, stable, and never replaced behind the operator's back."""
+"""Secrets shopdesk generates.
+
+They are kept private, stable, and never replaced behind the operator's back.
+"""
 
 from __future__ import annotations
 

@@ -196,8 +196,8 @@ def test_misuse_is_reported_clearly() -> None:
 def test_tuning_weights_on_validation_pairs_keeps_or_improves_the_score() -> None:
     model = Recommender(SMALL)
     model.fit(behaviour(), products=CATALOG, embeddings=embeddings(), progress=False)
-    validation = [([shoe], sock) for shoe, sock in zip(SHOES, SOCKS)] + [
-        ([maker], mug) for maker, mug in zip(COFFEE_MAKERS, MUGS)
+    validation = [([shoe], sock) for shoe, sock in zip(SHOES, SOCKS, strict=True)] + [
+        ([maker], mug) for maker, mug in zip(COFFEE_MAKERS, MUGS, strict=True)
     ]
     from models.recommender.evaluation import ndcg, ranks_in_batches
 

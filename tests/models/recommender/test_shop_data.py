@@ -1,4 +1,7 @@
-"""The recommender on the shop's own database: orders and events in, retraining when data changes."""
+"""The recommender on the shop's own database.
+
+Orders and events go in; it retrains when the data changes.
+"""
 
 from __future__ import annotations
 
