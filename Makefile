@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.shopdesk-installed
 PIP_FLAGS ?=
 
-.PHONY: demo test bench install clean
+.PHONY: demo test lint bench install clean
 
 install: $(STAMP)
 
@@ -19,7 +19,13 @@ $(STAMP): pyproject.toml constraints.txt
 demo: install
 	$(VENV)/bin/shopdesk demo
 
-test: install
+# Lint and types first: a style or type error fails `make test` (and so CI) in seconds.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: install lint
 	@scripts/ensure-services.sh
 	@scripts/ensure-browser.sh
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q -p no:cacheprovider
