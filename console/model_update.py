@@ -60,9 +60,9 @@ def changes(before: Evaluation, after: Evaluation) -> list[Change]:
 
 
 def evaluate(model: Path, test_data: Path) -> Evaluation:
-    """Run :mod:`console.evaluate` on ``model`` in a child process."""
+    """Run :mod:`bot.evaluate` on ``model`` in a child process."""
     completed = subprocess.run(
-        [sys.executable, "-m", "console.evaluate", str(model), str(test_data)],
+        [sys.executable, "-m", "bot.evaluate", str(model), str(test_data)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from console.staff import add_staff
 from shopdesk.secrets import stored_secret
 from shopdesk.serve import wait_until_up
-from shopdesk.settings import PROJECT_ROOT, Settings
+from shopdesk.settings import Settings
 from storage.db import create_engine_for, session_factory
 from storage.migrations import upgrade
 from storage.schema import StaffMember
@@ -55,7 +55,7 @@ def start_console(
         output = open(log_dir / "console.log", "ab")  # noqa: SIM115 - the child keeps it
     process = subprocess.Popen(
         [sys.executable, "-m", "console"],
-        cwd=PROJECT_ROOT,
+        cwd=settings.process_dir,
         env={**os.environ, "SHOPDESK_DATA_DIR": str(settings.data_dir)},
         stdout=output,
         stderr=subprocess.STDOUT if output else None,

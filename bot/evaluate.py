@@ -1,6 +1,6 @@
-"""``python -m console.evaluate MODEL TEST_DATA``: how a trained model classifies the test set.
+"""``python -m bot.evaluate MODEL TEST_DATA``: how a trained model classifies the test set.
 
-Runs in its own process (the console does not load Rasa models itself) and prints one JSON
+Runs in its own process (the console, which imports no Rasa, starts it) and prints one JSON
 object: ``{"predictions": [[text, expected intent, predicted intent], ...]}``.
 """
 
