@@ -2,7 +2,9 @@
 
 Every platform module builds on three pieces:
 
-* :class:`SecuredWebhook`, the webhook route every channel uses: body size limit, the
+* :class:`SecuredWebhook`, the webhook route every channel uses, built from shopdesk's
+  settings (a channel listed in credentials.yml without its ``SHOPDESK_*`` secrets refuses to
+  start, naming them): body size limit, the
   platform's sender authentication (401/403 before anything is read), parsing into
   :class:`Incoming` messages (a malformed body is a 400, an update the bot has nothing to do
   with a 200), a platform's retry of the same message answered once (:class:`SeenMessages`
@@ -33,6 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import SeenMessages, WebhookError
+from shopdesk.settings import Settings, SettingsError, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -292,14 +295,43 @@ class Refused(Exception):
 class SecuredWebhook:
     """The webhook route of a messaging channel (mixed into a Rasa input channel).
 
-    A channel implements :meth:`authenticate` (raise :class:`Refused`), :meth:`parse` (the
-    messages of a request, or a direct response such as a handshake answer) and
-    :meth:`platform_output`. Messages are handled before the webhook answers, so the
-    platform sees a 200 only when the bot has answered.
+    A channel names its :attr:`title` and :attr:`required_settings`, passes the settings and
+    its Rasa input channel's arguments to ``__init__``, and implements :meth:`authenticate`
+    (raise :class:`Refused`), :meth:`parse` (the messages of a request, or a direct response
+    such as a handshake answer) and :meth:`platform_output`. Messages are handled before the
+    webhook answers, so the platform sees a 200 only when the bot has answered.
     """
 
+    #: The platform's name in a person's error message ("Slack").
+    title: str = ""
+    #: The ``SHOPDESK_*`` variables the channel cannot start without.
+    required_settings: tuple[str, ...] = ()
+    #: Added to the error naming unset variables, e.g. where a token comes from.
+    settings_hint: str = ""
     max_message_chars: int = 5000
     seen: SeenMessages
+
+    def __init__(self, settings: Settings, *platform_args: Any, **platform_kwargs: Any) -> None:
+        """Reads the webhook's settings; the other arguments go to the Rasa input channel."""
+        super().__init__(*platform_args, **platform_kwargs)
+        self.max_message_chars = settings.max_message_chars
+        self.seen = SeenMessages(settings.lock_store_url)
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SecuredWebhook:
+        """Built from shopdesk's settings (credentials.yml holds no secrets)."""
+        settings = get_settings()
+        missing = [
+            name
+            for name in cls.required_settings
+            if not getattr(settings, name.removeprefix("SHOPDESK_").lower())
+        ]
+        if missing:
+            raise SettingsError(
+                f"The {cls.title} channel is in credentials.yml but {', '.join(missing)} "
+                f"is not set{cls.settings_hint} (docs/channels.md)."
+            )
+        return cls(settings)
 
     @classmethod
     def name(cls) -> str:  # pragma: no cover - every channel names itself

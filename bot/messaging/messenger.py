@@ -23,7 +23,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import SeenMessages, WebhookError
+from bot.channels import WebhookError
 from bot.messaging.common import (
     Incoming,
     PlatformOutput,
@@ -40,7 +40,7 @@ from bot.messaging.common import (
     shorten,
     split_text,
 )
-from shopdesk.settings import Settings, SettingsError, get_settings
+from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -130,39 +130,25 @@ def carousel(reply: Reply) -> dict[str, Any]:
 class MessengerShopInput(SecuredWebhook, FacebookInput):
     """Messenger's webhook at ``/webhooks/facebook/webhook``, authenticated by its signature."""
 
+    title = "Messenger"
+    required_settings = (
+        "SHOPDESK_MESSENGER_PAGE_TOKEN",
+        "SHOPDESK_MESSENGER_APP_SECRET",
+        "SHOPDESK_MESSENGER_VERIFY_TOKEN",
+    )
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(
+            settings,
             settings.messenger_verify_token,
             settings.messenger_app_secret,
             settings.messenger_page_token,
         )
         self.api_url = settings.messenger_api_url
-        self.max_message_chars = settings.max_message_chars
-        self.seen = SeenMessages(settings.lock_store_url)
 
     @classmethod
     def name(cls) -> str:
         return "facebook"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> MessengerShopInput:
-        """Built from shopdesk's settings (credentials.yml holds no secrets)."""
-        settings = get_settings()
-        missing = [
-            name
-            for name, value in (
-                ("SHOPDESK_MESSENGER_PAGE_TOKEN", settings.messenger_page_token),
-                ("SHOPDESK_MESSENGER_APP_SECRET", settings.messenger_app_secret),
-                ("SHOPDESK_MESSENGER_VERIFY_TOKEN", settings.messenger_verify_token),
-            )
-            if not value
-        ]
-        if missing:
-            raise SettingsError(
-                f"The Messenger channel is in credentials.yml but {', '.join(missing)} "
-                "is not set (docs/channels.md)."
-            )
-        return cls(settings)
 
     def platform_output(self) -> MessengerShopOutput:
         return MessengerShopOutput(self.fb_access_token, self.api_url)

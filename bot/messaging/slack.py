@@ -29,7 +29,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import SeenMessages, WebhookError
+from bot.channels import WebhookError
 from bot.messaging.common import (
     Button,
     Incoming,
@@ -48,7 +48,7 @@ from bot.messaging.common import (
     shorten,
     split_text,
 )
-from shopdesk.settings import Settings, SettingsError, get_settings
+from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -160,36 +160,18 @@ class SlackShopOutput(PlatformOutput):
 class SlackShopInput(SecuredWebhook, SlackInput):
     """Slack's Events API and interactivity at ``/webhooks/slack/webhook``, signed."""
 
+    title = "Slack"
+    required_settings = ("SHOPDESK_SLACK_BOT_TOKEN", "SHOPDESK_SLACK_SIGNING_SECRET")
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(
-            settings.slack_bot_token, slack_signing_secret=settings.slack_signing_secret
+            settings, settings.slack_bot_token, slack_signing_secret=settings.slack_signing_secret
         )
         self.api_url = settings.slack_api_url
-        self.max_message_chars = settings.max_message_chars
-        self.seen = SeenMessages(settings.lock_store_url)
 
     @classmethod
     def name(cls) -> str:
         return "slack"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> SlackShopInput:
-        """Built from shopdesk's settings (credentials.yml holds no secrets)."""
-        settings = get_settings()
-        missing = [
-            name
-            for name, value in (
-                ("SHOPDESK_SLACK_BOT_TOKEN", settings.slack_bot_token),
-                ("SHOPDESK_SLACK_SIGNING_SECRET", settings.slack_signing_secret),
-            )
-            if not value
-        ]
-        if missing:
-            raise SettingsError(
-                f"The Slack channel is in credentials.yml but {', '.join(missing)} "
-                "is not set (docs/channels.md)."
-            )
-        return cls(settings)
 
     def platform_output(self) -> SlackShopOutput:
         return SlackShopOutput(self.slack_token, self.api_url)

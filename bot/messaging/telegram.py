@@ -24,7 +24,7 @@ from rasa.core.channels.telegram import TelegramInput
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import SeenMessages, WebhookError
+from bot.channels import WebhookError
 from bot.messaging.common import (
     Button,
     Incoming,
@@ -44,7 +44,7 @@ from bot.messaging.common import (
     split_text,
 )
 from shopdesk.secrets import telegram_secret
-from shopdesk.settings import Settings, SettingsError, get_settings
+from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -163,27 +163,18 @@ class TelegramShopOutput(PlatformOutput):
 class TelegramShopInput(SecuredWebhook, TelegramInput):
     """Telegram's webhook at ``/webhooks/telegram/webhook``, authenticated by its secret."""
 
+    title = "Telegram"
+    required_settings = ("SHOPDESK_TELEGRAM_TOKEN",)
+    settings_hint = ": set it to the token @BotFather gave you"
+
     def __init__(self, settings: Settings) -> None:
-        super().__init__(settings.telegram_token, None, None, debug_mode=False)
+        super().__init__(settings, settings.telegram_token, None, None, debug_mode=False)
         self.api_url = settings.telegram_api_url
         self.secret = telegram_secret(settings)
-        self.max_message_chars = settings.max_message_chars
-        self.seen = SeenMessages(settings.lock_store_url)
 
     @classmethod
     def name(cls) -> str:
         return "telegram"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramShopInput:
-        """Built from shopdesk's settings (credentials.yml holds no secrets)."""
-        settings = get_settings()
-        if not settings.telegram_token:
-            raise SettingsError(
-                "The Telegram channel is in credentials.yml but SHOPDESK_TELEGRAM_TOKEN is not "
-                "set: set it to the token @BotFather gave you (docs/channels.md)."
-            )
-        return cls(settings)
 
     def platform_output(self) -> TelegramShopOutput:
         return TelegramShopOutput(self.access_token, self.api_url)

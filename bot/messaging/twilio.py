@@ -30,7 +30,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import SeenMessages, WebhookError
+from bot.channels import WebhookError
 from bot.messaging.common import (
     Incoming,
     PlatformOutput,
@@ -46,7 +46,7 @@ from bot.messaging.common import (
     split_text,
     twilio_signature,
 )
-from shopdesk.settings import Settings, SettingsError, get_settings
+from shopdesk.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +118,16 @@ class TwilioShopOutput(PlatformOutput):
 class TwilioShopInput(SecuredWebhook, TwilioInput):
     """Twilio's webhook at ``/webhooks/twilio/webhook``, authenticated by its signature."""
 
+    title = "Twilio"
+    required_settings = (
+        "SHOPDESK_TWILIO_ACCOUNT_SID",
+        "SHOPDESK_TWILIO_AUTH_TOKEN",
+        "SHOPDESK_TWILIO_NUMBER",
+    )
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(
+            settings,
             settings.twilio_account_sid,
             settings.twilio_auth_token,
             settings.twilio_number,
@@ -127,32 +135,10 @@ class TwilioShopInput(SecuredWebhook, TwilioInput):
         )
         self.settings = settings
         self.public_url = settings.public_url
-        self.max_message_chars = settings.max_message_chars
-        self.seen = SeenMessages(settings.lock_store_url)
 
     @classmethod
     def name(cls) -> str:
         return "twilio"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> TwilioShopInput:
-        """Built from shopdesk's settings (credentials.yml holds no secrets)."""
-        settings = get_settings()
-        missing = [
-            name
-            for name, value in (
-                ("SHOPDESK_TWILIO_ACCOUNT_SID", settings.twilio_account_sid),
-                ("SHOPDESK_TWILIO_AUTH_TOKEN", settings.twilio_auth_token),
-                ("SHOPDESK_TWILIO_NUMBER", settings.twilio_number),
-            )
-            if not value
-        ]
-        if missing:
-            raise SettingsError(
-                f"The Twilio channel is in credentials.yml but {', '.join(missing)} "
-                "is not set (docs/channels.md)."
-            )
-        return cls(settings)
 
     def platform_output(self) -> TwilioShopOutput:
         return TwilioShopOutput(self.settings)

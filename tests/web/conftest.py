@@ -4,7 +4,6 @@ and a Chromium driven by Playwright."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,22 +17,12 @@ from shopdesk.operations import refresh_index, seed_demo
 from shopdesk.serve import RunningBot, start_bot, start_storefront, wait_until_up
 from shopdesk.settings import PROJECT_ROOT, Settings, get_settings
 from shopdesk.training import train_bot
+from tests.helpers.browser import VIEWPORT, launch_chromium
 from tests.helpers.live_shop import API_TOKEN, add_hostile_product, free_port, quick_config
 
 SHOP_PRODUCTS = 600
 #: Redis database of the lock store shared by the two Rasa workers.
 LOCK_STORE_URL = "redis://127.0.0.1:6379/5"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1280, "height": 800}
 
 
 @dataclass
@@ -107,14 +96,8 @@ def shop(tmp_path_factory) -> Iterator[LiveShop]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium (installed by scripts/ensure-browser.sh, which `make test` runs)."""
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(executable).exists():
-        pytest.fail(
-            "Chromium is not installed: run scripts/ensure-browser.sh (as root, or `make test`).",
-            pytrace=False,
-        )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
