@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import faiss
 import numpy as np
@@ -39,7 +39,6 @@ from storage.artefacts import (
     ArtefactNotFoundError,
     CorruptArtefactError,
     IncompatibleArtefactError,
-    manifest_from_dict,
 )
 
 if TYPE_CHECKING:
@@ -152,11 +151,6 @@ class KnowledgeIndexManifest:
     answer_weight: float
     source: str
     created_at: str
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> KnowledgeIndexManifest:
-        """Read a manifest dictionary, rejecting one with missing fields."""
-        return manifest_from_dict(cls, data)
 
 
 def _rows(kb: KnowledgeBase, answer_weight: float) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -362,10 +356,7 @@ class KnowledgeIndex:
             entries = json.loads((source / ENTRIES_FILE).read_text(encoding="utf-8"))
             kb = KnowledgeBase.from_entries(entries, source=manifest.source, topics=None)
         except (OSError, RuntimeError, ValueError, TypeError) as exc:
-            raise CorruptKnowledgeIndexError(
-                f"The knowledge index in {source} cannot be read ({type(exc).__name__}: {exc}); "
-                f"{ARTEFACT.fix}."
-            ) from exc
+            raise ARTEFACT.unreadable(source, exc) from exc
         index = cls(
             kb,
             encoder,
@@ -381,10 +372,10 @@ class KnowledgeIndex:
             or len(kb) != manifest.entry_count
             or kb.fingerprint != manifest.kb_fingerprint
         ):
-            raise CorruptKnowledgeIndexError(
-                f"The files of the knowledge index in {source} disagree with its manifest "
-                f"({vectors.ntotal} vectors for {expected_rows} texts, {len(kb)} entries, "
-                f"manifest says {manifest.entry_count}); {ARTEFACT.fix}."
+            raise ARTEFACT.disagreeing(
+                source,
+                f"{vectors.ntotal} vectors for {expected_rows} texts, {len(kb)} entries, "
+                f"manifest says {manifest.entry_count}",
             )
         return index
 

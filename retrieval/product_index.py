@@ -51,7 +51,6 @@ from storage.artefacts import (
     ArtefactNotFoundError,
     CorruptArtefactError,
     IncompatibleArtefactError,
-    manifest_from_dict,
 )
 from storage.errors import ShopdeskError
 
@@ -188,11 +187,6 @@ class IndexManifest:
     created_at: str
     ivf_lists: int | None = None
     ivf_probe: int | None = None
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> IndexManifest:
-        """Read a manifest dictionary, rejecting one with missing fields."""
-        return manifest_from_dict(cls, data)
 
 
 @cache
@@ -722,10 +716,7 @@ class ProductIndex:
             rows = json.loads((source / RECORDS_FILE).read_text(encoding="utf-8"))
             records = {record.product_id: record for record in map(record_from_dict, rows)}
         except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
-            raise CorruptIndexError(
-                f"The product index in {source} cannot be read ({type(exc).__name__}: {exc}); "
-                f"{ARTEFACT.fix}."
-            ) from exc
+            raise ARTEFACT.unreadable(source, exc) from exc
         index = cls(
             encoder,
             records,
@@ -739,10 +730,10 @@ class ProductIndex:
         )
         counts = {vectors.ntotal, len(records), manifest.product_count}
         if len(counts) > 1 or index.fingerprint != manifest.catalog_fingerprint:
-            raise CorruptIndexError(
-                f"The files of the product index in {source} disagree with its manifest "
-                f"({vectors.ntotal} vectors, {len(records)} records, manifest says "
-                f"{manifest.product_count}); {ARTEFACT.fix}."
+            raise ARTEFACT.disagreeing(
+                source,
+                f"{vectors.ntotal} vectors, {len(records)} records, manifest says "
+                f"{manifest.product_count}",
             )
         return index
 

@@ -153,6 +153,21 @@ class ArtefactKind:
             )
         return manifest
 
+    def unreadable(self, directory: str | Path, exc: BaseException) -> CorruptArtefactError:
+        """The ``corrupt`` error for an artefact whose files in ``directory`` cannot be read."""
+        return self.corrupt(
+            f"The {self.label} in {Path(directory)} cannot be read ({type(exc).__name__}: {exc}); "
+            f"{self.fix}."
+        )
+
+    def disagreeing(self, directory: str | Path, details: str) -> CorruptArtefactError:
+        """The ``corrupt`` error for files that disagree with the manifest; ``details`` says
+        how (the counts found and the ones the manifest names)."""
+        return self.corrupt(
+            f"The files of the {self.label} in {Path(directory)} disagree with its manifest "
+            f"({details}); {self.fix}."
+        )
+
     def read_typed_manifest(self, directory: str | Path, manifest_type: type[M]) -> M:
         """:meth:`read_manifest` as the dataclass ``manifest_type`` (missing fields: corrupt)."""
         data = self.read_manifest(directory)

@@ -515,18 +515,7 @@ class Recommender:
         if not parts:
             return []
         scores = np.sum(parts, axis=0)
-        scores[index] = -np.inf
-        name = self._name(int(product_id))
-        return [
-            Recommendation(
-                int(self.product_ids[i]),
-                float(scores[i]),
-                f"similar to {name}",
-                ReasonKind.SIMILAR_TO,
-                int(product_id),
-            )
-            for i in self._top(scores, n, filters, exclude={int(product_id)})
-        ]
+        return self._related(product_id, scores, n, filters, "similar to", ReasonKind.SIMILAR_TO)
 
     def bought_together(
         self, product_id: int, n: int = 5, filters: ProductFilter = None
@@ -547,17 +536,29 @@ class Recommender:
             return []
         scores = np.full(len(self), -np.inf, dtype=np.float32)
         scores[row.indices] = row.data
-        scores[index] = -np.inf
-        name = self._name(int(product_id))
+        return self._related(
+            product_id, scores, n, filters, "often bought with", ReasonKind.BOUGHT_WITH
+        )
+
+    def _related(
+        self,
+        product_id: int,
+        scores: np.ndarray,
+        n: int,
+        filters: ProductFilter,
+        reason: str,
+        kind: ReasonKind,
+    ) -> list[Recommendation]:
+        """The best ``n`` products by ``scores`` other than the known ``product_id`` itself,
+        each explained as ``reason`` followed by that product's name ("similar to Mug")."""
+        product_id = int(product_id)
+        scores[self._index_of[product_id]] = -np.inf
+        explanation = f"{reason} {self._name(product_id)}"
         return [
             Recommendation(
-                int(self.product_ids[i]),
-                float(scores[i]),
-                f"often bought with {name}",
-                ReasonKind.BOUGHT_WITH,
-                int(product_id),
+                int(self.product_ids[i]), float(scores[i]), explanation, kind, product_id
             )
-            for i in self._top(scores, n, filters, exclude={int(product_id)})
+            for i in self._top(scores, n, filters, exclude={product_id})
         ]
 
     def best_sellers(self, n: int = 5, filters: ProductFilter = None) -> list[Recommendation]:
@@ -797,15 +798,11 @@ class Recommender:
                 model.eval()
                 recommender.sequential = model
         except (OSError, KeyError, ValueError, TypeError, RuntimeError, SafetensorError) as exc:
-            raise CorruptRecommenderError(
-                f"The recommender in {source} cannot be read ({type(exc).__name__}: {exc}); "
-                f"{ARTEFACT.fix}."
-            ) from exc
+            raise ARTEFACT.unreadable(source, exc) from exc
         if len(recommender) != manifest.get("product_count"):
-            raise CorruptRecommenderError(
-                f"The files of the recommender in {source} disagree with its manifest "
-                f"({len(recommender)} products, manifest says {manifest.get('product_count')}); "
-                f"{ARTEFACT.fix}."
+            raise ARTEFACT.disagreeing(
+                source,
+                f"{len(recommender)} products, manifest says {manifest.get('product_count')}",
             )
         return recommender
 

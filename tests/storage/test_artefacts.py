@@ -29,6 +29,7 @@ from storage.artefacts import (
     MANIFEST_FILE,
     ArtefactKind,
     ArtefactNotFoundError,
+    CorruptArtefactError,
     IncompatibleArtefactError,
 )
 from tests.helpers.catalog import make_catalog
@@ -304,3 +305,48 @@ def test_an_interrupted_save_leaves_the_previous_version_loadable(
     assert [p.name for p in tmp_path.iterdir()] == ["saved"], "no staging directory left"
     loaded = implementation.load(target, encoder)
     assert implementation.answers(loaded) == implementation.answers(original)
+
+
+#: A JSON file each implementation writes, and the manifest field its files are checked against.
+JSON_FILES = {
+    "product index": product_index.RECORDS_FILE,
+    "knowledge index": knowledge_index.ENTRIES_FILE,
+    "recommender": recommender_module.CONFIG_FILE,
+    "intent classifier": intent_classifier.CONFIG_FILE,
+}
+COUNT_FIELDS = {
+    "product index": "product_count",
+    "knowledge index": "entry_count",
+    "recommender": "product_count",
+    "intent classifier": "label_count",
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_damaged_file_is_reported_as_corrupt(
+    name: str, built: dict[str, Any], encoder: TextEncoder, tmp_path: Path
+) -> None:
+    implementation = IMPLEMENTATIONS[name]
+    built[name].save(tmp_path / "saved")
+    (tmp_path / "saved" / JSON_FILES[name]).write_text('{"cut off', encoding="utf-8")
+
+    with pytest.raises(implementation.kind.corrupt) as error:
+        implementation.load(tmp_path / "saved", encoder)
+    assert isinstance(error.value, CorruptArtefactError)
+    assert_names_directory_and_fix(error, tmp_path / "saved", implementation.kind)
+    assert "JSONDecodeError" in str(error.value)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_files_that_disagree_with_the_manifest_are_reported_as_corrupt(
+    name: str, built: dict[str, Any], encoder: TextEncoder, tmp_path: Path
+) -> None:
+    implementation = IMPLEMENTATIONS[name]
+    built[name].save(tmp_path / "saved")
+    field = COUNT_FIELDS[name]
+    edit_manifest(tmp_path / "saved", lambda manifest: manifest.update({field: 1000}))
+
+    with pytest.raises(implementation.kind.corrupt) as error:
+        implementation.load(tmp_path / "saved", encoder)
+    assert_names_directory_and_fix(error, tmp_path / "saved", implementation.kind)
+    assert "1000" in str(error.value), "the message gives the count the manifest names"
