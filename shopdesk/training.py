@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from rich.console import Console
 
 from shopdesk.lookups import catalog_lookup_tables, write_lookup_file
 from shopdesk.settings import BOT_DIR, NLU_DATA_DIR, Settings
@@ -110,14 +113,28 @@ def train_bot(
         command.append("--force")
     log = train_log(settings)
     log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a", encoding="utf-8") as handle:
-        completed = subprocess.run(
+    with (
+        log.open("a", encoding="utf-8") as handle,
+        Console(stderr=True).status("Training the bot") as status,
+    ):
+        process = subprocess.Popen(
             command, cwd=settings.process_dir, stdout=handle, stderr=subprocess.STDOUT
         )
+        started = time.monotonic()
+        while True:
+            # Rasa's own output goes to the log; the screen shows that work goes on.
+            status.update(
+                f"Training the bot: {time.monotonic() - started:.0f} s (Rasa's output: {log})"
+            )
+            try:
+                returncode = process.wait(timeout=1)
+                break
+            except subprocess.TimeoutExpired:
+                continue
     model = latest_model(output)
-    if completed.returncode != 0 or model is None:
+    if returncode != 0 or model is None:
         raise TrainingFailed(
-            f"'rasa train' failed with exit code {completed.returncode}. The end of its log "
+            f"'rasa train' failed with exit code {returncode}. The end of its log "
             f"({log}):\n{_tail(log)}\n"
             "Fix the training data or config and run 'shopdesk train' again."
         )
