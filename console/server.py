@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from console.staff import add_staff
 from shopdesk.secrets import stored_secret
-from shopdesk.serve import wait_until_up
+from shopdesk.serve import local_url, wait_until_up
 from shopdesk.settings import Settings
 from storage.db import create_engine_for, session_factory
 from storage.migrations import upgrade
@@ -39,10 +39,7 @@ def serve(settings: Settings) -> None:
 
 def console_url(settings: Settings) -> str:
     """The console's address as a browser on this machine reaches it."""
-    host = settings.console_host
-    if host in ("0.0.0.0", "::", ""):
-        host = "127.0.0.1"
-    return f"http://{host}:{settings.console_port}"
+    return local_url(settings.console_host, settings.console_port)
 
 
 def start_console(

@@ -99,14 +99,21 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     return path
 
 
-def action_server_url(settings: Settings) -> str:
-    """Where the Rasa server reaches the action server (its own interface, or loopback)."""
-    host = settings.action_host
+def local_url(host: str, port: int) -> str:
+    """The address a client on this machine reaches a server bound to ``host`` at.
+
+    A server bound to every interface (``0.0.0.0``, ``::``) is reached on loopback.
+    """
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{settings.action_port}"
+    return f"http://{host}:{port}"
+
+
+def action_server_url(settings: Settings) -> str:
+    """Where the Rasa server reaches the action server (its own interface, or loopback)."""
+    return local_url(settings.action_host, settings.action_port)
 
 
 @dataclass
