@@ -139,6 +139,20 @@ class Settings:
     default_currency: str = field(default_factory=lambda: _env("SHOPDESK_CURRENCY", "USD"))
     #: How many products a search answer shows.
     search_results: int = field(default_factory=lambda: _env_int("SHOPDESK_SEARCH_RESULTS", 5))
+    #: Store what shoppers are shown, click, ask about, view and cart (``interactions``), see
+    #: docs/personalisation.md. Off: nothing is recorded from conversations or the storefront.
+    record_behaviour: bool = field(
+        default_factory=lambda: (
+            _env("SHOPDESK_RECORD_BEHAVIOUR", "true").lower() in ("1", "true", "yes")
+        )
+    )
+    #: Fold this conversation's events into the next recommendation. Off: recommendations use
+    #: only the verified customer's orders and the products shown in the chat.
+    live_recommendations: bool = field(
+        default_factory=lambda: (
+            _env("SHOPDESK_LIVE_RECOMMENDATIONS", "true").lower() in ("1", "true", "yes")
+        )
+    )
     #: Threads PyTorch may use for inference on the message path.
     torch_threads: int = field(default_factory=lambda: _env_int("SHOPDESK_TORCH_THREADS", 1))
     #: OpenMP threads FAISS uses for one search. More than 1 makes the idle threads spin after

@@ -1,33 +1,65 @@
-"""Behaviour events from conversations: what a shopper looked at, for the recommender.
+"""Behaviour events from conversations and the storefront, as they happen.
 
-The bot records a product *view* when a shopper asks about one product (its price, sizes,
-colours): the conversational equivalent of opening a product page. Lists of search results
-are not recorded; being shown is not being interested. ``shopdesk recommender train`` learns
-from these rows together with orders (``models.recommender.shop_data.shop_interactions``).
+Every product the bot shows (``shown``), every card the shopper clicks in the widget
+(``click``), every product they ask about or open in the storefront (``view``) and every
+product added to the cart (``cart``) is one ``interactions`` row, stored under the
+conversation's id (the widget's session id is the Rasa sender id) and, once the shopper is
+verified, under the customer too. The next recommendation in the same conversation reads them
+back (:func:`conversation_events`) and folds them into the shopper's vector at request time;
+``shopdesk recommender train`` learns from them (all but ``shown``) together with orders.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.orders import committing, utcnow
 from storage.schema import Interaction, InteractionKind
 
 
-def record_view(
-    session: Session, product_id: int, sender_id: str, customer_id: int | None = None
+def record_events(
+    session: Session,
+    product_ids: Iterable[int],
+    sender_id: str,
+    kind: InteractionKind,
+    customer_id: int | None = None,
 ) -> None:
-    """Store that the conversation ``sender_id`` viewed a product.
+    """Store that the conversation ``sender_id`` did ``kind`` with each of ``product_ids``.
 
-    The verified customer, if any, is stored with the view.
+    The verified customer, if any, is stored with the events. One commit for all of them.
     """
+    now = utcnow()
     with committing(session):
-        session.add(
+        session.add_all(
             Interaction(
                 product_id=int(product_id),
                 session_id=sender_id,
                 customer_id=customer_id,
-                kind=InteractionKind.VIEW,
-                occurred_at=utcnow(),
+                kind=kind,
+                occurred_at=now,
             )
+            for product_id in product_ids
         )
+
+
+def record_view(
+    session: Session, product_id: int, sender_id: str, customer_id: int | None = None
+) -> None:
+    """Store that the conversation ``sender_id`` viewed a product."""
+    record_events(session, [product_id], sender_id, InteractionKind.VIEW, customer_id)
+
+
+def conversation_events(
+    session: Session, sender_id: str, limit: int = 50
+) -> list[tuple[int, InteractionKind]]:
+    """The last ``limit`` events of the conversation ``sender_id``: (product id, kind), oldest first."""
+    rows = session.execute(
+        select(Interaction.product_id, Interaction.kind)
+        .where(Interaction.session_id == sender_id)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(limit)
+    ).all()
+    return [(int(row.product_id), InteractionKind(row.kind)) for row in reversed(rows)]

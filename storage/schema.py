@@ -424,6 +424,10 @@ class InteractionKind(str, enum.Enum):
     VIEW = "view"
     CART = "cart"
     PURCHASE = "purchase"
+    #: The bot showed the product (a search result, a recommendation): seen, not chosen.
+    SHOWN = "shown"
+    #: The shopper clicked the product's card in the chat widget.
+    CLICK = "click"
 
 
 class Interaction(Base):

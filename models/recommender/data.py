@@ -13,7 +13,14 @@ from storage.errors import ShopdeskError
 from storage.schema import InteractionKind
 
 #: How much one interaction of each kind counts in the collaborative signals.
-KIND_WEIGHTS = {InteractionKind.VIEW: 1.0, InteractionKind.CART: 2.0, InteractionKind.PURCHASE: 4.0}
+#: ``shown`` (the bot listed it) is the weakest: seen, not chosen.
+KIND_WEIGHTS = {
+    InteractionKind.SHOWN: 0.25,
+    InteractionKind.VIEW: 1.0,
+    InteractionKind.CLICK: 1.0,
+    InteractionKind.CART: 2.0,
+    InteractionKind.PURCHASE: 4.0,
+}
 
 
 @dataclass(frozen=True)

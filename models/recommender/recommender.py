@@ -122,6 +122,8 @@ _VERBS = {
     InteractionKind.PURCHASE: "bought",
     InteractionKind.CART: "put in your cart",
     InteractionKind.VIEW: "looked at",
+    InteractionKind.CLICK: "looked at",
+    InteractionKind.SHOWN: "saw",
 }
 
 

@@ -63,6 +63,7 @@ def _events(session: Session, customer_id: int | None = None) -> list[Interactio
     statement = (
         select(table.customer_id, table.session_id, table.product_id, table.kind, table.occurred_at)
         .where(~((table.kind == InteractionKind.PURCHASE) & table.order_id.isnot(None)))
+        .where(table.kind != InteractionKind.SHOWN)
         .order_by(table.occurred_at, table.id)
     )
     if customer_id is not None:
@@ -92,17 +93,17 @@ def customer_history(session: Session, customer_id: int, limit: int = 50) -> lis
     return events[-limit:]
 
 
-def behaviour_fingerprint(session: Session) -> str:
-    """Changes whenever products, orders or interactions are added or changed (for retraining)."""
-    parts = [
-        session.execute(
-            select(func.count(Product.id), func.max(Product.id), func.max(Product.updated_at))
-        ).one(),
-        session.execute(select(func.count(OrderLine.id), func.max(OrderLine.id))).one(),
-        session.execute(select(func.count(Order.id), func.max(Order.id))).one(),
-        session.execute(select(func.count(InteractionRow.id), func.max(InteractionRow.id))).one(),
-    ]
-    return hashlib.sha256(repr([tuple(p) for p in parts]).encode()).hexdigest()[:16]
+def catalog_fingerprint(session: Session) -> str:
+    """Changes when products are added, removed or edited: the recommender must then retrain.
+
+    Behaviour (orders, interactions) is deliberately left out: new events reach
+    recommendations at request time (the shopper's history is folded in), so they never make
+    a start-up retrain; ``shopdesk recommender train`` learns from them when the shop decides.
+    """
+    counts = session.execute(
+        select(func.count(Product.id), func.max(Product.id), func.max(Product.updated_at))
+    ).one()
+    return hashlib.sha256(repr(tuple(counts)).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def train_shop_recommender(
         products=catalog.product_ids,
         embeddings=catalog.embeddings,
         product_names=catalog.names,
-        metadata={"fingerprint": behaviour_fingerprint(session)},
+        metadata={"catalog_fingerprint": catalog_fingerprint(session)},
         threads=threads,
         progress=progress,
     )
@@ -156,9 +157,10 @@ def load_or_train(
     progress: bool = True,
     threads: int | None = None,
 ) -> Recommender:
-    """The saved recommender in ``directory`` if it was trained on the current data.
+    """The saved recommender in ``directory`` if it was trained on the current catalog.
 
-    Else a new one, which is saved.
+    Else a new one, which is saved. New orders and interactions never cause a retrain here
+    (see :func:`catalog_fingerprint`); ``retrain=True`` is the explicit one.
     ``catalog`` is only called when training (embedding the catalog takes a while).
     """
     if not retrain:
@@ -167,9 +169,9 @@ def load_or_train(
         except RecommenderError as exc:
             logger.info("Training the recommender: %s", exc)
         else:
-            if saved.metadata.get("fingerprint") == behaviour_fingerprint(session):
+            if saved.metadata.get("catalog_fingerprint") == catalog_fingerprint(session):
                 return saved
-            logger.info("Training the recommender: the shop's data changed since it was trained")
+            logger.info("Training the recommender: the catalog changed since it was trained")
     recommender = train_shop_recommender(session, catalog(), config, progress, threads)
     recommender.save(directory)
     return recommender

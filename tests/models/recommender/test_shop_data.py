@@ -1,6 +1,7 @@
 """The recommender on the shop's own database.
 
-Orders and events go in; it retrains when the data changes.
+Orders and events go in; it retrains when the catalog changes or when asked, never because
+new behaviour arrived (that is folded in at request time).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from models.recommender.shop_data import (
     load_or_train,
     shop_interactions,
 )
+from storage.behaviour import conversation_events, record_events
 from storage.catalog import iter_product_records
 from storage.db import create_engine_for, session_factory
 from storage.demo_store import seed_demo_store
 from storage.migrations import upgrade
-from storage.schema import Customer, Interaction
+from storage.schema import Customer, Interaction, Product
 
 FAST = RecommenderConfig(
     sequential=SequentialConfig(hidden=16, blocks=1, heads=1, epochs=2), als_iterations=3
@@ -55,7 +57,11 @@ def test_orders_become_purchases_in_baskets_and_events_follow(sessions) -> None:
     assert {e.basket for e in alex_events} == {"10001", "10002", "10003", "10004", "10005"}
     assert all(e.kind is InteractionKind.PURCHASE for e in alex_events)
     guests = [e for e in events if e.shopper.startswith("session:demo-session-")]
-    assert {e.kind for e in guests} == set(InteractionKind)
+    assert {e.kind for e in guests} == {
+        InteractionKind.VIEW,
+        InteractionKind.CART,
+        InteractionKind.PURCHASE,
+    }
 
 
 def test_a_customers_history_is_their_orders_oldest_first(sessions) -> None:
@@ -69,7 +75,7 @@ def test_a_customers_history_is_their_orders_oldest_first(sessions) -> None:
     assert [e.timestamp for e in history] == sorted(e.timestamp for e in history)
 
 
-def test_the_saved_model_is_reused_until_the_data_changes(sessions, tmp_path: Path) -> None:
+def test_the_saved_model_is_reused_until_the_catalog_changes(sessions, tmp_path: Path) -> None:
     calls = []
 
     def catalog() -> CatalogContent:
@@ -87,6 +93,7 @@ def test_the_saved_model_is_reused_until_the_data_changes(sessions, tmp_path: Pa
     assert calls == [80] and len(again) == len(first) == 80
     assert again.recommend([1], n=3) == first.recommend([1], n=3)
     with sessions() as session:
+        # New behaviour (a restart after traffic): no retrain, no re-embedding of the catalog.
         session.add(
             Interaction(
                 session_id="new-visitor",
@@ -97,5 +104,24 @@ def test_the_saved_model_is_reused_until_the_data_changes(sessions, tmp_path: Pa
         )
         session.commit()
         load_or_train(directory, session, catalog, config=FAST, progress=False)
+        assert calls == [80]
+        # The explicit job (`shopdesk recommender train`) retrains.
         load_or_train(directory, session, catalog, config=FAST, progress=False, retrain=True)
+        assert calls == [80, 80]
+        # An edited product changes the catalog: the next start retrains.
+        product = session.get(Product, 3)
+        product.title = product.title + " (new edition)"
+        session.commit()
+        load_or_train(directory, session, catalog, config=FAST, progress=False)
     assert calls == [80, 80, 80]
+
+
+def test_shown_products_are_not_training_data(sessions) -> None:
+    with sessions() as session:
+        record_events(session, [4, 5], "shown-only-visitor", InteractionKind.SHOWN)
+        events = shop_interactions(session)
+        assert conversation_events(session, "shown-only-visitor") == [
+            (4, InteractionKind.SHOWN),
+            (5, InteractionKind.SHOWN),
+        ]
+    assert not [e for e in events if e.shopper == "session:shown-only-visitor"]
