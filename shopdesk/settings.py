@@ -60,6 +60,24 @@ def _env_float(name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
 
 
+#: The settings each messaging channel cannot start without (the one list the channels and
+#: ``shopdesk channels`` read); a channel is on when all of them are set.
+CHANNEL_SETTINGS = {
+    "telegram": ("SHOPDESK_TELEGRAM_TOKEN",),
+    "twilio": (
+        "SHOPDESK_TWILIO_ACCOUNT_SID",
+        "SHOPDESK_TWILIO_AUTH_TOKEN",
+        "SHOPDESK_TWILIO_NUMBER",
+    ),
+    "messenger": (
+        "SHOPDESK_MESSENGER_PAGE_TOKEN",
+        "SHOPDESK_MESSENGER_APP_SECRET",
+        "SHOPDESK_MESSENGER_VERIFY_TOKEN",
+    ),
+    "slack": ("SHOPDESK_SLACK_BOT_TOKEN", "SHOPDESK_SLACK_SIGNING_SECRET"),
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """shopdesk's configuration, read from ``SHOPDESK_*`` environment variables."""
@@ -292,6 +310,14 @@ class Settings:
                 else self.data_dir / "reviewed.yml"
             )
             object.__setattr__(self, "reviewed_examples", reviewed)
+
+    def missing_channel_settings(self, channel: str) -> list[str]:
+        """The unset ``SHOPDESK_*`` variables of a messaging channel (see CHANNEL_SETTINGS)."""
+        return [
+            name
+            for name in CHANNEL_SETTINGS[channel]
+            if not getattr(self, name.removeprefix("SHOPDESK_").lower())
+        ]
 
     @property
     def widget_origin_list(self) -> list[str]:
