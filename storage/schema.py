@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import declarative_base, relationship
@@ -688,3 +689,71 @@ class IndexPosition(Base):
 
     name = Column(String(50), primary_key=True)
     last_event_id = Column(Integer, nullable=False, default=0)
+
+
+# --- Customer profiles (docs/personalisation.md): one shopper across channels ---
+
+
+class LinkMethod(str, enum.Enum):
+    """How a conversation came to be linked to a customer."""
+
+    #: The shopper passed the order number + email/ZIP check in the conversation.
+    VERIFICATION = "verification"
+    #: The shop's backend vouched for the shopper with a signed identity token (widget).
+    IDENTITY_TOKEN = "identity_token"
+
+
+class CustomerConversation(Base):
+    """A conversation (Rasa ``sender_id``, any channel) known to be one customer's.
+
+    Written only when the shopper proved who they are; anonymous conversations have no row.
+    """
+
+    __tablename__ = "customer_conversations"
+    __table_args__ = (UniqueConstraint("sender_id", "customer_id"),)
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(50), nullable=True)
+    linked_by = Column(StringEnum(LinkMethod, "link_method"), nullable=False)
+    linked_at = Column(DateTime, nullable=False, default=_utcnow)
+
+
+class PreferenceKind(str, enum.Enum):
+    """What a customer said they like, as the search filters name it."""
+
+    SIZE = "size"
+    COLOR = "color"
+    BRAND = "brand"
+    BUDGET = "budget"
+
+
+class StatedPreference(Base):
+    """One preference a verified customer stated in a conversation ("size 10", "under $80")."""
+
+    __tablename__ = "customer_preferences"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind = Column(StringEnum(PreferenceKind, "preference_kind"), nullable=False)
+    value = Column(String(120), nullable=False)
+    #: The category the shopper was looking at when they said it (a shoe size is not a shirt size).
+    category = Column(String(255), nullable=True)
+    sender_id = Column(String(255), nullable=False)
+    stated_at = Column(DateTime, nullable=False, default=_utcnow, index=True)
+
+
+class SentimentReading(Base):
+    """How a shopper's message sounded: a score from -1 (angry) to 1 (happy)."""
+
+    __tablename__ = "conversation_sentiment"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    score = Column(Float, nullable=False)
+    measured_at = Column(DateTime, nullable=False, default=_utcnow, index=True)

@@ -23,8 +23,9 @@ EXPECTED_TABLES = {
     "staff_members", "staff_sessions", "login_failures", "audit_log", "console_conversations",
     "console_conversation_intents", "console_messages", "console_tags", "console_notes",
     "console_canned_replies", "console_labels", "console_index_position",
+    "customer_conversations", "customer_preferences", "conversation_sentiment",
 }  # fmt: skip
-HEAD = "0004"
+HEAD = "0005"
 
 
 def schema_differences(url: str) -> list:
