@@ -121,6 +121,20 @@ class Settings:
     #: the Rasa worker holding the shopper's socket. Default: the lock store's Redis when there
     #: are several workers, none with one. The Redis must be private (messages are pickled).
     socketio_redis_url: str = field(default_factory=lambda: _env("SHOPDESK_SOCKETIO_REDIS_URL", ""))
+    #: AMQP URL of the RabbitMQ the Rasa server publishes conversation events to
+    #: (``amqp://user:password@host:5672/vhost``). Default: no event broker.
+    event_broker_url: str = field(default_factory=lambda: _env("SHOPDESK_EVENT_BROKER_URL", ""))
+    #: RabbitMQ queue (and fanout exchange of the same name) the events go to.
+    event_queue: str = field(
+        default_factory=lambda: _env("SHOPDESK_EVENT_QUEUE", "shopdesk_events")
+    )
+    #: Events kept in memory while the broker is unreachable (older ones are dropped and counted).
+    event_buffer_size: int = field(
+        default_factory=lambda: _env_int("SHOPDESK_EVENT_BUFFER_SIZE", 10_000)
+    )
+    #: Log format of the servers: ``text`` (readable lines) or ``json`` (one JSON object per line,
+    #: with the conversation id, for log collectors).
+    log_format: str = field(default_factory=lambda: _env("SHOPDESK_LOG_FORMAT", "text").lower())
     #: Port of the demo storefront (``make demo``), which carries the chat widget.
     storefront_port: int = field(default_factory=lambda: _env_int("SHOPDESK_STOREFRONT_PORT", 8000))
     #: Comma-separated origins (``https://shop.example.com``) whose pages may embed the chat
