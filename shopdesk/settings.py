@@ -218,6 +218,16 @@ class Settings:
             _env("SHOPDESK_FINAL_SALE_RETURNABLE", "false").lower() in ("1", "true", "yes")
         )
     )
+    #: Mask emails, phones, cards, addresses and names in everything stored (docs/privacy.md).
+    redact_pii: bool = field(
+        default_factory=lambda: (
+            _env("SHOPDESK_REDACT_PII", "on").lower() not in ("0", "off", "false", "no")
+        )
+    )
+    #: Transcripts idle longer than this many days are deleted (0: kept until forgotten).
+    transcript_retention_days: int = field(
+        default_factory=lambda: _env_int("SHOPDESK_TRANSCRIPT_RETENTION_DAYS", 365)
+    )
     #: The shop's knowledge base of policy and help answers.
     knowledge_base_path: Path = field(
         default_factory=lambda: Path(
