@@ -55,12 +55,12 @@ def take_over(session: Session, rasa: RasaClient, staff: Staff, sender_id: str) 
     audit(session, staff, "take_over", sender_id)
 
 
-def _release(session: Session, sender_id: str) -> None:
+def _release(session: Session, sender_id: str, **values: object) -> None:
     with committing(session):
         session.execute(
             update(ConversationSummary)
             .where(ConversationSummary.sender_id == sender_id)
-            .values(assigned_staff_id=None, assigned_at=None)
+            .values(assigned_staff_id=None, assigned_at=None, **values)
             .execution_options(synchronize_session=False)
         )
 
@@ -92,7 +92,8 @@ def hand_back(
     _require_holder(session, staff, sender_id)
     rasa.staff_message(sender_id, f"{staff.name} left the chat.", staff.name, kind="left")
     rasa.resume(sender_id)  # also closes the open handoff
-    _release(session, sender_id)
+    # The indexer reads the resume event within a second; the page shown now must not wait.
+    _release(session, sender_id, paused=False)
     if close:
         with committing(session):
             session.execute(

@@ -240,3 +240,18 @@ def test_notes_and_flags(client, handed_off, shop_session) -> None:
     assert "flagged</span>" in agent.http.get(path).text
     assert agent.post(f"{path}/messages/999999/flag", csrf_from=path).status_code == 404
     assert agent.post(f"{path}/notes", {"body": "  "}, path).status_code == 400
+
+
+def test_live_chat_says_the_bot_is_paused_until_someone_takes_it(client, handed_off) -> None:
+    agent = client("agent")
+    path = f"/conversations/{handed_off}"
+    waiting = agent.http.get(path).text
+    assert "The bot is paused: the shopper is waiting for a person" in waiting
+    assert "The bot is answering" not in waiting
+    assert agent.post(f"{path}/take-over", csrf_from=path).status_code == 303
+    taken = agent.http.get(path).text
+    assert "With <strong>Agent</strong> (you)" in taken and "The bot is paused" not in taken
+    assert agent.post(f"{path}/hand-back", csrf_from=path).status_code == 303
+    # Before the indexer has read the resume event, the page already says the bot answers.
+    answering = agent.http.get(path).text
+    assert "The bot is answering" in answering and "The bot is paused" not in answering
