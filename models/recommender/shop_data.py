@@ -14,14 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models.recommender.data import Interaction, InteractionKind
 from models.recommender.recommender import Recommender, RecommenderConfig, RecommenderError
 from models.recommender.sequential import SequentialConfig
+from storage.schema import (
+    CustomerConversation,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    ProductVariant,
+)
 from storage.schema import Interaction as InteractionRow
-from storage.schema import Order, OrderLine, OrderStatus, Product, ProductVariant
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +74,14 @@ def _events(session: Session, customer_id: int | None = None) -> list[Interactio
         .order_by(table.occurred_at, table.id)
     )
     if customer_id is not None:
-        statement = statement.where(table.customer_id == customer_id)
+        # The customer's own events and those of every conversation linked to them (the
+        # ones before they verified, and on other channels).
+        linked = select(CustomerConversation.sender_id).where(
+            CustomerConversation.customer_id == customer_id
+        )
+        statement = statement.where(
+            or_(table.customer_id == customer_id, table.session_id.in_(linked))
+        )
     return [
         Interaction(
             customer_key(row.customer_id)
@@ -87,7 +101,10 @@ def shop_interactions(session: Session) -> list[Interaction]:
 
 
 def customer_history(session: Session, customer_id: int, limit: int = 50) -> list[Interaction]:
-    """The customer's last ``limit`` events (orders and interactions), oldest first."""
+    """The customer's last ``limit`` events (orders and interactions), oldest first.
+
+    Interactions of conversations linked to the customer count too, whatever the channel.
+    """
     events = _order_purchases(session, customer_id) + _events(session, customer_id)
     events.sort(key=lambda e: e.timestamp)
     return events[-limit:]
