@@ -185,6 +185,25 @@ class Settings:
             _env("SHOPDESK_LIVE_RECOMMENDATIONS", "true").lower() in ("1", "true", "yes")
         )
     )
+    #: Score how frustrated each shopper message sounds (docs/personalisation.md, "Frustration").
+    #: Off: no score is computed or stored, and the bot never offers a person unasked.
+    frustration_scoring: bool = field(
+        default_factory=lambda: (
+            _env("SHOPDESK_FRUSTRATION_SCORING", "true").lower() in ("1", "true", "yes")
+        )
+    )
+    #: Apologise and offer a person when a message scores at least ``frustration_threshold``
+    #: (once per conversation, never during verification). Off: scores are only shown to staff.
+    frustration_offer: bool = field(
+        default_factory=lambda: (
+            _env("SHOPDESK_FRUSTRATION_OFFER", "true").lower() in ("1", "true", "yes")
+        )
+    )
+    #: Frustration score (0-1) from which a shopper counts as frustrated; chosen on labelled
+    #: messages by ``shopdesk bench frustration`` (docs/benchmarks.md).
+    frustration_threshold: float = field(
+        default_factory=lambda: _env_float("SHOPDESK_FRUSTRATION_THRESHOLD", 0.25)
+    )
     #: Threads PyTorch may use for inference on the message path.
     torch_threads: int = field(default_factory=lambda: _env_int("SHOPDESK_TORCH_THREADS", 1))
     #: OpenMP threads FAISS uses for one search. More than 1 makes the idle threads spin after
