@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from shopdesk.secrets import telegram_secret
-from shopdesk.settings import PROJECT_ROOT, Settings, SettingsError
+from shopdesk.settings import CHANNEL_SETTINGS, PROJECT_ROOT, Settings, SettingsError
 
 SHIPPED_CREDENTIALS = PROJECT_ROOT / "bot" / "credentials.yml"
 TIMEOUT_SECONDS = 10
@@ -33,8 +33,12 @@ class MessagingChannel:
     name: str
     title: str
     class_path: str
-    required: tuple[str, ...]
     rasa_name: str
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The ``SHOPDESK_*`` variables the channel cannot start without."""
+        return CHANNEL_SETTINGS[self.name]
 
     @property
     def webhook_path(self) -> str:
@@ -43,11 +47,7 @@ class MessagingChannel:
 
     def missing(self, settings: Settings) -> list[str]:
         """The required ``SHOPDESK_*`` variables that are not set."""
-        return [
-            name
-            for name in self.required
-            if not getattr(settings, name.removeprefix("SHOPDESK_").lower())
-        ]
+        return settings.missing_channel_settings(self.name)
 
 
 CHANNELS = {
@@ -57,32 +57,24 @@ CHANNELS = {
             "telegram",
             "Telegram",
             "bot.messaging.telegram.TelegramShopInput",
-            ("SHOPDESK_TELEGRAM_TOKEN",),
             "telegram",
         ),
         MessagingChannel(
             "twilio",
             "WhatsApp and SMS (Twilio)",
             "bot.messaging.twilio.TwilioShopInput",
-            ("SHOPDESK_TWILIO_ACCOUNT_SID", "SHOPDESK_TWILIO_AUTH_TOKEN", "SHOPDESK_TWILIO_NUMBER"),
             "twilio",
         ),
         MessagingChannel(
             "messenger",
             "Facebook Messenger",
             "bot.messaging.messenger.MessengerShopInput",
-            (
-                "SHOPDESK_MESSENGER_PAGE_TOKEN",
-                "SHOPDESK_MESSENGER_APP_SECRET",
-                "SHOPDESK_MESSENGER_VERIFY_TOKEN",
-            ),
             "facebook",
         ),
         MessagingChannel(
             "slack",
             "Slack",
             "bot.messaging.slack.SlackShopInput",
-            ("SHOPDESK_SLACK_BOT_TOKEN", "SHOPDESK_SLACK_SIGNING_SECRET"),
             "slack",
         ),
     )

@@ -30,6 +30,7 @@ from typing import Any
 
 import aiohttp
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -295,17 +296,18 @@ class Refused(Exception):
 class SecuredWebhook:
     """The webhook route of a messaging channel (mixed into a Rasa input channel).
 
-    A channel names its :attr:`title` and :attr:`required_settings`, passes the settings and
+    A channel names its :attr:`title` and :attr:`settings_key`, passes the settings and
     its Rasa input channel's arguments to ``__init__``, and implements :meth:`authenticate`
     (raise :class:`Refused`), :meth:`parse` (the messages of a request, or a direct response
     such as a handshake answer) and :meth:`platform_output`. Messages are handled before the
-    webhook answers, so the platform sees a 200 only when the bot has answered.
+    webhook answers, so the platform sees a 200 once the bot has answered; a message the bot
+    fails on is logged and acknowledged too, since platforms resend on a 5xx.
     """
 
     #: The platform's name in a person's error message ("Slack").
     title: str = ""
-    #: The ``SHOPDESK_*`` variables the channel cannot start without.
-    required_settings: tuple[str, ...] = ()
+    #: The channel's key in ``shopdesk.settings.CHANNEL_SETTINGS`` (the settings it needs).
+    settings_key: str = ""
     #: Added to the error naming unset variables, e.g. where a token comes from.
     settings_hint: str = ""
     max_message_chars: int = 5000
@@ -321,11 +323,7 @@ class SecuredWebhook:
     def from_credentials(cls, credentials: dict[str, Any] | None) -> SecuredWebhook:
         """Built from shopdesk's settings (credentials.yml holds no secrets)."""
         settings = get_settings()
-        missing = [
-            name
-            for name in cls.required_settings
-            if not getattr(settings, name.removeprefix("SHOPDESK_").lower())
-        ]
+        missing = settings.missing_channel_settings(cls.settings_key)
         if missing:
             raise SettingsError(
                 f"The {cls.title} channel is in credentials.yml but {', '.join(missing)} "
@@ -358,7 +356,8 @@ class SecuredWebhook:
         return response.json({"ok": True})
 
     async def resolve_text(self, request: Request, incoming: Incoming) -> str:
-        """The text the bot receives for ``incoming`` (a channel may map it, e.g. "2")."""
+        """The text the bot receives for ``incoming`` (a channel may map it, e.g. "2"); an
+        empty text when the channel has answered the shopper itself and the bot gets nothing."""
         return incoming.text
 
     def get_output_channel(self) -> PlatformOutput:
@@ -392,10 +391,30 @@ class SecuredWebhook:
             except WebhookError as error:
                 logger.warning("%s webhook: malformed body: %s", self.name(), error)
                 return response.json({"error": str(error)}, status=error.status)
+            except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:
+                # A field of the wrong type deep in the body (a string where the platform
+                # sends an object): malformed too, and never a 500.
+                logger.warning(
+                    "%s webhook: malformed body (%s: %s).", self.name(), type(error).__name__, error
+                )
+                return response.json(
+                    {"error": f"The body does not have {self.title}'s update format."}, status=400
+                )
             if isinstance(parsed, HTTPResponse):
                 return parsed
             for incoming in parsed:
-                await self._handle(request, incoming, on_new_message)
+                try:
+                    await self._handle(request, incoming, on_new_message)
+                except Exception:
+                    # Platforms resend on a 5xx; the message id is already marked as seen,
+                    # so the retry would be dropped anyway. Acknowledge and say why.
+                    logger.exception(
+                        "%s message %s from %s failed inside the bot; acknowledged so the "
+                        "platform does not resend it (it is not processed again).",
+                        self.name(),
+                        incoming.message_id,
+                        incoming.sender,
+                    )
             return self.acknowledgement()
 
         return webhook
@@ -436,6 +455,8 @@ class SecuredWebhook:
             await output.send_response(incoming.sender, {"text": text})
             return
         text = await self.resolve_text(request, incoming)
+        if not text:
+            return
         await on_new_message(
             UserMessage(
                 text,
@@ -445,6 +466,15 @@ class SecuredWebhook:
                 metadata={**incoming.metadata, "message_id": incoming.message_id},
             )
         )
+
+
+async def stored_tracker(request: Request, sender: str) -> DialogueStateTracker | None:
+    """The conversation as the tracker store holds it (shared by all workers, kept across
+    restarts), or None when there is none yet."""
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or agent.tracker_store is None:
+        return None
+    return await agent.tracker_store.retrieve(sender)
 
 
 def json_body(request: Request) -> dict[str, Any]:

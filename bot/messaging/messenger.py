@@ -131,11 +131,7 @@ class MessengerShopInput(SecuredWebhook, FacebookInput):
     """Messenger's webhook at ``/webhooks/facebook/webhook``, authenticated by its signature."""
 
     title = "Messenger"
-    required_settings = (
-        "SHOPDESK_MESSENGER_PAGE_TOKEN",
-        "SHOPDESK_MESSENGER_APP_SECRET",
-        "SHOPDESK_MESSENGER_VERIFY_TOKEN",
-    )
+    settings_key = "messenger"
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -176,9 +172,20 @@ class MessengerShopInput(SecuredWebhook, FacebookInput):
             raise WebhookError('Expected {"object": "page", "entry": [...]}.')
         messages = []
         for entry in body["entry"]:
-            events = entry.get("messaging") if isinstance(entry, dict) else None
-            for event in events if isinstance(events, list) else []:
-                incoming = self._incoming(event) if isinstance(event, dict) else None
+            if not isinstance(entry, dict):
+                raise WebhookError("Each entry must be an object.")
+            events = entry.get("messaging")
+            if events is None:
+                logger.info(
+                    "Messenger entry without messaging events (%s) ignored.", ", ".join(entry)
+                )
+                continue
+            if not isinstance(events, list):
+                raise WebhookError("entry[].messaging must be a list of events.")
+            for event in events:
+                if not isinstance(event, dict):
+                    raise WebhookError("Each messaging event must be an object.")
+                incoming = self._incoming(event)
                 if incoming is not None:
                     messages.append(incoming)
         return messages
@@ -195,6 +202,7 @@ class MessengerShopInput(SecuredWebhook, FacebookInput):
             choice = str(postback.get("payload") or postback.get("title") or "")
             return Incoming(sender, str(message_id), text=choice)
         if not isinstance(message, dict) or message.get("is_echo"):
+            logger.info("Messenger echo of the page's own message ignored.")
             return None
         message_id = str(message.get("mid") or f"{psid}-{event.get('timestamp')}")
         quick_reply = message.get("quick_reply")

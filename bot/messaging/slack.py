@@ -161,7 +161,7 @@ class SlackShopInput(SecuredWebhook, SlackInput):
     """Slack's Events API and interactivity at ``/webhooks/slack/webhook``, signed."""
 
     title = "Slack"
-    required_settings = ("SHOPDESK_SLACK_BOT_TOKEN", "SHOPDESK_SLACK_SIGNING_SECRET")
+    settings_key = "slack"
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -211,6 +211,9 @@ class SlackShopInput(SecuredWebhook, SlackInput):
         kind, subtype = event.get("type"), event.get("subtype")
         direct = kind == "message" and event.get("channel_type") == "im"
         if not (direct or kind == "app_mention") or event.get("bot_id"):
+            logger.info(
+                "Slack %s event %s is not a shopper writing to the bot; ignored.", kind, event_id
+            )
             return []
         if subtype in IGNORED_SUBTYPES:
             logger.info("Slack %s event %s ignored.", subtype, event_id)
@@ -223,6 +226,7 @@ class SlackShopInput(SecuredWebhook, SlackInput):
         if subtype == "file_share" or (event.get("files") and not text):
             return [Incoming(sender, event_id, unreadable="files or pictures")]
         if not text:
+            logger.info("Slack message %s has no text; ignored.", event_id)
             return []
         return [Incoming(sender, event_id, text=text)]
 
@@ -245,7 +249,8 @@ class SlackShopInput(SecuredWebhook, SlackInput):
             "channel_id"
         )
         if not action.get("value"):
-            return []  # a link button: Slack opens the page, the bot has nothing to say
+            logger.info("Slack tap on a link button: Slack opens the page, nothing to answer.")
+            return []
         if not isinstance(user, str) or not isinstance(channel, str):
             raise WebhookError("The interaction has no user.id or channel.id.")
         action_id = f"{action.get('action_ts') or payload.get('trigger_id')}"

@@ -12,15 +12,19 @@ and sends plain text. This channel instead
   bot can read;
 * renders product lists as one photo per product with its price and an inline keyboard
   ("View", "More like this"), buttons as an inline keyboard whose tap arrives as the
-  button's payload, and splits texts at Telegram's 4,096 characters.
+  button's payload (a payload over ``callback_data``'s 64 bytes travels as a short key,
+  mapped back from the conversation), and splits texts at Telegram's 4,096 characters.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
 from rasa.core.channels.telegram import TelegramInput
+from rasa.shared.core.events import BotUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -39,9 +43,11 @@ from bot.messaging.common import (
     conversation_id,
     json_body,
     public_link,
+    reply_from_message,
     same_secret,
     shorten,
     split_text,
+    stored_tracker,
 )
 from shopdesk.secrets import telegram_secret
 from shopdesk.settings import Settings
@@ -72,12 +78,52 @@ UNREADABLE = {
 COMMANDS = {"/start": "hi", "/help": "what can you do?"}
 
 
+#: Starts the ``callback_data`` that stands for a payload longer than 64 bytes.
+KEY_PREFIX = "~key:"
+#: How many of the conversation's latest bot messages a tapped key is looked up in.
+KEY_LOOKBACK_MESSAGES = 100
+EXPIRED_BUTTON_REPLY = (
+    "Sorry, that button belongs to an older message I no longer have. "
+    "Please type what you are looking for."
+)
+
+
+def payload_key(payload: str) -> str:
+    """The short ``callback_data`` of a long payload: 128 bits of its SHA-256 (37 bytes)."""
+    return KEY_PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
 def callback_data(button: Button) -> str:
-    """The button's payload as Telegram's ``callback_data`` (at most 64 bytes)."""
-    data = button.payload
-    while len(data.encode()) > CALLBACK_DATA_BYTES:
-        data = data[:-1]
-    return data
+    """The button's payload as Telegram's ``callback_data`` (at most 64 bytes).
+
+    A payload that fits is sent as it is; a longer one as :func:`payload_key`, which the
+    webhook maps back to the payload from the conversation's bot messages (see
+    :func:`payload_of_key`). Cutting the payload would change what the tap says.
+    """
+    payload = button.payload
+    if len(payload.encode()) <= CALLBACK_DATA_BYTES and not payload.startswith(KEY_PREFIX):
+        return payload
+    return payload_key(payload)
+
+
+def payload_of_key(key: str, tracker: DialogueStateTracker | None) -> str:
+    """The payload of a button shown in the conversation whose :func:`payload_key` is ``key``,
+    or "" when none of its latest bot messages has it.
+
+    The conversation's tracker is the lookup table: it is in the tracker store every worker
+    shares and that outlives a restart, and it holds exactly the buttons the shopper saw, so
+    nothing else needs storing or expiring.
+    """
+    if tracker is None:
+        return ""
+    bot_messages = [e for e in reversed(tracker.events) if isinstance(e, BotUttered)]
+    for event in bot_messages[:KEY_LOOKBACK_MESSAGES]:
+        reply = reply_from_message({**event.data, "text": event.text})
+        buttons = [*reply.buttons, *(p.more_like_this for p in reply.products)]
+        for button in buttons:
+            if payload_key(button.payload) == key:
+                return button.payload
+    return ""
 
 
 def typed_text(text: str) -> str:
@@ -164,7 +210,7 @@ class TelegramShopInput(SecuredWebhook, TelegramInput):
     """Telegram's webhook at ``/webhooks/telegram/webhook``, authenticated by its secret."""
 
     title = "Telegram"
-    required_settings = ("SHOPDESK_TELEGRAM_TOKEN",)
+    settings_key = "telegram"
     settings_hint = ": set it to the token @BotFather gave you"
 
     def __init__(self, settings: Settings) -> None:
@@ -230,7 +276,21 @@ class TelegramShopInput(SecuredWebhook, TelegramInput):
         return [Incoming(self.sender(chat["id"]), message_id, unreadable=kind)]
 
     async def resolve_text(self, request: Request, incoming: Incoming) -> str:
+        """A tap stops the button's spinner; a tapped key becomes the button's full payload."""
         query_id = incoming.metadata.get("callback_query_id")
-        if query_id:
-            await self.platform_output().answer_button(query_id)
-        return incoming.text
+        if not query_id:
+            return incoming.text
+        output = self.platform_output()
+        await output.answer_button(query_id)
+        if not incoming.text.startswith(KEY_PREFIX):
+            return incoming.text
+        tracker = await stored_tracker(request, incoming.sender)
+        payload = payload_of_key(incoming.text, tracker)
+        if not payload:
+            logger.info(
+                "Telegram button %s of %s is not among the conversation's latest messages.",
+                incoming.text,
+                incoming.sender,
+            )
+            await output.send_response(incoming.sender, {"text": EXPIRED_BUTTON_REPLY})
+        return payload

@@ -6,8 +6,9 @@ the server's event loop. This channel
 
 * refuses a request without a signature (401) or with one that is not Twilio's HMAC-SHA1
   of the webhook URL and the POST fields under the auth token (403);
-* answers a resent ``MessageSid`` once; answers voice notes, photos and locations with
-  what the bot can read;
+* answers a resent ``MessageSid`` once; ignores status callbacks (delivery receipts, which
+  carry ``MessageStatus``); answers voice notes, photos and locations with what the bot can
+  read;
 * renders buttons as a numbered list ("Reply with a number") and maps a reply of only that
   number back to the button's payload (read from the conversation, so any worker can);
   product lists stay the actions' numbered lines with links, and on WhatsApp the first
@@ -44,6 +45,7 @@ from bot.messaging.common import (
     public_url,
     same_secret,
     split_text,
+    stored_tracker,
     twilio_signature,
 )
 from shopdesk.settings import Settings
@@ -119,11 +121,7 @@ class TwilioShopInput(SecuredWebhook, TwilioInput):
     """Twilio's webhook at ``/webhooks/twilio/webhook``, authenticated by its signature."""
 
     title = "Twilio"
-    required_settings = (
-        "SHOPDESK_TWILIO_ACCOUNT_SID",
-        "SHOPDESK_TWILIO_AUTH_TOKEN",
-        "SHOPDESK_TWILIO_NUMBER",
-    )
+    settings_key = "twilio"
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -162,6 +160,13 @@ class TwilioShopInput(SecuredWebhook, TwilioInput):
 
     def parse(self, request: Request) -> list[Incoming]:
         form = {name: values[0] for name, values in form_fields(request).items()}
+        if form.get("MessageStatus"):
+            logger.info(
+                "Twilio status callback (%s) for %s: a delivery receipt, nothing to answer.",
+                form["MessageStatus"],
+                form.get("MessageSid", "?"),
+            )
+            return []
         sender, message_id = form.get("From"), form.get("MessageSid") or form.get("SmsMessageSid")
         if not sender or not message_id:
             raise WebhookError("The request has no From or MessageSid field.")
@@ -195,10 +200,7 @@ class TwilioShopInput(SecuredWebhook, TwilioInput):
 
     @staticmethod
     async def _last_buttons(request: Request, sender: str) -> list[dict[str, Any]]:
-        agent = getattr(request.app.ctx, "agent", None)
-        if agent is None or agent.tracker_store is None:
-            return []
-        tracker = await agent.tracker_store.retrieve(sender)
+        tracker = await stored_tracker(request, sender)
         if tracker is None:
             return []
         for event in reversed(tracker.events):

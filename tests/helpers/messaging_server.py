@@ -11,6 +11,7 @@ test's fake platforms, through the SHOPDESK_*_API_URL settings).
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any
 
 import aiohttp
@@ -38,9 +39,15 @@ PRODUCTS = [
     for n in range(1, 13)
 ]
 
+#: Makes a button payload longer than Telegram's 64-byte callback_data.
+LONG = '"product": "Trail Runner 1", "colour": "midnight blue"'
+#: A product title whose "More like this" payload is longer than 64 bytes.
+LONG_TITLE = "Trail Runner 1 Gore-Tex Waterproof Wide Fit — Midnight Blue"
+
 
 def scripted_reply(text: str) -> dict[str, Any]:
-    """What the scripted bot says: products, a question with buttons, a long text or an echo."""
+    """What the scripted bot says: products, a question with buttons, a long text, a failure
+    ("explode") or an echo."""
     if "shoes" in text:
         lines = ["Here are running shoes under $100:"] + [
             f"{n}. {p['title']} — {p['price_text']}, in stock — {p['url']}"
@@ -58,6 +65,19 @@ def scripted_reply(text: str) -> dict[str, Any]:
                 {"title": "No", "payload": "/deny"},
             ],
         }
+    if "sizes" in text:
+        return {
+            "text": "Which size of the Trail Runner 1?",
+            "buttons": [
+                {"title": f"EU {size}", "payload": f'/choose_size{{"size": "EU {size}", {LONG}}}'}
+                for size in (40, 41)
+            ],
+        }
+    if "long names" in text:
+        product = {**PRODUCTS[0], "title": LONG_TITLE}
+        return {"text": "Here it is:", "custom": {"type": "product_list", "products": [product]}}
+    if "explode" in text:
+        raise RuntimeError("the scripted bot failed on purpose")
     if "long" in text:
         return {"text": ("word " * 2000).strip()}
     return {"text": f"echo: {text}"}
@@ -93,7 +113,8 @@ def build_app(record_url: str) -> Sanic:
         reply = scripted_reply(message.text or "")
         tracker = await agent.tracker_store.get_or_create_tracker(message.sender_id)
         tracker.update(UserUttered(message.text, input_channel=message.input_channel))
-        tracker.update(BotUttered(reply.get("text"), data={"buttons": reply.get("buttons")}))
+        data = {"buttons": reply.get("buttons"), "custom": reply.get("custom")}
+        tracker.update(BotUttered(reply.get("text"), data=data))
         await agent.tracker_store.save(tracker)
         await message.output_channel.send_response(message.sender_id, dict(reply))
 
@@ -116,6 +137,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--record", required=True)
     args = parser.parse_args()
+    # The channels' log lines (why a request was refused or ignored) go to the test's log.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     build_app(args.record).run(host="127.0.0.1", port=args.port, access_log=False, workers=1)
 
 

@@ -37,6 +37,7 @@ class MessagingServer:
 
     url: str
     platforms: FakePlatforms
+    log: Path
 
     @property
     def received(self) -> list[Received]:
@@ -93,7 +94,7 @@ def _serve_channels(
         except httpx.HTTPError:
             time.sleep(0.3)
     try:
-        yield MessagingServer(url, platforms)
+        yield MessagingServer(url, platforms, data_dir / "server.log")
     finally:
         process.terminate()
         process.wait(20)

@@ -9,6 +9,8 @@ import time
 
 import httpx
 
+from tests.bot.messaging import test_messenger as messenger
+from tests.bot.messaging import test_twilio as twilio
 from tests.helpers.fake_platforms import SECRETS
 
 STAFF_URL = "/webhooks/shopdesk/staff_message"
@@ -80,3 +82,32 @@ def test_a_staff_reply_reaches_the_slack_channel(server):
 def test_a_staff_reply_to_an_unknown_conversation_is_refused_and_sent_nowhere(server):
     assert staff_message(server, "no-such-conversation", "hello").status_code == 404
     assert server.platforms.calls == []
+
+
+def test_a_staff_reply_reaches_the_messenger_chat(server):
+    messenger.post(server, messenger.text("can I talk to someone?"))
+    sender = server.received[0].sender_id
+    server.platforms.calls.clear()
+    assert staff_message(server, sender, "Sam here, how can I help?").status_code == 200
+    call = server.platforms.to("/me/messages")[0]
+    assert call["headers"]["Authorization"] == "Bearer page-token"
+    assert call["body"]["recipient"] == {"id": "6543210"}
+    assert call["body"]["message"] == {"text": "Sam here, how can I help?"}
+
+
+def test_a_staff_reply_reaches_whatsapp_and_sms_from_the_shops_numbers(server):
+    twilio.post(server, twilio.whatsapp("a person please"))
+    twilio.post(server, twilio.whatsapp("a person please", From="+15557654321", To="+15550001111"))
+    whatsapp_sender, sms_sender = (m.sender_id for m in server.received)
+    server.platforms.calls.clear()
+    assert staff_message(server, whatsapp_sender, "Sam here (WhatsApp).").status_code == 200
+    assert staff_message(server, sms_sender, "Sam here (SMS).").status_code == 200
+    sent = [call["body"] for call in server.platforms.to(twilio.MESSAGES)]
+    assert sent == [
+        {
+            "To": "whatsapp:+15557654321",
+            "From": "whatsapp:+14155238886",
+            "Body": "Sam here (WhatsApp).",
+        },
+        {"To": "+15557654321", "From": "+15550001111", "Body": "Sam here (SMS)."},
+    ]

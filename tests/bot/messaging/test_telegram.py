@@ -145,3 +145,49 @@ def test_commands_do_not_reach_rasa_as_intents(server):
     post(server, text_update("/start"))
     post(server, text_update("/affirm"))
     assert [m.text for m in server.received] == ["hi", "affirm"]
+
+
+def tap(chat_id: int, data: str) -> dict:
+    """A callback_query update: the shopper tapped an inline button carrying ``data``."""
+    return {
+        "update_id": next(updates),
+        "callback_query": {
+            "id": f"cbq-{chat_id}",
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Ana"},
+            "message": {"message_id": 9, "date": 1700000000, "chat": {"id": chat_id}},
+            "chat_instance": "1",
+            "data": data,
+        },
+    }
+
+
+def test_a_button_payload_over_64_bytes_arrives_whole(server):
+    post(server, text_update("which sizes?", chat_id=5151))
+    sent = server.platforms.to(f"/bot{TOKEN}/sendMessage")[0]["body"]
+    data = [row[0]["callback_data"] for row in sent["reply_markup"]["inline_keyboard"]]
+    assert all(len(d.encode()) <= 64 for d in data) and data[0] != data[1]
+    assert post(server, tap(5151, data[1])).status_code == 200
+    assert server.received[-1].text == (
+        '/choose_size{"size": "EU 41", "product": "Trail Runner 1", "colour": "midnight blue"}'
+    )
+
+
+def test_more_like_this_of_a_long_product_name_arrives_whole(server):
+    post(server, text_update("show me long names", chat_id=5252))
+    photo = server.platforms.to(f"/bot{TOKEN}/sendPhoto")[0]["body"]
+    more = photo["reply_markup"]["inline_keyboard"][0][1]
+    assert more["text"] == "More like this" and len(more["callback_data"].encode()) <= 64
+    post(server, tap(5252, more["callback_data"]))
+    assert server.received[-1].text == (
+        "something like the Trail Runner 1 Gore-Tex Waterproof Wide Fit — Midnight Blue"
+    )
+
+
+def test_a_key_the_conversation_never_showed_gets_an_answer_not_the_bot(server):
+    post(server, text_update("which sizes?", chat_id=5353))
+    server.received.clear()
+    server.platforms.calls.clear()
+    assert post(server, tap(5353, "~key:" + "0" * 32)).status_code == 200
+    assert server.received == []
+    text = server.platforms.to(f"/bot{TOKEN}/sendMessage")[0]["body"]["text"]
+    assert "older message" in text and "type what you are looking for" in text
