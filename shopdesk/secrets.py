@@ -57,6 +57,12 @@ def verification_key(settings: Settings) -> str:
     return stored_secret(settings.verification_key, settings.data_dir / "verification-key")
 
 
+def identity_key(settings: Settings) -> str:
+    """The key shared with the shop's backend, signing identity tokens of signed-in shoppers
+    (``SHOPDESK_IDENTITY_KEY``, else ``<data dir>/identity-key``)."""
+    return stored_secret(settings.identity_key, settings.data_dir / "identity-key")
+
+
 def console_session_secret(settings: Settings) -> str:
     """The key signing the support console's session cookies
     (``SHOPDESK_CONSOLE_SESSION_SECRET``, else ``<data dir>/console-session-secret``)."""

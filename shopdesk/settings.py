@@ -163,6 +163,15 @@ class Settings:
     verification_minutes: int = field(
         default_factory=lambda: _env_int("SHOPDESK_VERIFICATION_MINUTES", 30)
     )
+    #: Key the shop's backend signs identity tokens with (HS256 JWT, docs/personalisation.md);
+    #: unset: generated once into ``<data_dir>/identity-key``.
+    identity_key: str = field(default_factory=lambda: _env("SHOPDESK_IDENTITY_KEY", ""))
+    #: Whether the bot uses a verified customer's profile (greeting, usual size, history).
+    personalisation: bool = field(
+        default_factory=lambda: (
+            _env("SHOPDESK_PERSONALISATION", "true").lower() in ("1", "true", "yes")
+        )
+    )
     #: Token protecting Rasa's HTTP API. Unset: ``make demo`` generates one and prints it.
     api_token: str = field(default_factory=lambda: _env("SHOPDESK_API_TOKEN", ""))
     #: Public address of the shop, used to build product links.
