@@ -221,7 +221,28 @@ def extract_contact_details(text: str) -> list[AttributeMention]:
     return sorted(mentions, key=lambda m: m.start)
 
 
+#: "in my usual size", "my normal size", "my size": the size a verified customer stated before
+#: (the actions fill it from the customer's profile, docs/personalisation.md).
+_USUAL_SIZE = re.compile(
+    r"\b(?:in\s+)?my\s+(?:usual|normal|regular|typical|own)?\s*size\b", re.IGNORECASE
+)
+
+
+def extract_usual_size(text: str) -> list[AttributeMention]:
+    """Find "my usual size" phrases, as the entity ``usual_size``."""
+    text = text[:MAX_SCANNED_CHARS]
+    return [
+        AttributeMention("usual_size", "usual", m.start(), m.end(), m.group(0))
+        for m in _USUAL_SIZE.finditer(text)
+    ]
+
+
 def extract_attributes(text: str) -> list[AttributeMention]:
     """All price, size, order number, email and ZIP code mentions in ``text``, in reading order."""
-    found = extract_price_bounds(text) + extract_sizes(text) + extract_contact_details(text)
+    found = (
+        extract_price_bounds(text)
+        + extract_sizes(text)
+        + extract_usual_size(text)
+        + extract_contact_details(text)
+    )
     return sorted(found, key=lambda m: m.start)
