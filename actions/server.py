@@ -22,6 +22,7 @@ from sanic.response import HTTPResponse
 
 from shopdesk.secrets import action_token
 from shopdesk.settings import get_settings
+from storage.pii import install_log_redaction
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = get_settings()
     utils.configure_colored_logging("INFO")
     utils.update_sanic_log_level()
+    if settings.redact_pii:
+        install_log_redaction()
     app = create_action_app(action_token(settings), args.actions)
     port = args.port or settings.action_port
     logger.info(

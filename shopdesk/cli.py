@@ -16,6 +16,7 @@ from rich.console import Console
 from shopdesk.bench import benchmark_modules
 from shopdesk.settings import Settings, get_settings
 from storage.errors import ShopdeskError
+from storage.pii import install_log_redaction
 
 console = Console()
 
@@ -41,6 +42,8 @@ def log_to_file(log_dir: Path) -> Path:
         root.addHandler(handler)
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)
+    if get_settings().redact_pii:
+        install_log_redaction()
     return path
 
 

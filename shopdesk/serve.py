@@ -28,14 +28,19 @@ class ServerFailedToStart(ShopdeskError, RuntimeError):
     """A server process exited or did not answer in time."""
 
 
-def tracker_store_config(url: str, cache_size: int) -> dict:
+def tracker_store_config(url: str, cache_size: int, redact_pii: bool = False) -> dict:
     """Tracker store settings for a SQLAlchemy URL: Rasa's SQL store, keeping recent trackers.
 
-    ``cache_size`` conversations stay in memory between messages (bot/tracker_store.py).
+    ``cache_size`` conversations stay in memory between messages (bot/tracker_store.py); with
+    ``redact_pii`` personal data is masked before it is stored (bot/redaction.py).
     """
     parsed = make_url(url)
     config = {
-        "type": "bot.tracker_store.CachingSQLTrackerStore",
+        "type": (
+            "bot.redaction.RedactingTrackerStore"
+            if redact_pii
+            else "bot.tracker_store.CachingSQLTrackerStore"
+        ),
         "dialect": parsed.drivername.split("+")[0],
         "db": parsed.database,
         "cache_size": cache_size,
@@ -63,6 +68,31 @@ def lock_store_config(url: str) -> dict:
     return config
 
 
+def event_broker_config(settings: Settings) -> dict:
+    """Rasa's event broker settings for ``SHOPDESK_EVENT_BROKER_URL`` (``amqp://...``).
+
+    The broker is bot/event_broker.py's: it connects in the background and buffers events
+    while RabbitMQ is away, so a broker that is down never holds up a reply.
+    """
+    parsed = urllib.parse.urlsplit(settings.event_broker_url)
+    if parsed.scheme not in ("amqp", "amqps") or not parsed.hostname:
+        raise ServerFailedToStart(
+            "SHOPDESK_EVENT_BROKER_URL must be a RabbitMQ URL such as "
+            f"amqp://guest:guest@127.0.0.1:5672/, got {settings.event_broker_url!r}"
+        )
+    port = parsed.port or (5671 if parsed.scheme == "amqps" else 5672)
+    return {
+        "type": "bot.event_broker.BufferedPikaEventBroker",
+        "url": f"{parsed.scheme}://{parsed.hostname}:{port}{parsed.path or '/'}",
+        "port": port,
+        "username": urllib.parse.unquote(parsed.username or "guest"),
+        "password": urllib.parse.unquote(parsed.password or "guest"),
+        "queues": [settings.event_queue],
+        "exchange_name": settings.event_queue,
+        "buffer_size": settings.event_buffer_size,
+    }
+
+
 def write_endpoints(settings: Settings, path: Path) -> Path:
     """The endpoints file for ``rasa run``.
 
@@ -86,11 +116,13 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
             "headers": {"Authorization": "Bearer ${SHOPDESK_ACTION_TOKEN}"},
         },
         "tracker_store": tracker_store_config(
-            settings.tracker_store_url, settings.tracker_cache_size
+            settings.tracker_store_url, settings.tracker_cache_size, settings.redact_pii
         ),
     }
     if settings.lock_store_url:
         endpoints["lock_store"] = lock_store_config(settings.lock_store_url)
+    if settings.event_broker_url:
+        endpoints["event_broker"] = event_broker_config(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     # It may hold the database and Redis passwords of the URLs: readable by this user only.
     path.touch(mode=0o600, exist_ok=True)

@@ -21,12 +21,18 @@ def test_conversations_go_to_the_caching_sql_store(tmp_path: Path) -> None:
     )
     endpoints = yaml.safe_load(path.read_text())
     assert endpoints["tracker_store"] == {
-        "type": "bot.tracker_store.CachingSQLTrackerStore",
+        "type": "bot.redaction.RedactingTrackerStore",
         "dialect": "sqlite",
         "db": str(tmp_path / "conversations.db"),
         "cache_size": 50,
     }
     assert "lock_store" not in endpoints
+
+
+def test_with_redaction_off_conversations_are_stored_as_typed(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, redact_pii=False)
+    endpoints = yaml.safe_load(write_endpoints(settings, tmp_path / "e.yml").read_text())
+    assert endpoints["tracker_store"]["type"] == "bot.tracker_store.CachingSQLTrackerStore"
 
 
 def test_a_postgresql_conversation_store_keeps_its_server_and_user(tmp_path: Path) -> None:
