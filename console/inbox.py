@@ -23,6 +23,8 @@ from storage.schema import (
 )
 
 PAGE_SIZE = 25
+#: The tag console/indexer.py puts on conversations the bot heard frustration in.
+FRUSTRATED_TAG = "frustrated"
 MAX_SEARCH_CHARS = 200
 MAX_PAGE = 10_000
 _YES = {"yes", "true", "1", "on"}
@@ -286,16 +288,27 @@ class WaitingShopper:
     waited: timedelta
     preview: str
     assigned_to: str | None
+    #: The bot heard frustration in the conversation (the ``frustrated`` tag, docs/console.md).
+    frustrated: bool = False
 
 
 def waiting_queue(session: Session, now: datetime, limit: int = 50) -> list[WaitingShopper]:
-    """Open handoffs, longest waiting first, with who (if anyone) has taken each."""
+    """Open handoffs, frustrated shoppers first, then longest waiting first, with who (if
+    anyone) has taken each."""
+    frustrated = (
+        exists()
+        .where(
+            ConversationTag.sender_id == HandoffRequest.sender_id,
+            ConversationTag.tag == FRUSTRATED_TAG,
+        )
+        .label("frustrated")
+    )
     rows = session.execute(
-        select(HandoffRequest, ConversationSummary.last_user_text, StaffMember.name)
+        select(HandoffRequest, ConversationSummary.last_user_text, StaffMember.name, frustrated)
         .outerjoin(ConversationSummary, ConversationSummary.sender_id == HandoffRequest.sender_id)
         .outerjoin(StaffMember, StaffMember.id == ConversationSummary.assigned_staff_id)
         .where(HandoffRequest.status == HandoffStatus.OPEN)
-        .order_by(HandoffRequest.created_at, HandoffRequest.id)
+        .order_by(frustrated.desc(), HandoffRequest.created_at, HandoffRequest.id)
         .limit(limit)
     ).all()
     return [
@@ -306,8 +319,9 @@ def waiting_queue(session: Session, now: datetime, limit: int = 50) -> list[Wait
             waited=max(now - handoff.created_at, timedelta()),
             preview=preview or "",
             assigned_to=assigned,
+            frustrated=bool(is_frustrated),
         )
-        for handoff, preview, assigned in rows
+        for handoff, preview, assigned, is_frustrated in rows
     ]
 
 

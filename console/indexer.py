@@ -20,11 +20,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from console.conversation_store import StoredEvent, events_after, has_events_table
+from console.inbox import FRUSTRATED_TAG
 from storage.orders import committing
 from storage.schema import (
     ConversationIntent,
     ConversationMessage,
     ConversationSummary,
+    ConversationTag,
     IndexPosition,
 )
 
@@ -33,6 +35,9 @@ BATCH = 2000
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback"})
 VERIFIED_SLOT = "verified_customer_id"
+#: Set by bot/frustration_policy.py when a message of the conversation sounds frustrated; the
+#: conversation gets the FRUSTRATED_TAG, which puts it first in the waiting queue.
+FRUSTRATED_SLOT = "frustrated"
 PREVIEW_CHARS = 200
 
 
@@ -71,6 +76,7 @@ class _Batch:
         self.summaries: dict[str, ConversationSummary] = {}
         self.intents: list[dict] = []
         self.messages: list[dict] = []
+        self.tags: list[dict] = []
 
     def prefetch(self, sender_ids: set[str]) -> None:
         """Load the stored summaries of a batch's conversations in one query per 500."""
@@ -131,6 +137,9 @@ class _Batch:
             row.has_fallback = True
         elif event.type_name == "slot" and data.get("name") == VERIFIED_SLOT:
             row.verified = data.get("value") is not None
+        elif event.type_name == "slot" and data.get("name") == FRUSTRATED_SLOT:
+            if data.get("value") is True:
+                self.tags.append({"sender_id": event.sender_id, "tag": FRUSTRATED_TAG})
         elif event.type_name == "pause":
             row.paused = True
         elif event.type_name == "resume":
@@ -160,6 +169,7 @@ class _Batch:
         self.session.flush()
         _insert_ignoring_duplicates(self.session, ConversationIntent, self.intents)
         _insert_ignoring_duplicates(self.session, ConversationMessage, self.messages)
+        _insert_ignoring_duplicates(self.session, ConversationTag, self.tags)
 
 
 def index_events(session: Session, events: Iterable[StoredEvent]) -> int:
