@@ -14,12 +14,19 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.bot.messaging import test_messenger as messenger
-from tests.bot.messaging import test_slack as slack
-from tests.bot.messaging import test_telegram as telegram
-from tests.bot.messaging import test_twilio as twilio
-
-TELEGRAM_API = f"/bot{telegram.TOKEN}/"
+from tests.helpers.fake_platforms import SECRETS
+from tests.helpers.platform_requests import (
+    TWILIO_MESSAGES,
+    messenger_event,
+    messenger_text,
+    post_messenger,
+    post_slack,
+    post_telegram,
+    post_twilio,
+    slack_dm,
+    telegram_text,
+    whatsapp,
+)
 
 
 def log_of(server, after: int) -> str:
@@ -39,23 +46,27 @@ def log_size(server) -> int:
     return server.log.stat().st_size
 
 
+def post_json(server, body: dict) -> httpx.Response:
+    return post_slack(server.url, json.dumps(body).encode())
+
+
 # --- a failure inside the bot -------------------------------------------------------------
 
 
 def send_telegram(server, text: str, message_id: str) -> httpx.Response:
-    return telegram.post(server, telegram.text_update(text, update_id=int(message_id)))
+    return post_telegram(server.url, telegram_text(text, 4242, int(message_id)))
 
 
 def send_twilio(server, text: str, message_id: str) -> httpx.Response:
-    return twilio.post(server, {**twilio.whatsapp(text), "MessageSid": f"SM{message_id:0>32}"})
+    return post_twilio(server.url, whatsapp(text, f"SM{message_id:0>32}"))
 
 
 def send_messenger(server, text: str, message_id: str) -> httpx.Response:
-    return messenger.post(server, messenger.text(text, mid=f"m_{message_id}"))
+    return post_messenger(server.url, messenger_text(text, f"m_{message_id}"))
 
 
 def send_slack(server, text: str, message_id: str) -> httpx.Response:
-    return slack.post_json(server, slack.dm(text, event_id=f"Ev{message_id}"))
+    return post_slack(server.url, json.dumps(slack_dm(text, f"Ev{message_id}")).encode())
 
 
 SENDERS = {
@@ -89,20 +100,20 @@ def test_a_failure_inside_the_bot_is_acknowledged_once_and_logged(server, channe
 def test_telegram_fields_of_the_wrong_type_are_400(server):
     before = log_size(server)
     tap = {"update_id": 990001, "callback_query": {"id": "1", "message": "not an object"}}
-    assert telegram.post(server, tap).status_code == 400
+    assert post_telegram(server.url, tap).status_code == 400
     message = {"update_id": 990002, "message": {"chat": "4242", "text": "hi"}}
-    assert telegram.post(server, message).status_code == 400
+    assert post_telegram(server.url, message).status_code == 400
     assert server.received == [] and server.platforms.calls == []
     assert "telegram webhook: malformed body" in log_of(server, before)
 
 
 def test_messenger_fields_of_the_wrong_type_are_400(server):
     before = log_size(server)
-    body = messenger.text("hi")
+    body = messenger_text("hi", "m_shape_1")
     body["entry"][0]["messaging"][0]["sender"] = "6543210"
-    assert messenger.post(server, body).status_code == 400
+    assert post_messenger(server.url, body).status_code == 400
     entries = {"object": "page", "entry": [{"id": "111", "messaging": {"sender": "x"}}]}
-    assert messenger.post(server, entries).status_code == 400
+    assert post_messenger(server.url, entries).status_code == 400
     assert server.received == [] and server.platforms.calls == []
     assert "facebook webhook: malformed body" in log_of(server, before)
 
@@ -116,9 +127,9 @@ def test_slack_fields_of_the_wrong_type_are_400(server):
         "actions": [{"value": "/affirm", "action_ts": "1.1"}],
     }
     raw = urlencode({"payload": json.dumps(payload)}).encode()
-    answer = slack.post(server, raw, content_type="application/x-www-form-urlencoded")
+    answer = post_slack(server.url, raw, content_type="application/x-www-form-urlencoded")
     assert answer.status_code == 400
-    assert slack.post(server, b"[1, 2]").status_code == 400
+    assert post_slack(server.url, b"[1, 2]").status_code == 400
     assert server.received == [] and server.platforms.calls == []
     assert "slack webhook: malformed body" in log_of(server, before)
 
@@ -128,10 +139,10 @@ def test_slack_fields_of_the_wrong_type_are_400(server):
 
 def test_unknown_messenger_events_do_nothing(server):
     before = log_size(server)
-    reaction = messenger.event(reaction={"mid": "m_1", "action": "react", "emoji": "👍"})
-    assert messenger.post(server, reaction).status_code == 200
-    optin = messenger.event(optin={"ref": "shop"})
-    assert messenger.post(server, optin).status_code == 200
+    reaction = messenger_event(reaction={"mid": "m_1", "action": "react", "emoji": "👍"})
+    assert post_messenger(server.url, reaction).status_code == 200
+    optin = messenger_event(optin={"ref": "shop"})
+    assert post_messenger(server.url, optin).status_code == 200
     assert server.received == [] and server.platforms.calls == []
     assert "Messenger event without a message (sender, recipient, timestamp, reaction)" in (
         log_of(server, before)
@@ -140,11 +151,11 @@ def test_unknown_messenger_events_do_nothing(server):
 
 def test_unknown_slack_events_and_requests_do_nothing(server):
     before = log_size(server)
-    reaction = slack.dm("")
+    reaction = slack_dm("", "Ev_reaction")
     reaction["event"] = {"type": "reaction_added", "user": "U1", "reaction": "thumbsup"}
-    assert slack.post_json(server, reaction).status_code == 200
+    assert post_json(server, reaction).status_code == 200
     limited = {"token": "x", "type": "app_rate_limited", "minute_rate_limited": 1518467820}
-    assert slack.post_json(server, limited).status_code == 200
+    assert post_json(server, limited).status_code == 200
     assert server.received == [] and server.platforms.calls == []
     log = log_of(server, before)
     assert (
@@ -158,12 +169,12 @@ def test_twilio_delivery_receipts_do_nothing(server):
         "MessageSid": "SM" + "d" * 32,
         "MessageStatus": "delivered",
         "SmsStatus": "delivered",
-        "AccountSid": twilio.SECRETS["SHOPDESK_TWILIO_ACCOUNT_SID"],
+        "AccountSid": SECRETS["SHOPDESK_TWILIO_ACCOUNT_SID"],
         "From": "whatsapp:+14155238886",
         "To": "whatsapp:+15557654321",
         "ApiVersion": "2010-04-01",
     }
-    assert twilio.post(server, receipt).status_code == 200
+    assert post_twilio(server.url, receipt).status_code == 200
     assert server.received == [] and server.platforms.calls == []
     assert "Twilio status callback (delivered)" in log_of(server, before)
 
@@ -173,12 +184,12 @@ def test_twilio_delivery_receipts_do_nothing(server):
 
 def test_huge_messages_are_answered_without_reaching_the_bot(server):
     before = log_size(server)
-    assert twilio.post(server, twilio.whatsapp("a" * 1500)).status_code == 200
-    assert messenger.post(server, messenger.text("b" * 1500)).status_code == 200
-    assert slack.post_json(server, slack.dm("c" * 1500)).status_code == 200
+    assert post_twilio(server.url, whatsapp("a" * 1500, "SM" + "e" * 32)).status_code == 200
+    assert post_messenger(server.url, messenger_text("b" * 1500, "m_huge")).status_code == 200
+    assert post_json(server, slack_dm("c" * 1500, "Ev_huge")).status_code == 200
     assert server.received == []
     answers = [
-        server.platforms.to(twilio.MESSAGES)[0]["body"]["Body"],
+        server.platforms.to(TWILIO_MESSAGES)[0]["body"]["Body"],
         server.platforms.to("/me/messages")[0]["body"]["message"]["text"],
         server.platforms.to("/chat.postMessage")[0]["body"]["blocks"][0]["text"]["text"],
     ]

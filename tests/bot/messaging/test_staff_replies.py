@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import time
 
 import httpx
 
-from tests.bot.messaging import test_messenger as messenger
-from tests.bot.messaging import test_twilio as twilio
 from tests.helpers.fake_platforms import SECRETS
+from tests.helpers.platform_requests import (
+    TELEGRAM_API,
+    TWILIO_MESSAGES,
+    messenger_text,
+    post_messenger,
+    post_slack,
+    post_telegram,
+    post_twilio,
+    slack_dm,
+    telegram_text,
+    whatsapp,
+)
 
 STAFF_URL = "/webhooks/shopdesk/staff_message"
 AUTH = {"Authorization": f"Bearer {SECRETS['SHOPDESK_API_TOKEN']}"}
@@ -23,55 +30,18 @@ def staff_message(server, sender: str, text: str) -> httpx.Response:
 
 
 def test_a_staff_reply_reaches_the_telegram_chat(server):
-    update = {
-        "update_id": 880001,
-        "message": {
-            "message_id": 1,
-            "date": 1700000000,
-            "chat": {"id": 777, "type": "private"},
-            "text": "I want to talk to a person",
-        },
-    }
-    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRETS["SHOPDESK_TELEGRAM_SECRET"]}
-    httpx.post(f"{server.url}/webhooks/telegram/webhook", json=update, headers=headers)
+    post_telegram(server.url, telegram_text("I want to talk to a person", 777, 880001))
     sender = server.received[0].sender_id
     server.platforms.calls.clear()
     answer = staff_message(server, sender, "Hi, Sam here. Let me check your order.")
     assert answer.status_code == 200
-    sent = server.platforms.to(f"/bot{SECRETS['SHOPDESK_TELEGRAM_TOKEN']}/sendMessage")
+    sent = server.platforms.to(TELEGRAM_API + "sendMessage")
     assert sent[0]["body"] == {"chat_id": "777", "text": "Hi, Sam here. Let me check your order."}
 
 
 def test_a_staff_reply_reaches_the_slack_channel(server):
-    event = {
-        "type": "event_callback",
-        "event_id": "Ev_staff",
-        "event": {
-            "type": "message",
-            "channel_type": "im",
-            "channel": "D0STAFF",
-            "user": "U0SHOPPER",
-            "text": "a person please",
-        },
-    }
-    raw, stamp = json.dumps(event).encode(), str(int(time.time()))
-    signature = (
-        "v0="
-        + hmac.new(
-            SECRETS["SHOPDESK_SLACK_SIGNING_SECRET"].encode(),
-            f"v0:{stamp}:".encode() + raw,
-            hashlib.sha256,
-        ).hexdigest()
-    )
-    httpx.post(
-        f"{server.url}/webhooks/slack/webhook",
-        content=raw,
-        headers={
-            "Content-Type": "application/json",
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": signature,
-        },
-    )
+    event = slack_dm("a person please", "Ev_staff", channel="D0STAFF", user="U0SHOPPER")
+    post_slack(server.url, json.dumps(event).encode())
     sender = server.received[0].sender_id
     server.platforms.calls.clear()
     assert staff_message(server, sender, "Sam here.").status_code == 200
@@ -85,7 +55,7 @@ def test_a_staff_reply_to_an_unknown_conversation_is_refused_and_sent_nowhere(se
 
 
 def test_a_staff_reply_reaches_the_messenger_chat(server):
-    messenger.post(server, messenger.text("can I talk to someone?"))
+    post_messenger(server.url, messenger_text("can I talk to someone?", "m_staff"))
     sender = server.received[0].sender_id
     server.platforms.calls.clear()
     assert staff_message(server, sender, "Sam here, how can I help?").status_code == 200
@@ -96,13 +66,16 @@ def test_a_staff_reply_reaches_the_messenger_chat(server):
 
 
 def test_a_staff_reply_reaches_whatsapp_and_sms_from_the_shops_numbers(server):
-    twilio.post(server, twilio.whatsapp("a person please"))
-    twilio.post(server, twilio.whatsapp("a person please", From="+15557654321", To="+15550001111"))
+    post_twilio(server.url, whatsapp("a person please", "SM" + "a" * 32))
+    post_twilio(
+        server.url,
+        whatsapp("a person please", "SM" + "b" * 32, "+15557654321", To="+15550001111"),
+    )
     whatsapp_sender, sms_sender = (m.sender_id for m in server.received)
     server.platforms.calls.clear()
     assert staff_message(server, whatsapp_sender, "Sam here (WhatsApp).").status_code == 200
     assert staff_message(server, sms_sender, "Sam here (SMS).").status_code == 200
-    sent = [call["body"] for call in server.platforms.to(twilio.MESSAGES)]
+    sent = [call["body"] for call in server.platforms.to(TWILIO_MESSAGES)]
     assert sent == [
         {
             "To": "whatsapp:+15557654321",
