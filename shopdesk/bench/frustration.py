@@ -1,0 +1,202 @@
+"""``shopdesk bench frustration``: precision and recall of offering a person to frustrated
+shoppers, on hand-labelled public support messages (docs/frustration-data.md).
+
+The threshold is chosen on the ``tune`` half only: the lowest score whose precision there
+reaches the target (most recall at that precision), or the best F1 when none does. Precision
+and recall are then measured once on the held-out ``test`` half.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.frustration import FrustrationScorer
+from shopdesk.bench.metrics import percentile
+from shopdesk.settings import NLU_DATA_DIR, PROJECT_ROOT, get_settings
+
+DEFAULT_DATA = NLU_DATA_DIR / "frustration" / "twcs_support_messages.csv"
+TARGET_PRECISION = 0.85
+TARGET_RECALL = 0.7
+
+
+@dataclass(frozen=True)
+class LabelledMessage:
+    """One support message and whether its writer sounds frustrated."""
+
+    text: str
+    frustrated: bool
+    split: str
+    company: str
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Precision, recall and F1 of "score >= threshold" against the labels."""
+
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+    flagged: int
+
+
+def load_messages(path: Path) -> list[LabelledMessage]:
+    """The labelled messages of ``path`` (CSV with text, frustrated 0/1, split, company)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            LabelledMessage(
+                text=row["text"],
+                frustrated=row["frustrated"] == "1",
+                split=row["split"],
+                company=row["company"],
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def quality(scores: Sequence[float], labels: Sequence[bool], threshold: float) -> Quality:
+    """How well "score >= threshold" finds the frustrated messages."""
+    flagged = [score >= threshold for score in scores]
+    hits = sum(f and y for f, y in zip(flagged, labels, strict=True))
+    precision = hits / sum(flagged) if any(flagged) else 1.0
+    recall = hits / sum(labels) if any(labels) else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Quality(threshold, precision, recall, f1, sum(flagged))
+
+
+def choose_threshold(
+    scores: Sequence[float], labels: Sequence[bool], target_precision: float = TARGET_PRECISION
+) -> Quality:
+    """The threshold with the most recall at ``target_precision``, else the best F1."""
+    candidates = [quality(scores, labels, t) for t in sorted(set(scores)) if t > 0]
+    if not candidates:
+        return quality(scores, labels, 1.0)
+    precise = [q for q in candidates if q.precision >= target_precision]
+    if precise:
+        return max(precise, key=lambda q: (q.recall, q.precision))
+    return max(candidates, key=lambda q: (q.f1, q.precision))
+
+
+def _markdown(
+    data: Path,
+    tune: Quality,
+    test: Quality,
+    configured: Quality,
+    baseline_tune: Quality,
+    baseline_test: Quality,
+    counts: dict[str, tuple[int, int]],
+    cost_us: tuple[float, float],
+) -> str:
+    from shopdesk.bench.report import stamp
+
+    met = test.precision >= TARGET_PRECISION and test.recall >= TARGET_RECALL
+    try:
+        shown = data.relative_to(PROJECT_ROOT)
+    except ValueError:
+        shown = data
+    lines = [
+        "## Frustration: offering a person (`shopdesk bench frustration`)",
+        "",
+        f"Data: `{shown}` (hand-labelled customer tweets from the public Customer Support on "
+        "Twitter corpus, docs/frustration-data.md): "
+        + ", ".join(f"{split} {n} messages ({f} frustrated)" for split, (n, f) in counts.items())
+        + ". The threshold is chosen on `tune` (most recall at precision "
+        f">= {TARGET_PRECISION}); `test` is scored once with it.",
+        "",
+        "| scorer | threshold | tune precision | tune recall | test precision | test recall "
+        "| test F1 |",
+        "|---|---|---|---|---|---|---|",
+        f"| VADER + signals (models/frustration.py) | {tune.threshold:.3f} | {tune.precision:.3f} "
+        f"| {tune.recall:.3f} | **{test.precision:.3f}** | **{test.recall:.3f}** | {test.f1:.3f} |",
+        f"| the same at the bot's setting (SHOPDESK_FRUSTRATION_THRESHOLD) "
+        f"| {configured.threshold:.3f} | | | {configured.precision:.3f} "
+        f"| {configured.recall:.3f} | {configured.f1:.3f} |",
+        f"| VADER alone (negative compound) | {baseline_tune.threshold:.3f} "
+        f"| {baseline_tune.precision:.3f} | {baseline_tune.recall:.3f} "
+        f"| {baseline_test.precision:.3f} | {baseline_test.recall:.3f} | {baseline_test.f1:.3f} |",
+        "",
+        f"Goal (precision >= {TARGET_PRECISION} at recall >= {TARGET_RECALL} on test): "
+        + ("**met**." if met else "**not met**.")
+        + f" Cost per message: median {cost_us[0]:.0f} µs, p99 {cost_us[1]:.0f} µs (one core).",
+        "The corpus has single tweets, so the conversation signals (misunderstood messages in a "
+        "row, the same question again) are not exercised here; tests/models/test_frustration.py "
+        "and tests/e2e/test_frustration_conversation.py check them.",
+        "",
+        stamp(),
+    ]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Score every message, choose the threshold on tune, report test."""
+    data = Path(args.data)
+    if not data.is_file():
+        print(
+            f"No labelled messages at {data}: pass --data with the CSV (docs/frustration-data.md)."
+        )
+        return 2
+    messages = load_messages(data)
+    scorer = FrustrationScorer()
+    for message in messages:  # warm-up: the timed pass below measures the steady state
+        scorer.score(message.text)
+    scores, sentiments, costs = [], [], []
+    for message in messages:
+        started = time.perf_counter()
+        result = scorer.score(message.text)
+        costs.append((time.perf_counter() - started) * 1e6)
+        scores.append(result.score)
+        sentiments.append(max(-result.sentiment, 0.0))
+    halves = {}
+    for split in ("tune", "test"):
+        chosen = [i for i, m in enumerate(messages) if m.split == split]
+        halves[split] = (
+            [scores[i] for i in chosen],
+            [sentiments[i] for i in chosen],
+            [messages[i].frustrated for i in chosen],
+        )
+    tune_scores, tune_sentiments, tune_labels = halves["tune"]
+    test_scores, test_sentiments, test_labels = halves["test"]
+    tune = choose_threshold(tune_scores, tune_labels)
+    test = quality(test_scores, test_labels, tune.threshold)
+    baseline_tune = choose_threshold(tune_sentiments, tune_labels)
+    baseline_test = quality(test_sentiments, test_labels, baseline_tune.threshold)
+    configured = quality(test_scores, test_labels, get_settings().frustration_threshold)
+    counts = {split: (len(labels), sum(labels)) for split, (_, _, labels) in halves.items()}
+    cost = (percentile(costs, 50), percentile(costs, 99))
+    print(f"threshold (chosen on tune): {tune.threshold:.3f}")
+    print(f"tune: precision {tune.precision:.3f} recall {tune.recall:.3f}")
+    print(f"test: precision {test.precision:.3f} recall {test.recall:.3f} F1 {test.f1:.3f}")
+    print(
+        f"VADER alone: threshold {baseline_tune.threshold:.3f}, test precision "
+        f"{baseline_test.precision:.3f} recall {baseline_test.recall:.3f}"
+    )
+    print(
+        f"test at the bot's threshold {configured.threshold:.3f} (SHOPDESK_FRUSTRATION_THRESHOLD): "
+        f"precision {configured.precision:.3f} recall {configured.recall:.3f}"
+    )
+    print(f"cost per message: median {cost[0]:.0f} us, p99 {cost[1]:.0f} us")
+    if args.write_docs:
+        from shopdesk.bench.report import update_section
+
+        markdown = _markdown(
+            data, tune, test, configured, baseline_tune, baseline_test, counts, cost
+        )
+        print(f"Wrote {update_section('frustration', markdown)}")
+    return 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``shopdesk bench frustration``."""
+    parser = subparsers.add_parser(
+        "frustration", help="frustration scorer: threshold on tune, precision/recall on test"
+    )
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="labelled messages (CSV)")
+    parser.add_argument(
+        "--write-docs", action="store_true", help="write the frustration section of benchmarks.md"
+    )
+    parser.set_defaults(handler=run)
