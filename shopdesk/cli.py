@@ -190,6 +190,7 @@ def _cmd_train(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(settings: Settings, model: Path) -> int:
+    from shopdesk.privacy import RetentionSchedule
     from shopdesk.serve import ServerFailedToStart, start_bot, start_storefront
 
     console.print("Starting the action server and the Rasa server (this takes about a minute)…")
@@ -218,7 +219,9 @@ def _serve(settings: Settings, model: Path) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    retention = RetentionSchedule(settings)
     while not stopping and bot.rasa_server.poll() is None and bot.action_server.poll() is None:
+        retention.tick()
         time.sleep(0.5)
     storefront.terminate()
     bot.stop()
@@ -370,8 +373,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_cmd_run)
 
     from console.cli import add_commands as add_console_commands
+    from shopdesk.privacy import add_commands as add_privacy_commands
 
     add_console_commands(commands)
+    add_privacy_commands(commands)
     return parser
 
 
