@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-import json
 
 import httpx
 
 from tests.helpers.fake_platforms import SECRETS
+from tests.helpers.platform_requests import messenger_event, messenger_text, post_messenger
 
 APP_SECRET = SECRETS["SHOPDESK_MESSENGER_APP_SECRET"]
 mids = itertools.count(1)
@@ -17,26 +17,15 @@ mids = itertools.count(1)
 
 def event(message: dict | None = None, **other) -> dict:
     """A page webhook body with one messaging event, as Meta documents it."""
-    item = {"sender": {"id": "6543210"}, "recipient": {"id": "111"}, "timestamp": 1700000000000}
-    if message is not None:
-        item["message"] = message
-    item.update(other)
-    return {"object": "page", "entry": [{"id": "111", "time": 1700000000000, "messaging": [item]}]}
+    return messenger_event(message, **other)
 
 
 def text(value: str, mid: str | None = None) -> dict:
-    return event({"mid": mid or f"m_{next(mids)}", "text": value})
+    return messenger_text(value, mid or f"m_{next(mids)}")
 
 
 def post(server, body: dict, signature: str | None = "sign") -> httpx.Response:
-    raw = json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    if signature == "sign":
-        digest = hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-        headers["X-Hub-Signature-256"] = f"sha256={digest}"
-    elif signature is not None:
-        headers["X-Hub-Signature-256"] = signature
-    return httpx.post(f"{server.url}/webhooks/facebook/webhook", content=raw, headers=headers)
+    return post_messenger(server.url, body, signature)
 
 
 def test_the_verify_token_handshake(server):

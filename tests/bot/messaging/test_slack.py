@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import time
@@ -12,6 +10,7 @@ from urllib.parse import urlencode
 import httpx
 
 from tests.helpers.fake_platforms import SECRETS
+from tests.helpers.platform_requests import post_slack, slack_dm
 
 SIGNING_SECRET = SECRETS["SHOPDESK_SLACK_SIGNING_SECRET"]
 events = itertools.count(1)
@@ -19,47 +18,11 @@ events = itertools.count(1)
 
 def dm(text: str, event_id: str | None = None) -> dict:
     """An Events API callback with a direct message, as Slack documents it."""
-    return {
-        "token": "legacy",
-        "team_id": "T1",
-        "api_app_id": "A1",
-        "type": "event_callback",
-        "event_id": event_id or f"Ev{next(events):08d}",
-        "event_time": int(time.time()),
-        "event": {
-            "type": "message",
-            "channel_type": "im",
-            "channel": "D024BE91L",
-            "user": "U2147483697",
-            "text": text,
-            "ts": "1355517523.000005",
-        },
-    }
+    return slack_dm(text, event_id or f"Ev{next(events):08d}")
 
 
-def post(
-    server,
-    raw: bytes,
-    *,
-    stamp: int | None = None,
-    signature: str | None = "sign",
-    content_type: str = "application/json",
-    headers: dict | None = None,
-) -> httpx.Response:
-    stamp = int(time.time()) if stamp is None else stamp
-    sent = {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": str(stamp),
-        **(headers or {}),
-    }
-    if signature == "sign":
-        base = f"v0:{stamp}:".encode() + raw
-        sent["X-Slack-Signature"] = (
-            "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
-        )
-    elif signature is not None:
-        sent["X-Slack-Signature"] = signature
-    return httpx.post(f"{server.url}/webhooks/slack/webhook", content=raw, headers=sent)
+def post(server, raw: bytes, **kwargs) -> httpx.Response:
+    return post_slack(server.url, raw, **kwargs)
 
 
 def post_json(server, body: dict, **kwargs) -> httpx.Response:

@@ -7,6 +7,7 @@ import itertools
 import httpx
 
 from tests.helpers.fake_platforms import SECRETS
+from tests.helpers.platform_requests import post_telegram, telegram_tap, telegram_text
 
 SECRET = SECRETS["SHOPDESK_TELEGRAM_SECRET"]
 TOKEN = SECRETS["SHOPDESK_TELEGRAM_TOKEN"]
@@ -15,21 +16,11 @@ updates = itertools.count(1000)
 
 def text_update(text: str, chat_id: int = 4242, update_id: int | None = None) -> dict:
     """A text message update as Telegram documents it (Update with a Message)."""
-    return {
-        "update_id": update_id if update_id is not None else next(updates),
-        "message": {
-            "message_id": 7,
-            "date": 1700000000,
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Ana"},
-            "chat": {"id": chat_id, "type": "private", "first_name": "Ana"},
-            "text": text,
-        },
-    }
+    return telegram_text(text, chat_id, update_id if update_id is not None else next(updates))
 
 
 def post(server, body, secret: str | None = SECRET) -> httpx.Response:
-    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
-    return httpx.post(f"{server.url}/webhooks/telegram/webhook", json=body, headers=headers)
+    return post_telegram(server.url, body, secret)
 
 
 def test_product_list_arrives_as_photos_with_prices_and_an_inline_keyboard(server):
@@ -149,16 +140,7 @@ def test_commands_do_not_reach_rasa_as_intents(server):
 
 def tap(chat_id: int, data: str) -> dict:
     """A callback_query update: the shopper tapped an inline button carrying ``data``."""
-    return {
-        "update_id": next(updates),
-        "callback_query": {
-            "id": f"cbq-{chat_id}",
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Ana"},
-            "message": {"message_id": 9, "date": 1700000000, "chat": {"id": chat_id}},
-            "chat_instance": "1",
-            "data": data,
-        },
-    }
+    return telegram_tap(chat_id, data, next(updates))
 
 
 def test_a_button_payload_over_64_bytes_arrives_whole(server):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import itertools
 
 import httpx
 
 from tests.helpers.fake_platforms import SECRETS
+from tests.helpers.platform_requests import post_twilio, twilio_signature
+from tests.helpers.platform_requests import whatsapp as whatsapp_fields
 
 AUTH_TOKEN = SECRETS["SHOPDESK_TWILIO_AUTH_TOKEN"]
 MESSAGES = f"/2010-04-01/Accounts/{SECRETS['SHOPDESK_TWILIO_ACCOUNT_SID']}/Messages.json"
@@ -18,30 +17,15 @@ sids = itertools.count(1)
 
 def signed(url: str, fields: dict[str, str], token: str = AUTH_TOKEN) -> str:
     """Twilio's documented signature: HMAC-SHA1 of the URL + sorted name/value pairs, base64."""
-    data = url + "".join(name + fields[name] for name in sorted(fields))
-    return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+    return twilio_signature(url, fields, token)
 
 
 def whatsapp(body: str, **extra: str) -> dict[str, str]:
-    return {
-        "MessageSid": f"SM{next(sids):032x}",
-        "AccountSid": SECRETS["SHOPDESK_TWILIO_ACCOUNT_SID"],
-        "From": "whatsapp:+15557654321",
-        "To": "whatsapp:+14155238886",
-        "Body": body,
-        "NumMedia": "0",
-        **extra,
-    }
+    return whatsapp_fields(body, f"SM{next(sids):032x}", **extra)
 
 
 def post(server, fields: dict[str, str], signature: str | None = "sign") -> httpx.Response:
-    url = f"{server.url}/webhooks/twilio/webhook"
-    headers = {}
-    if signature == "sign":
-        headers["X-Twilio-Signature"] = signed(url, fields)
-    elif signature is not None:
-        headers["X-Twilio-Signature"] = signature
-    return httpx.post(url, data=fields, headers=headers)
+    return post_twilio(server.url, fields, signature)
 
 
 def test_whatsapp_products_stay_a_numbered_list_with_links_and_a_picture(server):
