@@ -9,10 +9,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from tests.helpers.fake_platforms import SECRETS
 from tests.helpers.platform_requests import post_slack, slack_dm
 
-SIGNING_SECRET = SECRETS["SHOPDESK_SLACK_SIGNING_SECRET"]
 events = itertools.count(1)
 
 
