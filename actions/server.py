@@ -20,14 +20,16 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.observability import SANIC_LOGGERS, observe, time_searches
+from shopdesk.observability import configure_logging
 from shopdesk.secrets import action_token
 from shopdesk.settings import get_settings
 from storage.pii import install_log_redaction
 
 logger = logging.getLogger(__name__)
 
-#: Paths anyone may ask for: the liveness probe says nothing about the shop.
-PUBLIC_PATHS = frozenset({"/health"})
+#: Paths anyone may ask for: the health probes and metrics say nothing about the shop.
+PUBLIC_PATHS = frozenset({"/health", "/metrics", "/readyz"})
 
 
 def bearer_header(token: str) -> str:
@@ -73,6 +75,7 @@ def create_action_app(token: str, actions_package: str = "actions") -> Sanic:
             {"error": f"The action server failed: {type(exception).__name__}"}, status=500
         )
 
+    observe(app)
     return app
 
 
@@ -87,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = get_settings()
     utils.configure_colored_logging("INFO")
     utils.update_sanic_log_level()
+    configure_logging(settings.log_format, SANIC_LOGGERS)
+    time_searches()
     if settings.redact_pii:
         install_log_redaction()
     app = create_action_app(action_token(settings), args.actions)

@@ -72,6 +72,10 @@ def apply() -> None:
     """Install both fixes into Rasa's classes (idempotent)."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
+    # Metrics and health routes (docs/operations.md); imported here, where the server starts.
+    from bot import observability
+
+    observability.install()
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from console.staff import add_staff
+from shopdesk.observability import configure_logging
 from shopdesk.secrets import stored_secret
 from shopdesk.serve import local_url, wait_until_up
 from shopdesk.settings import Settings
@@ -27,11 +28,14 @@ def serve(settings: Settings) -> None:
     from console.app import create_app
 
     upgrade(settings.database_url)
+    configure_logging(settings.log_format)
     uvicorn.run(
         create_app(settings),
         host=settings.console_host,
         port=settings.console_port,
         log_level="warning",
+        # JSON logs: uvicorn's loggers pass their records to the root logger's JSON handler.
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         # Open live-queue streams end with the browser; do not wait for them on shutdown.
         timeout_graceful_shutdown=5,
     )

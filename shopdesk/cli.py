@@ -181,6 +181,16 @@ def _cmd_channels_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_events_tail(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.events import tail
+
+    def write(line: str) -> None:
+        print(line, flush=True)
+
+    tail(settings, write, count=args.count, idle_seconds=args.idle)
+    return 0
+
+
 def _cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from shopdesk.training import train_bot
 
@@ -359,6 +369,17 @@ def build_parser() -> argparse.ArgumentParser:
         "status", help="which channels are on and whether their webhooks are registered"
     ).set_defaults(handler=_cmd_channels_status)
 
+    events = commands.add_parser(
+        "events", help="conversation events on the event broker (SHOPDESK_EVENT_BROKER_URL)"
+    ).add_subparsers(dest="events_command", required=True)
+    events_tail = events.add_parser(
+        "tail", help="print the queue's conversation events as JSON lines (acknowledging them)"
+    )
+    events_tail.add_argument("--count", type=int, help="stop after this many events")
+    events_tail.add_argument(
+        "--idle", type=float, help="stop when no event came for this many seconds"
+    )
+    events_tail.set_defaults(handler=_cmd_events_tail)
     train = commands.add_parser("train", help="train the Rasa model (skipped when nothing changed)")
     train.add_argument("--force", action="store_true")
     train.set_defaults(handler=_cmd_train)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -93,6 +94,31 @@ def event_broker_config(settings: Settings) -> dict:
     }
 
 
+def event_broker_config(settings: Settings) -> dict:
+    """Rasa's event broker settings for ``SHOPDESK_EVENT_BROKER_URL`` (``amqp://...``).
+
+    The broker is bot/event_broker.py's: it connects in the background and buffers events
+    while RabbitMQ is away, so a broker that is down never holds up a reply.
+    """
+    parsed = urllib.parse.urlsplit(settings.event_broker_url)
+    if parsed.scheme not in ("amqp", "amqps") or not parsed.hostname:
+        raise ServerFailedToStart(
+            "SHOPDESK_EVENT_BROKER_URL must be a RabbitMQ URL such as "
+            f"amqp://guest:guest@127.0.0.1:5672/, got {settings.event_broker_url!r}"
+        )
+    port = parsed.port or (5671 if parsed.scheme == "amqps" else 5672)
+    return {
+        "type": "bot.event_broker.BufferedPikaEventBroker",
+        "url": f"{parsed.scheme}://{parsed.hostname}:{port}{parsed.path or '/'}",
+        "port": port,
+        "username": urllib.parse.unquote(parsed.username or "guest"),
+        "password": urllib.parse.unquote(parsed.password or "guest"),
+        "queues": [settings.event_queue],
+        "exchange_name": settings.event_queue,
+        "buffer_size": settings.event_buffer_size,
+    }
+
+
 def write_endpoints(settings: Settings, path: Path) -> Path:
     """The endpoints file for ``rasa run``.
 
@@ -123,11 +149,21 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
         endpoints["lock_store"] = lock_store_config(settings.lock_store_url)
     if settings.event_broker_url:
         endpoints["event_broker"] = event_broker_config(settings)
+    if settings.event_broker_url:
+        endpoints["event_broker"] = event_broker_config(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     # It may hold the database and Redis passwords of the URLs: readable by this user only.
     path.touch(mode=0o600, exist_ok=True)
     path.chmod(0o600)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
+    return path
+
+
+def fresh_metrics_dir(settings: Settings) -> Path:
+    """An empty directory for the metrics of the Rasa server's workers on this port."""
+    path = settings.data_dir / "metrics" / f"rasa-{settings.rasa_port}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
     return path
 
 
@@ -244,6 +280,9 @@ def start_bot(
     }
     rasa_env = {**env, "SANIC_WORKERS": str(settings.rasa_workers), "SHOPDESK_API_TOKEN": token}
     rasa_env.pop("SHOPDESK_VERIFICATION_KEY", None)
+    if settings.rasa_workers > 1:
+        # Each worker counts in files of its own there; /metrics adds them up (prometheus_client).
+        rasa_env["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_metrics_dir(settings))
 
     def output(name: str):
         if log_dir is None:

@@ -6,6 +6,7 @@ import argparse
 
 import uvicorn
 
+from shopdesk.observability import configure_logging
 from shopdesk.settings import get_settings
 from web.app import create_app
 
@@ -17,7 +18,16 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=settings.storefront_port)
     args = parser.parse_args()
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    configure_logging(settings.log_format)
+    # JSON logs: uvicorn's loggers pass their records to the root logger's JSON handler.
+    log_config = None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        log_config=log_config,
+    )
 
 
 if __name__ == "__main__":

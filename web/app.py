@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, validator
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -113,6 +114,17 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/healthz")
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/readyz", response_model=None)
+    def ready() -> dict[str, str] | JSONResponse:
+        """Ready when the shop database answers (503 with the problem otherwise)."""
+        try:
+            with sessions() as db:
+                db.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            problem = f"shop database: {type(error).__name__}: {error}"
+            return JSONResponse({"status": "not ready", "problems": [problem]}, status_code=503)
+        return {"status": "ready"}
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> HTMLResponse | JSONResponse:

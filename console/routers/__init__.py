@@ -7,7 +7,16 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     """Every router of the console, in the order they are mounted."""
-    from console.routers import analytics, auth, conversations, export, inbox, review, staff
+    from console.routers import (
+        analytics,
+        auth,
+        conversations,
+        export,
+        health,
+        inbox,
+        review,
+        staff,
+    )
 
     return [
         auth.router,
@@ -17,4 +26,5 @@ def routers() -> list[APIRouter]:
         analytics.router,
         review.router,
         export.router,
+        health.router,
     ]
