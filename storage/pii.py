@@ -4,13 +4,13 @@ Everything shopdesk stores or sends for analysis (transcripts, logs, the event b
 console's index and exports) goes through :func:`redact`, which replaces each finding by a
 typed placeholder (``<EMAIL>``, ``<PHONE>``, ``<CARD>``, ``<ADDRESS>``, ``<NAME>``).
 
-Written as patterns plus checksums rather than with Presidio: on the labelled sample in
-``tests/storage/data/pii_sample.jsonl`` the patterns meet the recall goals while never touching
-order numbers, SKUs, tracking numbers or ZIP codes, at a few microseconds per message
-(``shopdesk bench privacy``, docs/benchmarks.md); Presidio's spaCy pipeline costs milliseconds
-per message on the ~20 ms hot path and its default recognizers mask 5-digit order numbers and
-ZIP codes as US bank numbers or dates unless tuned. The shapes below are those support chats
-carry (US and international phone formats, the card networks' number ranges).
+Written as patterns plus checksums (the email, phone and card shapes, the card networks'
+number ranges with the Luhn check, street types, the phrases that introduce a name) rather
+than with Presidio: on the labelled sample in ``nlu_data/privacy/pii_sample.jsonl`` the
+patterns meet the recall goals without touching order numbers, SKUs, tracking numbers or ZIP
+codes, at well under a millisecond per message (``shopdesk bench privacy``,
+docs/benchmarks.md), and they need no model. Presidio was not measured: it needs a spaCy
+model installed beside it, which this project does not ship (docs/privacy.md).
 
 The module imports nothing of Rasa or shopdesk: the Rasa server, the action server, the
 console and the command line all use it.
