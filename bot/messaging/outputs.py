@@ -3,6 +3,8 @@ shopper's request (staff replies after a handoff)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.messaging.common import PlatformOutput
 from bot.messaging.messenger import MessengerShopOutput
 from bot.messaging.slack import SlackShopOutput
@@ -16,13 +18,20 @@ def messaging_output(
 ) -> PlatformOutput | None:
     """The output of the messaging channel named ``input_channel`` (as Rasa records it on
     the conversation's messages), or None when it is not a messaging channel that is on."""
-    settings = settings or get_settings()
-    if input_channel == "telegram" and settings.telegram_token:
-        return TelegramShopOutput(settings.telegram_token, settings.telegram_api_url)
-    if input_channel == "twilio" and settings.twilio_auth_token:
-        return TwilioShopOutput(settings)
-    if input_channel == "facebook" and settings.messenger_page_token:
-        return MessengerShopOutput(settings.messenger_page_token, settings.messenger_api_url)
-    if input_channel == "slack" and settings.slack_bot_token:
-        return SlackShopOutput(settings.slack_bot_token, settings.slack_api_url)
-    return None
+    current = settings or get_settings()
+    outputs: dict[str, tuple[str, Callable[[], PlatformOutput]]] = {
+        "telegram": (
+            "telegram",
+            lambda: TelegramShopOutput(current.telegram_token, current.telegram_api_url),
+        ),
+        "twilio": ("twilio", lambda: TwilioShopOutput(current)),
+        "facebook": (
+            "messenger",
+            lambda: MessengerShopOutput(current.messenger_page_token, current.messenger_api_url),
+        ),
+        "slack": ("slack", lambda: SlackShopOutput(current.slack_bot_token, current.slack_api_url)),
+    }
+    if input_channel not in outputs:
+        return None
+    settings_key, build = outputs[input_channel]
+    return None if current.missing_channel_settings(settings_key) else build()
