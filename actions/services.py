@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from actions.identity import IdentityTokens
 from actions.staff_hours import StaffHours
 from actions.verification import CustomerVerification
 from models.recommender import Recommender, RecommenderDataError
@@ -24,7 +25,7 @@ from retrieval.embeddings import TextEncoder
 from retrieval.knowledge_index import KnowledgeIndex
 from retrieval.product_index import ProductIndex, load_or_build, set_search_threads
 from retrieval.product_text import embedding_text
-from shopdesk.secrets import verification_key
+from shopdesk.secrets import identity_key, verification_key
 from shopdesk.settings import Settings, get_settings
 from storage.catalog import iter_product_records
 from storage.db import create_engine_for, session_factory
@@ -44,6 +45,8 @@ class ShopServices:
     verification: CustomerVerification
     #: Recommendations from shop behaviour; None means best sellers by rating only.
     recommender: Recommender | None = None
+    #: Checks the shop's signed identity tokens; None ignores every token (anonymous).
+    identity: IdentityTokens | None = None
     #: When a person answers handed-over conversations (``SHOPDESK_STAFF_HOURS``).
     staff_hours: StaffHours = field(init=False)
     #: The shop's time zone (``SHOPDESK_SHOP_TIMEZONE``): its calendar decides what "today" is.
@@ -96,6 +99,7 @@ def build_services(settings: Settings) -> ShopServices:
         knowledge_index=knowledge,
         verification=customer_verification(settings),
         recommender=recommender,
+        identity=IdentityTokens(identity_key(settings).encode()),
     )
 
 

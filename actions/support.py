@@ -35,6 +35,7 @@ from actions.order_presenter import (
     refund_text,
     return_outcome_text,
 )
+from actions.profile import greeting_for, link_verified
 from actions.verification import verified_customer, verified_slots
 from retrieval.knowledge_base import KNOWLEDGE_TOPICS
 from storage.orders import (
@@ -47,7 +48,7 @@ from storage.orders import (
     validate_address,
 )
 from storage.returns import ReturnRules, ReturnService, ReturnStatusCode
-from storage.schema import HandoffReason
+from storage.schema import HandoffReason, LinkMethod
 
 
 class OrderFlow(str, enum.Enum):
@@ -214,6 +215,11 @@ class ValidateVerificationForm(UsesShopServices, FormValidationAction):
                 zip_code=None if is_email else contact,
             )
         if customer is not None:
+            link_verified(self.services, tracker, customer, LinkMethod.VERIFICATION)
+            if self.services.settings.personalisation:
+                greeting = greeting_for(self.services, customer, tracker.sender_id)
+                if greeting:
+                    dispatcher.utter_message(text=greeting)
             return {
                 "contact": contact,
                 **verified_slots(self.services.verification, tracker, customer),
