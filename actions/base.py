@@ -1,20 +1,81 @@
-"""What every shopdesk action shares: access to the services and to the latest message."""
+"""What every shopdesk action shares: access to the services and to the latest message.
+
+It is also the one place where an action's infrastructure failure (the shop database down,
+an unusable index, a network error) becomes a reply: every action's ``run`` is wrapped by
+:func:`answering_failures`, so the shopper gets a short apology and the offer of a person
+instead of silence, and the outage is logged once with its cause (``storage/outages.py``).
+"""
 
 from __future__ import annotations
 
+import functools
+import logging
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import ShopServices, shop_services
+from storage.db import StorageError
+from storage.errors import ShopdeskError
+from storage.outages import APOLOGY, TALK_TO_A_PERSON, Outage
+
+logger = logging.getLogger(__name__)
+
+#: Failures of what the actions depend on (databases, saved indexes, the network); any other
+#: exception is a bug: the action server logs its traceback and the Rasa server apologises.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, ShopdeskError, OSError)
+
+SHOP_DATABASE = Outage("The shop database", logger)
+OTHER_SERVICES = Outage("A service the actions use", logger)
+
+Run = Callable[..., Awaitable[list[dict[str, Any]]]]
+
+
+def outage_of(error: BaseException) -> Outage:
+    """Which component ``error`` says is failing."""
+    return SHOP_DATABASE if isinstance(error, SQLAlchemyError | StorageError) else OTHER_SERVICES
+
+
+def answering_failures(run: Run) -> Run:
+    """``run`` with infrastructure errors turned into the apology (logged once per outage)."""
+
+    @functools.wraps(run)
+    async def guarded(
+        self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            events = await run(self, dispatcher, tracker, domain)
+        except INFRASTRUCTURE_ERRORS as error:
+            outage_of(error).failed(error)
+            dispatcher.utter_message(text=APOLOGY, buttons=[TALK_TO_A_PERSON])
+            return []
+        SHOP_DATABASE.recovered()
+        OTHER_SERVICES.recovered()
+        return events
+
+    guarded.answers_failures = True  # type: ignore[attr-defined]
+    return guarded
 
 
 class UsesShopServices:
-    """Gives an action the shop's services; pass ``services`` to use others (tests do)."""
+    """Gives an action the shop's services; pass ``services`` to use others (tests do).
+
+    Every subclass's ``run`` (its own or inherited, e.g. a form validation's) answers
+    infrastructure failures with the apology (:func:`answering_failures`).
+    """
 
     def __init__(self, services: ShopServices | None = None) -> None:
         self.services = services or shop_services()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        run = getattr(cls, "run", None)
+        if run is not None and not getattr(run, "answers_failures", False):
+            cls.run = answering_failures(run)  # type: ignore[attr-defined]
 
 
 class ShopAction(UsesShopServices, Action, ABC):

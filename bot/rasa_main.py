@@ -13,8 +13,11 @@ grow with nothing useful:
   a name not seen before still takes Rasa's own path (same classes, same errors).
 
 It also gives ``rasa run`` the HTTP API token from ``SHOPDESK_API_TOKEN`` inside the process,
-so the token is never on a command line. Everything else is ``rasa``'s ``main`` unchanged;
-``shopdesk run``/``demo`` start the server through this module.
+so the token is never on a command line, refuses to start ``rasa run`` on a missing or damaged
+model with one sentence saying what to do (``bot/model_check.py``), and answers failures of the
+action server, conversation store and lock store with an apology (``bot/faults.py``).
+Everything else is ``rasa``'s ``main`` unchanged; ``shopdesk run``/``demo`` start the server
+through this module.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+
+from bot import faults
+from bot.model_check import model_argument, model_problem
 
 #: Environment variable holding the token of Rasa's HTTP API.
 API_TOKEN_VARIABLE = "SHOPDESK_API_TOKEN"
@@ -69,9 +75,10 @@ def resolve_event_type(type_name: str, default: Any = None) -> Any:
 
 
 def apply() -> None:
-    """Install both fixes into Rasa's classes (idempotent)."""
+    """Install both fixes and the failure answers into Rasa's classes (idempotent)."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
+    faults.install()
     # Metrics and health routes (docs/operations.md); imported here, where the server starts.
     from bot import observability
 
@@ -83,8 +90,13 @@ def main() -> None:
     from rasa.__main__ import main as rasa_main
 
     apply()
+    running = len(sys.argv) > 1 and sys.argv[1] == "run" and sys.argv[2:3] != ["actions"]
+    problem = model_problem(model_argument(sys.argv[2:])) if running else None
+    if problem:
+        print(problem, file=sys.stderr)
+        sys.exit(1)
     token = os.environ.get(API_TOKEN_VARIABLE)
-    if token and len(sys.argv) > 1 and sys.argv[1] == "run":
+    if token and running:
         # Added here, in the process, so the token never shows on a command line (ps, /proc).
         sys.argv.append(f"--auth-token={token}")
     rasa_main()

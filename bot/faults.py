@@ -1,0 +1,151 @@
+"""The Rasa server's answer when something it needs fails: an apology, never silence.
+
+Rasa 3.6 leaves the shopper with silence in two places:
+
+* an action server that is down, times out or answers with an error: ``RemoteAction.run``
+  raises, the processor logs a traceback and the action's events are dropped;
+* a message that fails before the policies run (the conversation store or the Redis lock
+  store down, no model loaded): ``Agent.handle_message`` raises or returns nothing, the REST
+  channel answers 500 and socket.io and the messaging channels answer nothing.
+
+:func:`install` (called by ``bot/rasa_main.py``) wraps both: the shopper gets
+:data:`storage.outages.APOLOGY` with a "Talk to a person" button, and each failing component
+is logged once per outage with its cause (:class:`storage.outages.Outage`), then once more
+when it is back. The next message takes Rasa's normal path, so the conversation continues
+as soon as the component answers again. Shop-database failures inside actions are answered
+by the action server itself (``actions/base.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import LockError
+from rasa.shared.core.events import BotUttered, Event
+from rasa.shared.exceptions import RasaException
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.errors import ShopdeskError
+from storage.outages import APOLOGY, TALK_TO_A_PERSON, Outage, describe
+
+logger = logging.getLogger(__name__)
+
+ACTION_SERVER = Outage("The action server", logger)
+CONVERSATION_STORE = Outage("The conversation store (SHOPDESK_TRACKER_STORE_URL)", logger)
+LOCK_STORE = Outage("The lock store (Redis, SHOPDESK_LOCK_STORE_URL)", logger)
+MODEL = Outage("The Rasa model", logger)
+OTHER = Outage("A service the Rasa server uses", logger)
+
+#: Failures of what the Rasa server depends on; anything else is a bug and keeps its traceback.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    SQLAlchemyError,
+    RedisError,
+    LockError,
+    OSError,
+    asyncio.TimeoutError,
+    aiohttp.ClientError,
+    ShopdeskError,
+)
+
+_RASA_REMOTE_RUN = RemoteAction.run
+_RASA_HANDLE_MESSAGE = Agent.handle_message
+
+
+def apology() -> dict[str, Any]:
+    """The apology as a bot message (text and the "Talk to a person" button)."""
+    return {"text": APOLOGY, "buttons": [dict(TALK_TO_A_PERSON)]}
+
+
+def outage_of(error: BaseException) -> Outage:
+    """The component a failure of ``Agent.handle_message`` points at."""
+    if isinstance(error, SQLAlchemyError):
+        return CONVERSATION_STORE
+    if isinstance(error, RedisError | LockError):
+        return LOCK_STORE
+    return OTHER
+
+
+async def run_remote_action(
+    self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any
+) -> list[Event]:
+    """``RemoteAction.run``; when the action server fails, the apology instead of nothing."""
+    try:
+        events = await _RASA_REMOTE_RUN(self, output_channel, nlg, tracker, domain)
+    except ActionExecutionRejection:
+        raise
+    except (RasaException, asyncio.TimeoutError, aiohttp.ClientError) as error:
+        answered = error.__cause__
+        if isinstance(answered, aiohttp.ClientResponseError):
+            # The action server is up but the action failed: a bug, logged there with its
+            # traceback; here once per failed action.
+            logger.error(
+                "Action %s failed on the action server (HTTP %s); the shopper got the "
+                "apology. Its traceback is in the action server's log.",
+                self.name(),
+                answered.status,
+            )
+        else:
+            ACTION_SERVER.failed(f"{describe(error)} (while running {self.name()})")
+        message = apology()
+        return [BotUttered(message["text"], {"buttons": message["buttons"]})]
+    ACTION_SERVER.recovered()
+    return events
+
+
+async def handle_message(self: Agent, message: UserMessage) -> list[dict[str, Any]] | None:
+    """``Agent.handle_message``; a message that cannot be handled gets the apology."""
+    if not self.is_ready():
+        MODEL.failed("no model is loaded (see the start of this log for why)")
+        await _send_apology(message)
+        return None
+    try:
+        result = await _RASA_HANDLE_MESSAGE(self, message)
+    except INFRASTRUCTURE_ERRORS as error:
+        outage_of(error).failed(error)
+        await _send_apology(message)
+        return None
+    except Exception:
+        logger.exception(
+            "Handling a message of %s failed; the shopper got the apology.", message.sender_id
+        )
+        await _send_apology(message)
+        return None
+    for outage in (CONVERSATION_STORE, LOCK_STORE, MODEL, OTHER):
+        outage.recovered()
+    return result
+
+
+async def _send_apology(message: UserMessage) -> None:
+    """Send the apology on the message's channel; a channel that fails too is logged."""
+    if message.output_channel is None:
+        return
+    try:
+        await message.output_channel.send_response(message.sender_id, apology())
+    except Exception as error:  # the channel's own service may be what is down
+        logger.error(
+            "Could not send the apology to %s either: %s", message.sender_id, describe(error)
+        )
+
+
+class _RasaConnectionErrorFilter(logging.Filter):
+    """Drops Rasa's own error line for an unreachable action server (logged once here)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not (text.startswith("Failed to run custom action") and "connect" in text)
+
+
+def install() -> None:
+    """Wrap ``RemoteAction.run`` and ``Agent.handle_message`` (idempotent)."""
+    RemoteAction.run = run_remote_action  # type: ignore[method-assign]
+    Agent.handle_message = handle_message  # type: ignore[method-assign]
+    action_logger = logging.getLogger("rasa.core.actions.action")
+    if not any(isinstance(f, _RasaConnectionErrorFilter) for f in action_logger.filters):
+        action_logger.addFilter(_RasaConnectionErrorFilter())
