@@ -7,7 +7,7 @@ import contextlib
 import hmac
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -184,6 +185,16 @@ def _install_error_pages(app: FastAPI) -> None:
     async def bad_input(request: Request, error: ValueError) -> Response:
         return _error(request, 400, "Check the input", str(error))
 
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, error: RequestValidationError) -> Response:
+        fields = sorted({str(problem["loc"][-1]) for problem in error.errors() if problem["loc"]})
+        return _error(
+            request,
+            400,
+            "Check the input",
+            f"These fields are missing, too long or not the right kind: {', '.join(fields)}.",
+        )
+
     @app.exception_handler(TooManyLogins)
     async def too_many(request: Request, error: TooManyLogins) -> Response:
         return _error(request, 429, "Too many attempts", str(error))
@@ -207,10 +218,15 @@ async def _keep_index_fresh(console: Console, interval: float) -> None:
 
 
 def create_app(
-    settings: Settings, *, rasa_url: str | None = None, index_interval: float | None = 1.0
+    settings: Settings,
+    *,
+    rasa_url: str | None = None,
+    index_interval: float | None = 1.0,
+    train: Callable[[Settings], Path] | None = None,
 ) -> FastAPI:
     """The console application. ``index_interval`` seconds between index updates (None: only
-    when :meth:`Console.index_now` is called, as tests do)."""
+    when :meth:`Console.index_now` is called, as tests do); ``train`` retrains the bot for
+    "Retrain and compare" (default: ``shopdesk train``'s :func:`~shopdesk.training.train_bot`)."""
     from console.routers import routers
 
     shop = create_engine_for(settings.database_url)
@@ -224,7 +240,9 @@ def create_app(
 
     from shopdesk.training import NLU_TRAIN_DIR, train_bot
 
-    console.updates = ModelUpdates(settings, console.rasa, train_bot, NLU_TRAIN_DIR.parent / "test")
+    console.updates = ModelUpdates(
+        settings, console.rasa, train or train_bot, NLU_TRAIN_DIR.parent / "test"
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -74,3 +74,18 @@ def test_test_story_of_a_reviewed_conversation(client, two) -> None:
         {"user": "where is order [10002](order_number)", "intent": "order_status"},
         {"action": "utter_ask_email"},
     ]
+
+
+def test_exports_of_nothing_and_bad_exports_say_why_and_audit_nothing(
+    client, two, shop_session
+) -> None:
+    agent = client("agent")
+    for path in ("/export/conversations/nobody.jsonl", "/export/conversations/nobody/stories.yml"):
+        missing = agent.http.get(path)
+        assert missing.status_code == 404 and "There is no conversation" in missing.text
+    huge = agent.http.get("/export/inbox.jsonl", params={"search": "leather " * 1000})
+    assert huge.status_code == 400 and "search for at most 200" in huge.text
+    wrong_kind = agent.http.get("/export/inbox.xlsx")
+    assert wrong_kind.status_code == 404 and "Export as .jsonl or .csv" in wrong_kind.text
+    exports = shop_session.execute(select(AuditEntry).where(AuditEntry.action == "export"))
+    assert exports.first() is None

@@ -95,3 +95,15 @@ def test_only_annotators_and_admins_label(client, queued) -> None:
         "/review/label", {"event_id": 999999, "intent": "greet"}, "/review"
     )
     assert missing.status_code == 404
+
+
+def test_malformed_label_forms_get_a_clear_400(client, queued, settings) -> None:
+    annotator = client("annotator")
+    for form, field in (
+        ({"event_id": "the first one", "intent": "greet"}, "event_id"),
+        ({"event_id": queued["show me red sneakers"], "new_intent": "x" * 5000}, "new_intent"),
+    ):
+        reply = annotator.post("/review/label", form, "/review")
+        assert reply.status_code == 400
+        assert "Check the input" in reply.text and field in reply.text
+    assert not settings.reviewed_examples.exists()
