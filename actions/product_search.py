@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ShopAction
 from actions.product_presenter import describe_filters, product_card, product_line
+from actions.profile import note_preferences
 from retrieval.product_index import SearchFilters
 from retrieval.query_understanding import PlannedSearch, ShopperMessage, plan_search
 from retrieval.search_relaxation import relaxed_alternatives
@@ -64,6 +65,7 @@ class ActionSearchProducts(ShopAction):
             # stays in the query text, where search can still match it, instead of
             # filtering everything out.
             filters = replace(filters, category=None)
+        note_preferences(self.services, tracker, filters.category)
         page = self.services.settings.search_results
         hits = index.search(plan.query, filters, k=plan.offset + page)[plan.offset :]
         stored = {"query": plan.query, "filters": asdict(filters), "offset": plan.offset}
