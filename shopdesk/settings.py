@@ -229,6 +229,19 @@ class Settings:
     max_message_chars: int = field(
         default_factory=lambda: _env_int("SHOPDESK_MAX_MESSAGE_CHARS", 5_000)
     )
+    #: Messages one conversation may send per minute (REST, widget, messaging apps); more get
+    #: HTTP 429 with Retry-After. 0: no limit.
+    rate_limit_sender: int = field(
+        default_factory=lambda: _env_int("SHOPDESK_RATE_LIMIT_SENDER", 30)
+    )
+    #: Requests one client address may send per minute to the REST webhook and the widget
+    #: (messaging webhooks: refused requests only, the platforms' own are not counted). 0: no limit.
+    rate_limit_ip: int = field(default_factory=lambda: _env_int("SHOPDESK_RATE_LIMIT_IP", 300))
+    #: Redis keeping the rate-limit counters shared by all workers and replicas. Default: the lock
+    #: store's Redis; none (in-process counters) without a lock store.
+    rate_limit_redis_url: str = field(
+        default_factory=lambda: _env("SHOPDESK_RATE_LIMIT_REDIS_URL", "")
+    )
     #: When support staff answer handed-over conversations.
     staff_hours: str = field(
         default_factory=lambda: _env("SHOPDESK_STAFF_HOURS", "Mon-Fri 09:00-17:00")
@@ -378,6 +391,11 @@ class Settings:
             return [o.strip().rstrip("/") for o in self.widget_origins.split(",") if o.strip()]
         port = self.storefront_port
         return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+    @property
+    def rate_limit_redis(self) -> str:
+        """The Redis URL of the rate-limit counters ("" for counters in each process)."""
+        return self.rate_limit_redis_url or self.lock_store_url
 
     @property
     def socketio_manager_url(self) -> str:
