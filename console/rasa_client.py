@@ -28,15 +28,16 @@ class RasaUnavailable(RuntimeError):
 
 @dataclass
 class RasaClient:
-    """The Rasa server at ``url`` (default: loopback at ``SHOPDESK_RASA_PORT``)."""
+    """The Rasa server at ``url`` (default: ``SHOPDESK_RASA_URL``, or loopback)."""
 
     settings: Settings
     url: str
 
     @classmethod
     def for_settings(cls, settings: Settings, url: str | None = None) -> RasaClient:
-        """A client of the local Rasa server, or of ``url``."""
-        return cls(settings, (url or f"http://127.0.0.1:{settings.rasa_port}").rstrip("/"))
+        """A client of the Rasa server at ``url``, else ``SHOPDESK_RASA_URL``, else loopback."""
+        default = settings.rasa_url or f"http://127.0.0.1:{settings.rasa_port}"
+        return cls(settings, (url or default).rstrip("/"))
 
     def _call(self, method: str, path: str, body: Any = None, timeout: float = 30) -> Any:
         separator = "&" if "?" in path else "?"

@@ -112,6 +112,9 @@ class Settings:
     )
     #: Port of the Rasa server (REST channel and HTTP API).
     rasa_port: int = field(default_factory=lambda: _env_int("SHOPDESK_RASA_PORT", 5005))
+    #: Address of the Rasa server as the console (and other shopdesk commands) reach it, e.g.
+    #: ``http://rasa:5005`` when it runs on another host. Default: loopback at ``rasa_port``.
+    rasa_url: str = field(default_factory=lambda: _env("SHOPDESK_RASA_URL", "").rstrip("/"))
     #: Rasa server worker processes; more than 1 needs ``lock_store_url`` (Rasa's Redis lock store).
     rasa_workers: int = field(default_factory=lambda: _env_int("SHOPDESK_RASA_WORKERS", 1))
     #: Redis URL of the lock store that keeps each conversation's messages in order across
