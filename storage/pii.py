@@ -206,12 +206,24 @@ def _names(text: str) -> Iterable[Finding]:
             yield Finding(NAME, match.start("name"), match.end("name"))
 
 
-_DETECTORS: tuple[Callable[[str], Iterable[Finding]], ...] = (
-    lambda text: (Finding(EMAIL, m.start(), m.end()) for m in _EMAIL.finditer(text)),
-    _cards,
-    _phones,
-    _addresses,
-    _names,
+def _emails(text: str) -> Iterable[Finding]:
+    return (Finding(EMAIL, m.start(), m.end()) for m in _EMAIL.finditer(text))
+
+
+# Cheap tests that decide which detectors can find anything in a text at all: most strings
+# the bot stores (product titles, links, prices) pass none, and cost a few scans.
+_ADDRESS_TRIGGER = re.compile(r"\d[A-Za-z]?\s+[A-Za-z]|box", re.IGNORECASE)
+_NAME_TRIGGER = re.compile(
+    r"name|\bi\s?a?m\b|\bi'm\b|this is|call me|signed|regards|thanks|cheers|best,|"
+    r"\b(?:to|for|attn|recipient)\b|^\s*[A-Z][^,]{1,60},\s*\d",
+    re.IGNORECASE,
+)
+_DETECTORS: tuple[tuple[Callable[[str, int], bool], Callable[[str], Iterable[Finding]]], ...] = (
+    (lambda text, digits: "@" in text, _emails),
+    (lambda text, digits: digits >= 12, _cards),
+    (lambda text, digits: digits >= 7, _phones),
+    (lambda text, digits: digits > 0 and bool(_ADDRESS_TRIGGER.search(text)), _addresses),
+    (lambda text, digits: bool(_NAME_TRIGGER.search(text)), _names),
 )
 # When two findings overlap, the earlier kind in this order wins.
 _PRIORITY = {EMAIL: 0, CARD: 1, ADDRESS: 2, PHONE: 3, NAME: 4}
@@ -219,10 +231,15 @@ _PRIORITY = {EMAIL: 0, CARD: 1, ADDRESS: 2, PHONE: 3, NAME: 4}
 
 def find(text: str) -> list[Finding]:
     """The personal data in ``text``, in order, without overlaps."""
-    if not text or not any(c.isdigit() or c == "@" or c.isupper() for c in text):
-        if "my name" not in text.lower():
-            return []
-    found = [finding for detect in _DETECTORS for finding in detect(text)]
+    if not text:
+        return []
+    digits = sum(map(str.isdigit, text))
+    found = [
+        finding
+        for applies, detect in _DETECTORS
+        if applies(text, digits)
+        for finding in detect(text)
+    ]
     found.sort(key=lambda f: (_PRIORITY[f.kind], f.start))
     kept: list[Finding] = []
     for finding in found:
