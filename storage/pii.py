@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 EMAIL = "EMAIL"
@@ -294,8 +295,12 @@ def redact_text(text: str) -> Redaction:
     return Redaction("".join(parts), tuple(findings), tuple(moves))
 
 
+@lru_cache(maxsize=8192)
 def redact(text: str) -> str:
-    """``text`` with emails, phones, cards, addresses and names replaced by placeholders."""
+    """``text`` with emails, phones, cards, addresses and names replaced by placeholders.
+
+    Results are remembered: the bot repeats product titles, links and prices in every list.
+    """
     return redact_text(text).text
 
 

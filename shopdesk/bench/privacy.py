@@ -60,6 +60,7 @@ def score(rows: list[dict]) -> PrivacyScore:
     from storage.pii import find, redact
 
     result = PrivacyScore(messages=len(rows))
+    redact.cache_clear()  # time the detector, not its memory of earlier calls
     started = time.perf_counter()
     for row in rows:
         redact(row["text"])
