@@ -174,8 +174,10 @@ _NOT_NAMES = frozenset(
 # "name, street, city, state ZIP" (the address form's format).
 _NAME_CUES = re.compile(
     rf"(?:\bmy name is|\bmy name's|\bname\s*:|\bi am|\bi'?m|\bthis is|\bit'?s|\bcall me|"
-    rf"\bsigned,?|\bregards,|\bthanks,|\bcheers,|\bbest,|\bin the name of|\bunder the name)"
-    rf"\s+(?P<name>{_FULL_NAME})"
+    rf"\bsigned,?|\bregards,|\bthanks,|\bcheers,|\bbest,|\bin the name of|\bunder the name|"
+    # The bot greeting a verified customer: "Welcome back, Alex!", "Hi Alex!".
+    rf"\bwelcome back,?|^(?:hi|hello|hey|dear)\b,?)"
+    rf"\s+(?P<name>(?-i:{_FULL_NAME}))"
     # A name ends the phrase: "This is Stridewell Tempo 3 right?" names a product.
     rf"(?=\s*(?:$|[,.;:!?)\n]|\s(?:and|here|from|speaking|again|with|about|i|my)\b))",
     re.IGNORECASE,
@@ -215,7 +217,8 @@ def _emails(text: str) -> Iterable[Finding]:
 # the bot stores (product titles, links, prices) pass none, and cost a few scans.
 _ADDRESS_TRIGGER = re.compile(r"\d[A-Za-z]?\s+[A-Za-z]|box", re.IGNORECASE)
 _NAME_TRIGGER = re.compile(
-    r"name|\bi\s?a?m\b|\bi'm\b|this is|call me|signed|regards|thanks|cheers|best,|"
+    r"name|\bi\s?a?m\b|\bi'm\b|this is|call me|signed|regards|thanks|cheers|best,|welcome|"
+    r"^(?:hi|hello|hey|dear)\b|"
     r"\b(?:to|for|attn|recipient)\b|^\s*[A-Z][^,]{1,60},\s*\d",
     re.IGNORECASE,
 )

@@ -160,6 +160,10 @@ HAND_WRITTEN: list[tuple[str, list[tuple[str, str]], list[str]]] = [
     ("I ordered the 2 Park Ave tees", [], []),
     ("SKU VOL000013-BLA, qty 2, $12.99", [], ["VOL000013-BLA", "$12.99"]),
     ("Regards, Hannah Kim", [("NAME", "Hannah Kim")], []),
+    ("Welcome back, Alex! Order 10002 is on its way.", [("NAME", "Alex")], ["10002"]),
+    ("Hi Sam! What can I do for you?", [("NAME", "Sam")], []),
+    ("Hello there, do you sell gift cards?", [], []),
+    ("Hi! Is the Zenflow Align Yoga Mat non-slip?", [], []),
 ]
 
 FIRST = [
