@@ -297,3 +297,23 @@ def test_a_verified_shoppers_stated_preferences_are_kept(shop) -> None:
         (PreferenceKind.SIZE, "L"),
         (PreferenceKind.BUDGET, "80"),
     }
+
+
+async def test_a_search_keeps_what_a_verified_shopper_asked_for(shop) -> None:
+    from actions.product_search import ActionSearchProducts
+
+    sam = customer_id(shop, "sam@example.com")
+    text = "hiking boots in size 11"
+    tracker = verified_tracker(shop.verification, sam, text, "product_search", sender="search")
+    tracker.latest_message["entities"] = [
+        entity("product_category", "hiking boots", text),
+        entity("size", "11", text),
+    ]
+    await run(ActionSearchProducts(shop), tracker)
+    with shop.session() as session:
+        rows = session.execute(
+            select(StatedPreference.kind, StatedPreference.value, StatedPreference.category).where(
+                StatedPreference.sender_id == "search"
+            )
+        ).all()
+    assert [(PreferenceKind(k), v) for k, v, _ in rows] == [(PreferenceKind.SIZE, "11")]
