@@ -29,6 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.rate_limits import channel_limiter, client_ip, limited
 from shopdesk.secrets import api_token
 from shopdesk.settings import get_settings
 
@@ -106,10 +107,16 @@ class ShopRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            too_many = await limited(request)
+            if too_many is not None:
+                return too_many
             try:
                 body = parse_webhook_body(request.body, self.max_message_chars)
             except WebhookError as error:
                 return response.json({"error": str(error)}, status=error.status)
+            too_many = await limited(request, [body["sender"]], count_ip=False)
+            if too_many is not None:
+                return too_many
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(
@@ -359,6 +366,11 @@ class ShopSocketIOInput(SocketIOInput):
                     origin,
                 )
                 return False
+            request = environ.get("sanic.request")
+            ip = client_ip(request) if request is not None else ""
+            if await channel_limiter().retry_after(ip=ip) is not None:
+                return False
+            await sio.save_session(sid, {"ip": ip}, namespace=namespace)
             return True
 
         @sio.on("session_request", namespace=namespace)
@@ -375,7 +387,8 @@ class ShopSocketIOInput(SocketIOInput):
                 entered = sio.enter_room(sid, requested, namespace=namespace)
                 if inspect.isawaitable(entered):
                     await entered
-            await sio.save_session(sid, {"session_id": requested}, namespace=namespace)
+            session = await sio.get_session(sid, namespace=namespace)
+            await sio.save_session(sid, {**session, "session_id": requested}, namespace=namespace)
             await sio.emit("session_confirm", requested, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
@@ -389,6 +402,11 @@ class ShopSocketIOInput(SocketIOInput):
             except WebhookError as error:
                 await refuse(sid, str(error))
                 return {"ok": False, "error": str(error)}
+            wait = await channel_limiter().retry_after(ip=session.get("ip"), sender=sender)
+            if wait is not None:
+                refusal = f"Too many messages: wait {wait} s before sending the next one."
+                await refuse(sid, refusal)
+                return {"ok": False, "error": refusal, "retry_after": wait}
             if message_id and not await self.seen.first_time(sender, message_id):
                 logger.info("Message %s of %s arrived again; answered once.", message_id, sender)
                 return {"ok": True, "duplicate": True}

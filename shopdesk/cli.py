@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 
 from shopdesk.bench import benchmark_modules
+from shopdesk.secrets import api_token_file
 from shopdesk.settings import Settings, get_settings
 from storage.errors import ShopdeskError
 from storage.pii import install_log_redaction
@@ -204,6 +205,9 @@ def _serve(settings: Settings, model: Path) -> int:
     from shopdesk.serve import ServerFailedToStart, start_bot, start_storefront
 
     console.print("Starting the action server and the Rasa server (this takes about a minute)…")
+    # The generated token is shown once, on the start that creates it; later only its file.
+    token_file = api_token_file(settings)
+    first_start = not settings.api_token and not token_file.exists()
     bot = start_bot(settings, model, log_dir=settings.data_dir / "logs")
     try:
         storefront = start_storefront(settings, log_dir=settings.data_dir / "logs")
@@ -211,13 +215,21 @@ def _serve(settings: Settings, model: Path) -> int:
         bot.stop()
         raise
     url = f"http://localhost:{settings.rasa_port}"
+    secret = "$SHOPDESK_API_TOKEN" if settings.api_token else f"$(cat {token_file})"
+    if first_start:
+        token = f"{bot.token} (shown this once; kept in {token_file})"
+    elif settings.api_token:
+        token = "the value of SHOPDESK_API_TOKEN"
+    else:
+        token = f"in {token_file}"
     console.print(
         f"\n[bold green]shopdesk is running.[/]\n"
         f"  Demo shop with the chat widget: http://localhost:{settings.storefront_port}\n"
         f"  Chat (REST):  curl -s -XPOST {url}/webhooks/rest/webhook "
         "-H 'Content-Type: application/json' "
         f'-d \'{{"sender": "me", "message": "do you have running shoes under $100?"}}\'\n'
-        f"  HTTP API token: {bot.token}   e.g. curl -s '{url}/status?token={bot.token}'\n"
+        f"  HTTP API token: {token}\n"
+        f'    e.g. curl -s "{url}/status?token={secret}"\n'
         f"  Logs: {settings.data_dir / 'logs'}\n"
         f"Press Ctrl-C to stop."
     )

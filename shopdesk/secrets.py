@@ -38,9 +38,14 @@ def stored_secret(configured: str, path: Path) -> str:
     return value
 
 
+def api_token_file(settings: Settings) -> Path:
+    """Where the generated token of Rasa's HTTP API is kept."""
+    return settings.data_dir / "api-token"
+
+
 def api_token(settings: Settings) -> str:
     """The token of Rasa's HTTP API (``SHOPDESK_API_TOKEN``, else ``<data dir>/api-token``)."""
-    return stored_secret(settings.api_token, settings.data_dir / "api-token")
+    return stored_secret(settings.api_token, api_token_file(settings))
 
 
 def action_token(settings: Settings) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import make_url
 
+from bot.model_check import model_problem
 from shopdesk.channels import write_credentials
 from shopdesk.secrets import action_token, api_token, verification_key
 from shopdesk.settings import BOT_DIR, Settings
@@ -264,6 +265,9 @@ def start_bot(
 
     The Rasa server gets the REST channel and the token-protected API.
     """
+    problem = model_problem(model)
+    if problem:
+        raise ServerFailedToStart(problem)
     token = api_token(settings)
     endpoints = write_endpoints(settings, settings.data_dir / "endpoints.yml")
     env = {

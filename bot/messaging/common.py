@@ -36,6 +36,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import SeenMessages, WebhookError
+from bot.rate_limits import limited
 from shopdesk.settings import Settings, SettingsError, get_settings
 
 logger = logging.getLogger(__name__)
@@ -385,6 +386,11 @@ class SecuredWebhook:
                 self.authenticate(request)
             except Refused as refused:
                 logger.warning("%s webhook refused: %s", self.name(), refused)
+                # Only refused requests count against the address: the platform's own
+                # servers send every shopper's messages from a few addresses.
+                too_many = await limited(request)
+                if too_many is not None:
+                    return too_many
                 return response.json({"error": str(refused)}, status=refused.status)
             try:
                 parsed = self.parse(request)
@@ -402,6 +408,9 @@ class SecuredWebhook:
                 )
             if isinstance(parsed, HTTPResponse):
                 return parsed
+            too_many = await limited(request, [i.sender for i in parsed], count_ip=False)
+            if too_many is not None:
+                return too_many
             for incoming in parsed:
                 try:
                     await self._handle(request, incoming, on_new_message)
