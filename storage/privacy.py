@@ -1,9 +1,10 @@
 """A shopper's data on request: everything held about them (export), or erased (forget).
 
 What belongs to a person: their customer row, their orders (with lines, shipments, returns
-and refunds), the conversations in which they verified as that customer or that mention their
-email (Rasa's ``events`` table), the console's copies of those conversations (summaries,
-messages, intents, tags, notes, handoffs, ratings, training labels) and their behaviour rows.
+and refunds), the conversations linked to them or in which they verified as that customer or
+that mention their email (Rasa's ``events`` table), the console's copies of those
+conversations (summaries, messages, intents, tags, notes, handoffs, ratings, sentiment,
+training labels), their stated preferences and their behaviour rows.
 
 Forgetting erases conversations, the console's copies and behaviour, and anonymises what the
 shop must keep for its accounts: the customer row (orders need it) and the name and street of
@@ -41,10 +42,13 @@ from storage.schema import (
     ConversationSummary,
     ConversationTag,
     Customer,
+    CustomerConversation,
     HandoffRequest,
     Interaction,
     Order,
     SatisfactionRating,
+    SentimentReading,
+    StatedPreference,
     TrainingLabel,
 )
 
@@ -73,6 +77,8 @@ _CONVERSATION_COPIES = (
     ConversationNote,
     HandoffRequest,
     SatisfactionRating,
+    SentimentReading,
+    CustomerConversation,
 )
 
 
@@ -130,6 +136,8 @@ def conversations_of(
 
 
 def _sessions_of(session: Session, customer_id: int | None) -> set[str]:
+    """Conversations linked to the customer (verification, identity token) or in which they
+    viewed products."""
     if customer_id is None:
         return set()
     rows = session.execute(
@@ -137,7 +145,12 @@ def _sessions_of(session: Session, customer_id: int | None) -> set[str]:
             Interaction.customer_id == customer_id, Interaction.session_id.is_not(None)
         )
     )
-    return {sender for (sender,) in rows if sender}
+    linked = session.execute(
+        select(CustomerConversation.sender_id).where(
+            CustomerConversation.customer_id == customer_id
+        )
+    )
+    return {sender for (sender,) in [*rows, *linked] if sender}
 
 
 def _transcript(events_engine: Engine, sender_id: str) -> list[dict[str, Any]]:
@@ -255,6 +268,12 @@ def export_subject(session: Session, events_engine: Engine, email: str) -> dict[
         ],
         "ratings": [
             {"conversation": r.sender_id, "rating": r.rating, "flow": r.flow} for r in ratings
+        ],
+        "preferences": [
+            {"kind": p.kind.value, "value": p.value, "category": p.category}
+            for p in session.execute(
+                select(StatedPreference).where(StatedPreference.customer_id == customer_id)
+            ).scalars()
         ],
     }
 
@@ -377,6 +396,10 @@ def anonymise_customer(session: Session, customer_id: int) -> None:
     with committing(session):
         _secure_delete(session.connection())
         session.execute(delete(Interaction).where(Interaction.customer_id == customer_id))
+        session.execute(delete(StatedPreference).where(StatedPreference.customer_id == customer_id))
+        session.execute(
+            delete(CustomerConversation).where(CustomerConversation.customer_id == customer_id)
+        )
         customer = session.get(Customer, customer_id)
         if customer is None:
             return

@@ -21,7 +21,16 @@ from storage.privacy import (
     finish_forget,
     plan_forget,
 )
-from storage.schema import ConversationMessage, Customer, Interaction, Order
+from storage.schema import (
+    ConversationMessage,
+    Customer,
+    CustomerConversation,
+    Interaction,
+    LinkMethod,
+    Order,
+    PreferenceKind,
+    StatedPreference,
+)
 
 SECRET = "test-key"
 
@@ -87,6 +96,16 @@ def test_forget_erases_and_anonymises_and_can_run_again(
             occurred_at=datetime.now(),
         )
     )
+    shop.add(
+        CustomerConversation(
+            customer_id=customer_id, sender_id="conv-linked", linked_by=LinkMethod.IDENTITY_TOKEN
+        )
+    )
+    shop.add(
+        StatedPreference(
+            customer_id=customer_id, kind=PreferenceKind.SIZE, value="10", sender_id="conv-linked"
+        )
+    )
     shop.commit()
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -96,7 +115,7 @@ def test_forget_erases_and_anonymises_and_can_run_again(
     plan = plan_forget(shop, conversations, email, SECRET, journal)
     # Interrupted after planning: running it again resumes the same request.
     again = plan_forget(shop, conversations, email, SECRET, journal)
-    assert again.conversations == plan.conversations == ["conv-a"]
+    assert again.conversations == plan.conversations == ["conv-a", "conv-linked"]
     finish_forget(again, shop, conversations, journal, log_dir=logs)
 
     with conversations.connect() as connection:
@@ -111,6 +130,8 @@ def test_forget_erases_and_anonymises_and_can_run_again(
     ).scalar_one()
     assert count == 0
     assert shop.execute(select(ConversationMessage)).scalars().all() == []
+    assert shop.execute(select(CustomerConversation)).scalars().all() == []
+    assert shop.execute(select(StatedPreference)).scalars().all() == []
     assert email not in (logs / "rasa-server.log").read_text()
     assert email not in journal.path.read_text()
     for path in tmp_path.rglob("*.db*"):
