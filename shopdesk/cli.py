@@ -406,9 +406,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_cmd_run)
 
     from console.cli import add_commands as add_console_commands
+    from shopdesk.identity import add_commands as add_identity_commands
     from shopdesk.privacy import add_commands as add_privacy_commands
 
     add_console_commands(commands)
+    add_identity_commands(commands)
     add_privacy_commands(commands)
     return parser
 
