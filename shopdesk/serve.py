@@ -283,6 +283,12 @@ def start_bot(
         "SANIC_WORKERS": "1",
     }
     rasa_env = {**env, "SANIC_WORKERS": str(settings.rasa_workers), "SHOPDESK_API_TOKEN": token}
+    # The channels' rate limits as ``settings`` has them (a caller may have replaced them).
+    rasa_env.update(
+        SHOPDESK_RATE_LIMIT_SENDER=str(settings.rate_limit_sender),
+        SHOPDESK_RATE_LIMIT_IP=str(settings.rate_limit_ip),
+        SHOPDESK_RATE_LIMIT_REDIS_URL=settings.rate_limit_redis,
+    )
     rasa_env.pop("SHOPDESK_VERIFICATION_KEY", None)
     if settings.rasa_workers > 1:
         # Each worker counts in files of its own there; /metrics adds them up (prometheus_client).

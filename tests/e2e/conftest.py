@@ -114,6 +114,8 @@ def bot(tmp_path_factory) -> BotClient:
         "SHOPDESK_RASA_PORT": str(free_port()),
         "SHOPDESK_ACTION_PORT": str(free_port()),
         "SHOPDESK_API_TOKEN": "e2e-secret-token",
+        # Every test talks from loopback: one address for all their conversations.
+        "SHOPDESK_RATE_LIMIT_IP": "0",
     }
     saved = {k: os.environ.get(k) for k in overrides}
     os.environ.update(overrides)
