@@ -131,6 +131,8 @@ class BufferedPikaEventBroker(PikaEventBroker):
     def publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         """Send ``event`` in the background, or buffer it while RabbitMQ is away."""
         if not self._connected():
+            if self._connection is not None:  # was connected: the connection dropped
+                self._went_down(ConnectionError("the connection to RabbitMQ was lost"))
             self._keep(event)
             return
         super().publish(event, headers)

@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 
 from shopdesk.bench import benchmark_modules
+from shopdesk.processes import PROCESSES
 from shopdesk.secrets import api_token_file
 from shopdesk.settings import Settings, get_settings
 from storage.errors import ShopdeskError
@@ -180,6 +181,14 @@ def _cmd_channels_status(args: argparse.Namespace, settings: Settings) -> int:
         if row.on:
             console.print(f"  webhook {row.channel.webhook_path}: {row.webhook}", highlight=False)
     return 0
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from shopdesk.processes import serve
+
+    if args.process != "migrate":
+        check_start_settings(settings)
+    return serve(args.process, settings, host=args.host, demo=args.demo)
 
 
 def _cmd_events_tail(args: argparse.Namespace, settings: Settings) -> int:
@@ -381,6 +390,18 @@ def build_parser() -> argparse.ArgumentParser:
         "status", help="which channels are on and whether their webhooks are registered"
     ).set_defaults(handler=_cmd_channels_status)
 
+    serve = commands.add_parser(
+        "serve",
+        help="run one server process in the foreground, as a container does (docs/deploy.md)",
+    )
+    serve.add_argument("process", choices=PROCESSES)
+    serve.add_argument(
+        "--host", default="0.0.0.0", help="interface of the storefront (default: all)"
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="migrate: seed the demo store into an empty database"
+    )
+    serve.set_defaults(handler=_cmd_serve)
     events = commands.add_parser(
         "events", help="conversation events on the event broker (SHOPDESK_EVENT_BROKER_URL)"
     ).add_subparsers(dest="events_command", required=True)

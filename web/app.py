@@ -121,7 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             with sessions() as db:
                 db.execute(text("SELECT 1"))
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, StorageError) as error:
             problem = f"shop database: {type(error).__name__}: {error}"
             return JSONResponse({"status": "not ready", "problems": [problem]}, status_code=503)
         return {"status": "ready"}

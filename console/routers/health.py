@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from console.app import DB
+from storage.db import StorageError
 
 router = APIRouter(tags=["health"])
 
@@ -23,7 +24,7 @@ def readyz(db: DB) -> dict[str, str] | JSONResponse:
     """The console can serve staff: the shop database answers (503 with the problem if not)."""
     try:
         db.execute(text("SELECT 1"))
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, StorageError) as error:
         problem = f"shop database: {type(error).__name__}: {error}"
         return JSONResponse({"status": "not ready", "problems": [problem]}, status_code=503)
     return {"status": "ready"}

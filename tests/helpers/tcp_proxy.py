@@ -22,8 +22,15 @@ class TcpProxy:
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
 
+    @property
+    def is_up(self) -> bool:
+        """Whether the proxy accepts connections."""
+        return self._listener is not None
+
     def up(self) -> TcpProxy:
-        """Start accepting connections (again)."""
+        """Start accepting connections (again); nothing happens when it already does."""
+        if self._listener is not None:
+            return self
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
