@@ -10,18 +10,19 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import ShopAction, first_entity
 from actions.product_presenter import format_price, product_card, stock_phrase
-from actions.verification import verified_customer
-from storage.behaviour import record_view
+from actions.shopper_events import record_shopper_events
 from storage.catalog import ProductRecord, iter_product_records, product_id_for_handle
-from storage.db import StorageError
 from storage.inventory import VariantStock, variant_stock
+from storage.schema import InteractionKind
 from storage.wording import list_in_words
 
 logger = logging.getLogger(__name__)
+
+#: The reason on the card of a product the shopper asked about.
+ASKED_ABOUT = "the product you asked about"
 
 _ORDINALS = {
     "first": 0,
@@ -127,25 +128,10 @@ class ActionAnswerProductQuestion(ShopAction):
             record, variants, question_aspect(text, color, size), color, size
         )
         url = self.services.product_url(record.handle)
-        dispatcher.utter_message(
-            text=answer, json_message={"type": "product", "product": product_card(record, url)}
-        )
-        self._record_view(tracker, record.product_id)
+        card = {**product_card(record, url), "reason": ASKED_ABOUT}
+        dispatcher.utter_message(text=answer, json_message={"type": "product", "product": card})
+        record_shopper_events(self.services, tracker, [record.product_id], InteractionKind.VIEW)
         return [SlotSet("focused_product", float(record.product_id))]
-
-    def _record_view(self, tracker: Tracker, product_id: int) -> None:
-        """Remember the view for the recommender; the shopper's answer never waits on it failing."""
-        customer_id = verified_customer(self.services.verification, tracker)
-        try:
-            with self.services.session() as session:
-                record_view(session, product_id, tracker.sender_id, customer_id)
-        except (SQLAlchemyError, StorageError) as exc:
-            logger.warning(
-                "Could not record the view of product %s by %s: %s",
-                product_id,
-                tracker.sender_id,
-                exc,
-            )
 
     def _product_meant(self, text: str, tracker: Tracker) -> int | None:
         shown = [int(p) for p in (tracker.get_slot("shown_products") or [])]

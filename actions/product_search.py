@@ -19,8 +19,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ShopAction
+from actions.explanations import search_reason, search_scores
 from actions.product_presenter import describe_filters, product_card, product_line
 from actions.profile import note_preferences
+from actions.shopper_events import record_shopper_events
+from models.recommender import InteractionKind
 from retrieval.product_index import SearchFilters
 from retrieval.query_understanding import PlannedSearch, ShopperMessage, plan_search
 from retrieval.search_relaxation import relaxed_alternatives
@@ -96,10 +99,18 @@ class ActionSearchProducts(ShopAction):
                 "filters": asdict(filters),
                 "query": plan.query,
                 "offset": plan.offset,
-                "products": [product_card(r, self.services.product_url(r.handle)) for r in records],
+                "products": [
+                    {
+                        **product_card(hit.record, self.services.product_url(hit.record.handle)),
+                        "reason": search_reason(hit.record, filters, plan.query),
+                        "scores": search_scores(hit),
+                    }
+                    for hit in hits
+                ],
             },
         )
         ids = [record.product_id for record in records]
+        record_shopper_events(self.services, tracker, ids, InteractionKind.SHOWN)
         return [
             SlotSet("shown_products", ids),
             SlotSet("focused_product", float(ids[0])),

@@ -6,8 +6,9 @@ What the answer is based on, first match wins:
    product being talked about),
 2. "something like X" / "cheaper alternative" — similar products (cheaper than X when asked),
 3. "a gift for …" — best sellers of the asked category, else products matching the phrase,
-4. the verified customer's orders, else the products shown or asked about in this chat,
-5. the best sellers (of the asked category).
+4. the verified customer's orders and this conversation's events as they happened (shown,
+   clicked, asked about, viewed in the storefront, carted; :mod:`actions.shopper_events`),
+5. the best sellers (of the asked category), also when asked for them by name.
 
 Everything shown is in stock and passes the shopper's filters (price, color, size, brand,
 category); each product comes with its reason, in the same ``product_list`` payload as search.
@@ -24,14 +25,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ShopAction, as_float
+from actions.explanations import recommendation_scores, search_scores, with_buyer_counts
 from actions.product_presenter import describe_filters, product_card, product_line
-from actions.verification import verified_customer
-from models.recommender import Interaction, InteractionKind, Recommendation
-from models.recommender.shop_data import customer_history
+from actions.shopper_events import record_shopper_events, shopper_history
+from models.recommender import InteractionKind, Recommendation
 from retrieval.product_index import SearchFilters
 from retrieval.query_understanding import (
     ShopperMessage,
     anchor_phrase,
+    asks_for_best_sellers,
     asks_for_complements,
     asks_for_gift,
     asks_for_similar,
@@ -46,7 +48,8 @@ class Suggestions:
     """What to show: products with reasons and the sentence that introduces them."""
 
     intro: str
-    items: list[tuple[ProductRecord, str]]
+    #: (product, reason shown to the shopper, the scores behind it for staff)
+    items: list[tuple[ProductRecord, str, dict[str, float]]]
 
 
 class ActionRecommendProducts(ShopAction):
@@ -74,7 +77,7 @@ class ActionRecommendProducts(ShopAction):
         url = self.services.product_url
         lines = [
             f"{n}. {product_line(record, url(record.handle))} ({reason})"
-            for n, (record, reason) in enumerate(suggestions.items, start=1)
+            for n, (record, reason, _) in enumerate(suggestions.items, start=1)
         ]
         dispatcher.utter_message(
             text="\n".join([suggestions.intro, *lines]),
@@ -82,12 +85,13 @@ class ActionRecommendProducts(ShopAction):
                 "type": "product_list",
                 "filters": asdict(filters),
                 "products": [
-                    {**product_card(record, url(record.handle)), "reason": reason}
-                    for record, reason in suggestions.items
+                    {**product_card(record, url(record.handle)), "reason": reason, "scores": scores}
+                    for record, reason, scores in suggestions.items
                 ],
             },
         )
-        shown = [record.product_id for record, _ in suggestions.items]
+        shown = [record.product_id for record, _, _ in suggestions.items]
+        record_shopper_events(self.services, tracker, shown, InteractionKind.SHOWN)
         return [SlotSet("shown_products", shown), SlotSet("focused_product", float(shown[0]))]
 
     # ------------------------------------------------------------------ what to base it on
@@ -103,14 +107,17 @@ class ActionRecommendProducts(ShopAction):
         allowed = self._allowed(filters)
         complements = asks_for_complements(text)
         if anchor is not None and complements:
-            items = self._records(self._recommender_call("bought_together", anchor, count, allowed))
+            together = self._recommender_call("bought_together", anchor, count, allowed)
+            items = self._records(with_buyer_counts(self.services.sessions, together, anchor))
             if items:
                 return Suggestions(f"These go well with the {anchor.title}:", items)
         if anchor is not None and (complements or asks_for_similar(text)):
             return self._similar(text, anchor, filters, count)
         if asks_for_gift(text):
             return self._gift(text, filters, allowed, count)
-        history = self._history(tracker)
+        if asks_for_best_sellers(text):
+            return self._best_sellers(filters, allowed, count)
+        history = shopper_history(self.services, tracker)
         if history and self.services.recommender is not None:
             items = self._records(self.services.recommender.recommend(history, count, allowed))
             if items:
@@ -129,7 +136,7 @@ class ActionRecommendProducts(ShopAction):
             # A product the recommender has not seen yet: content similarity from the search index.
             hits = self.services.product_index.search(anchor.title, filters, k=count + 1)
             items = [
-                (h.record, f"similar to {anchor.title}")
+                (h.record, f"similar to {anchor.title}", search_scores(h))
                 for h in hits
                 if h.record.product_id != anchor.product_id
             ]
@@ -144,7 +151,14 @@ class ActionRecommendProducts(ShopAction):
             hits = self.services.product_index.search(phrase, filters, k=count * 3)
             popularity = self._popularity()
             ranked = sorted(hits, key=lambda h: -popularity.get(h.record.product_id, 0.0))
-            items = [(h.record, f"a popular pick for {phrase}") for h in ranked[:count]]
+            items = [
+                (
+                    h.record,
+                    f"a popular pick for {phrase}",
+                    {**search_scores(h), "popularity": popularity.get(h.record.product_id, 0.0)},
+                )
+                for h in ranked[:count]
+            ]
             if items:
                 return Suggestions(f"Gift ideas for {phrase}:", items)
         return self._best_sellers(filters, allowed, count, gift=True)
@@ -162,10 +176,10 @@ class ActionRecommendProducts(ShopAction):
         )
         if len(items) < count:
             # Products nobody bought yet: top rated ones fill the list.
-            taken = {record.product_id for record, _ in items}
+            taken = {record.product_id for record, _, _ in items}
             for hit in self.services.product_index.search("", filters, k=count + len(taken)):
                 if hit.record.product_id not in taken and len(items) < count:
-                    items.append((hit.record, "highly rated"))
+                    items.append((hit.record, "highly rated", {"rating": hit.score}))
         return Suggestions(intro, items)
 
     # ------------------------------------------------------------------ inputs
@@ -193,24 +207,6 @@ class ActionRecommendProducts(ShopAction):
             product_id = as_float(shown[0]) if shown else None
         return self.services.product_index.get(int(product_id)) if product_id is not None else None
 
-    def _history(self, tracker: Tracker) -> list[Interaction]:
-        """The verified customer's orders and events, else the products of this conversation."""
-        customer_id = verified_customer(self.services.verification, tracker)
-        if customer_id is not None:
-            with self.services.session() as session:
-                history = customer_history(session, customer_id)
-            if history:
-                return history
-        seen: list[int] = [
-            int(p) for p in (tracker.get_slot("shown_products") or []) if as_float(p) is not None
-        ]
-        focused = as_float(tracker.get_slot("focused_product"))
-        if focused is not None:
-            seen = [p for p in seen if p != int(focused)] + [
-                int(focused)
-            ]  # the focused one is the latest
-        return [Interaction("conversation", p, InteractionKind.VIEW) for p in seen]
-
     def _allowed(self, filters: SearchFilters) -> set[int]:
         """Ids of the products passing ``filters`` (in stock included)."""
         return self.services.product_index.ids_matching(filters)
@@ -233,8 +229,13 @@ class ActionRecommendProducts(ShopAction):
 
     def _records(
         self, recommendations: Sequence[Recommendation]
-    ) -> list[tuple[ProductRecord, str]]:
-        """Recommendations as (record, reason), skipping products the index no longer has."""
+    ) -> list[tuple[ProductRecord, str, dict[str, float]]]:
+        """Recommendations as (record, reason, scores), skipping products the index no longer
+        has."""
         index = self.services.product_index
-        found = [(index.get(r.product_id), r.reason) for r in recommendations]
-        return [(record, reason) for record, reason in found if record is not None]
+        found = [(index.get(r.product_id), r) for r in recommendations]
+        return [
+            (record, r.reason, recommendation_scores(r))
+            for record, r in found
+            if record is not None
+        ]

@@ -70,6 +70,10 @@ _SIMILAR = re.compile(
     re.IGNORECASE,
 )
 _GIFT = re.compile(r"\b(?:gift|present|secret\s+santa|stocking\s+stuffer)s?\b", re.IGNORECASE)
+_BEST_SELLERS = re.compile(
+    r"\b(?:best[\s-]?sell(?:er|ers|ing)|most\s+popular|top[\s-]?sell(?:er|ers|ing)|trending)\b",
+    re.IGNORECASE,
+)
 _GIFT_FOR = re.compile(
     r"\bfor\s+(?:my\s+|a\s+|an\s+|the\s+|our\s+)?(?P<who>[^?.!,;]+)", re.IGNORECASE
 )
@@ -135,6 +139,11 @@ def asks_for_similar(text: str) -> bool:
 def asks_for_gift(text: str) -> bool:
     """True when the message is about a gift ("a present for my dad", "secret santa")."""
     return bool(_GIFT.search(text))
+
+
+def asks_for_best_sellers(text: str) -> bool:
+    """True when the shopper asks for what sells best ("your best sellers", "most popular")."""
+    return bool(_BEST_SELLERS.search(text))
 
 
 def gift_recipient(text: str) -> str | None:

@@ -13,11 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import String, case, cast, func, select, union
 from sqlalchemy.orm import Session
 
 from storage.orders import committing, utcnow
-from storage.schema import Interaction, InteractionKind
+from storage.schema import (
+    Interaction,
+    InteractionKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ProductVariant,
+)
 
 
 def record_events(
@@ -55,7 +62,10 @@ def record_view(
 def conversation_events(
     session: Session, sender_id: str, limit: int = 50
 ) -> list[tuple[int, InteractionKind]]:
-    """The last ``limit`` events of the conversation ``sender_id``: (product id, kind), oldest first."""
+    """The last ``limit`` events of the conversation ``sender_id``: (product id, kind).
+
+    Oldest first.
+    """
     rows = session.execute(
         select(Interaction.product_id, Interaction.kind)
         .where(Interaction.session_id == sender_id)
@@ -63,3 +73,42 @@ def conversation_events(
         .limit(limit)
     ).all()
     return [(int(row.product_id), InteractionKind(row.kind)) for row in reversed(rows)]
+
+
+def co_buyers(session: Session, product_id: int, others: Iterable[int]) -> dict[int, int]:
+    """How many shoppers bought both ``product_id`` and each of ``others``.
+
+    Shoppers are customers (their non-cancelled orders and purchase events) and guest
+    sessions (their purchase events). Products nobody bought together with it are left out.
+    """
+    wanted = {int(o) for o in others} - {int(product_id)}
+    if not wanted:
+        return {}
+    ordered = (
+        select(
+            ("customer:" + cast(Order.customer_id, String)).label("shopper"),
+            ProductVariant.product_id.label("product_id"),
+        )
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(ProductVariant, OrderLine.variant_id == ProductVariant.id)
+        .where(Order.status != OrderStatus.CANCELLED)
+    )
+    shopper = case(
+        (
+            Interaction.customer_id.isnot(None),
+            "customer:" + cast(Interaction.customer_id, String),
+        ),
+        else_="session:" + func.coalesce(Interaction.session_id, ""),
+    )
+    events = select(shopper.label("shopper"), Interaction.product_id.label("product_id")).where(
+        Interaction.kind == InteractionKind.PURCHASE
+    )
+    bought = union(ordered, events).subquery()
+    anchor = bought.alias("anchor")
+    rows = session.execute(
+        select(bought.c.product_id, func.count(func.distinct(bought.c.shopper)))
+        .join(anchor, anchor.c.shopper == bought.c.shopper)
+        .where(anchor.c.product_id == int(product_id), bought.c.product_id.in_(wanted))
+        .group_by(bought.c.product_id)
+    ).all()
+    return {int(p): int(n) for p, n in rows}

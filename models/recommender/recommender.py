@@ -140,6 +140,8 @@ class Recommendation:
     reason: str
     reason_kind: ReasonKind
     basis: int | None = None
+    #: Each signal's weighted, standardised share of ``score`` (``recommend`` only), for staff.
+    signals: Mapping[str, float] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -485,12 +487,21 @@ class Recommender:
         indices = self._indices(e.product_id for e in known)
         if indices.size == 0:
             return self._popular(n, filters, exclude={e.product_id for e in events})
-        scores = self.score_histories([indices])[0]
+        signals = self.signal_scores([indices])
+        scores = self.blend(signals)[0]
         scores[indices] = -np.inf
         chosen = self._top(scores, n, filters, exclude={e.product_id for e in events})
         links = self._history_links(indices, chosen)
+        weights = self.config.weights
         return [
-            self._explain_for_history(i, float(scores[i]), known, indices, links[:, column])
+            replace(
+                self._explain_for_history(i, float(scores[i]), known, indices, links[:, column]),
+                signals={
+                    name: round(float(getattr(weights, name) * values[0, i]), 3)
+                    for name, values in signals.items()
+                    if getattr(weights, name)
+                },
+            )
             for column, i in enumerate(chosen)
         ]
 

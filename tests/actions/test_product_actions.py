@@ -91,20 +91,20 @@ def test_a_product_question_is_recorded_as_a_view_for_the_recommender(services):
 
 
 def test_the_answer_is_given_even_when_the_view_cannot_be_stored(services, monkeypatch, caplog):
-    import actions.product_question as product_question
+    import actions.shopper_events as shopper_events
     from storage.db import DatabaseUnavailable
 
     def database_down(*args, **kwargs):
         raise DatabaseUnavailable("sqlite:///shop.db", "disk I/O error")
 
-    monkeypatch.setattr(product_question, "record_view", database_down)
+    monkeypatch.setattr(shopper_events, "record_events", database_down)
     jacket = services.product_index.search("rain jacket", None, k=1)[0].record
     tracker = tracker_for(
         "how much is it?", "product_question", slots={"focused_product": jacket.product_id}
     )
     messages, slots = run(ActionAnswerProductQuestion(services), tracker)
     assert jacket.title in messages[0]["text"] and slots["focused_product"] == jacket.product_id
-    assert "Could not record the view" in caplog.text
+    assert "Could not record view of products" in caplog.text
 
 
 def test_question_about_a_size_checks_variant_stock(services):

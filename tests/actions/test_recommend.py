@@ -1,17 +1,20 @@
 """The recommend action on the seeded demo store (with its generated shopping behaviour)."""
 
 import asyncio
+import re
 
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.recommend import ActionRecommendProducts
+from storage.behaviour import co_buyers
 from storage.schema import Customer
 from tests.helpers.trackers import entity, tracker_for, verified_tracker
 
 TEMPO = "Stridewell Tempo 3 Running Shoe"
 CARD_KEYS = {"id", "title", "brand", "category", "price", "currency", "price_text", "in_stock",
-             "stock", "colors", "sizes", "rating", "url", "image_url", "reason"}  # fmt: skip
+             "stock", "colors", "sizes", "rating", "url", "image_url", "reason",
+             "scores"}  # fmt: skip
 
 
 def run(services, tracker):
@@ -40,7 +43,21 @@ def test_what_goes_with_the_shoes_being_discussed(services):
     messages, slots = run(services, tracker)
     products = products_of(messages)
     assert products and all(p["in_stock"] and p["id"] != tempo for p in products)
-    assert all(p["reason"] == f"often bought with {TEMPO}" for p in products)
+    # The reason counts the customers who bought both, from the shop's orders.
+    counted = [
+        re.fullmatch(rf"bought together with the {TEMPO} by (\d+) shoppers", p["reason"])
+        for p in products
+    ]
+    assert all(
+        m or p["reason"] == f"often bought with {TEMPO}"
+        for m, p in zip(counted, products, strict=True)
+    )
+    with services.session() as session:
+        buyers = co_buyers(session, tempo, [p["id"] for p in products])
+    assert [int(m.group(1)) for m in counted if m] == [
+        buyers[p["id"]] for p in products if buyers.get(p["id"], 0) >= 2
+    ]
+    assert any(counted)
     # Runners buy running socks, running gear, sports bottles, earbuds and watches with their shoes.
     running = [
         p
@@ -48,7 +65,7 @@ def test_what_goes_with_the_shoes_being_discussed(services):
         if "Running" in p["title"] or "Running Gear" in p["category"] or "Sport" in p["title"]
     ]
     assert len(running) >= len(products) // 2
-    assert TEMPO in messages[0]["text"] and "(often bought with" in messages[0]["text"]
+    assert TEMPO in messages[0]["text"] and f"({products[0]['reason']})" in messages[0]["text"]
     assert slots["shown_products"] == [p["id"] for p in products]
     assert set(products[0]) == CARD_KEYS
 
