@@ -192,21 +192,15 @@ _NAME_LOWER_CUE = re.compile(
 
 
 def _names(text: str) -> Iterable[Finding]:
-    for match in _NAME_CUES.finditer(text):
-        name = match.group("name")
-        # The cue is case-insensitive but a name must be capitalised as written.
-        if not name[0].isupper():
-            continue
-        words = name.split()
-        while words and words[-1].rstrip(".") in _NOT_NAMES:
-            words.pop()
-        if not words or words[0] in _NOT_NAMES:
-            continue
-        start = match.start("name")
-        yield Finding(NAME, start, start + len(" ".join(words)))
-    for pattern in (_NAME_OPENING_ADDRESS, _NAME_LOWER_CUE):
+    for pattern in (_NAME_CUES, _NAME_OPENING_ADDRESS, _NAME_LOWER_CUE):
         for match in pattern.finditer(text):
-            yield Finding(NAME, match.start("name"), match.end("name"))
+            words = match.group("name").split()
+            while words and words[-1].rstrip(".").capitalize() in _NOT_NAMES:
+                words.pop()
+            if not words or words[0].capitalize() in _NOT_NAMES:
+                continue
+            start = match.start("name")
+            yield Finding(NAME, start, start + len(" ".join(words)))
 
 
 def _emails(text: str) -> Iterable[Finding]:
