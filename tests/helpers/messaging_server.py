@@ -1,7 +1,8 @@
 """A Rasa-less server for the messaging channel tests: the four channels and the widget's
-staff route on one Sanic app, with a scripted bot.
+staff route on one Sanic app, with a scripted bot and a SQLite tracker store.
 
-Run as ``python -m tests.helpers.messaging_server --port P --record URL`` (a process of its own:
+:func:`serve_channels` runs it as
+``python -m tests.helpers.messaging_server --port P --record URL`` (a process of its own:
 Sanic 21.12 serves only once per process, and tests/bot/test_socketio_channel.py serves there).
 The scripted bot posts every message it receives to ``URL/_received`` and answers through the
 channel's real output channel, which renders and sends to the platforms' API base URLs (the
@@ -12,16 +13,24 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Any
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from rasa.core.agent import Agent
-from rasa.core.channels.channel import UserMessage
-from rasa.core.lock_store import InMemoryLockStore
-from rasa.core.tracker_store import InMemoryTrackerStore
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, UserUttered
-from sanic import Sanic
+import httpx
+
+from shopdesk.settings import PROJECT_ROOT
+from tests.helpers.fake_platforms import SECRETS, FakePlatforms, Received, free_port
+
+if TYPE_CHECKING:
+    from sanic import Sanic
 
 #: Products the scripted bot shows, as actions.product_presenter.product_card shapes them.
 PRODUCTS = [
@@ -84,7 +93,16 @@ def scripted_reply(text: str) -> dict[str, Any]:
 
 
 def build_app(record_url: str) -> Sanic:
-    """The app: every messaging channel and the widget channel, over an in-memory agent."""
+    """The app: every messaging channel and the widget channel, over a SQLite agent (Rasa is
+    imported here, in the server's process only)."""
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.core.lock_store import InMemoryLockStore
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from sanic import Sanic
+
     from bot.channels import ShopSocketIOInput
     from bot.messaging.messenger import MessengerShopInput
     from bot.messaging.slack import SlackShopInput
@@ -93,10 +111,13 @@ def build_app(record_url: str) -> Sanic:
     from shopdesk.settings import get_settings
 
     settings = get_settings()
+    # Conversations in SQLite in the data directory, as a production tracker store keeps
+    # them: a server restarted on the same directory finds them again.
+    tracker_store = SQLTrackerStore(
+        Domain.empty(), dialect="sqlite", db=str(settings.data_dir / "conversations.db")
+    )
     agent = Agent(
-        domain=Domain.empty(),
-        tracker_store=InMemoryTrackerStore(Domain.empty()),
-        lock_store=InMemoryLockStore(),
+        domain=Domain.empty(), tracker_store=tracker_store, lock_store=InMemoryLockStore()
     )
 
     async def scripted_bot(message: UserMessage) -> None:
@@ -129,6 +150,69 @@ def build_app(record_url: str) -> Sanic:
     ):
         app.blueprint(channel.blueprint(scripted_bot), url_prefix=f"/webhooks/{channel.name()}")
     return app
+
+
+@dataclass
+class MessagingServer:
+    """The running server's URL, the fake platforms and what reached the bot."""
+
+    url: str
+    platforms: FakePlatforms
+    log: Path
+
+    @property
+    def received(self) -> list[Received]:
+        return self.platforms.received
+
+
+@contextmanager
+def serve_channels(platforms: FakePlatforms, data_dir: Path) -> Iterator[MessagingServer]:
+    """A channels' server process keeping its conversations in ``data_dir`` (a restart on the
+    same directory finds them again)."""
+    api, port = platforms.url, free_port()
+    env = {
+        **os.environ,
+        **SECRETS,
+        "SHOPDESK_DATA_DIR": str(data_dir),
+        "SHOPDESK_TELEGRAM_API_URL": api,
+        "SHOPDESK_TWILIO_API_URL": api,
+        "SHOPDESK_MESSENGER_API_URL": api,
+        "SHOPDESK_SLACK_API_URL": api,
+        "SHOPDESK_MAX_MESSAGE_CHARS": "500",
+        "SHOPDESK_PUBLIC_URL": "",
+    }
+    log = open(data_dir / "server.log", "ab")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.helpers.messaging_server",
+            "--port",
+            str(port),
+            "--record",
+            api,
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        assert process.poll() is None, (data_dir / "server.log").read_text()[-3000:]
+        assert time.monotonic() < deadline, "the messaging server did not start"
+        try:
+            if httpx.get(f"{url}/webhooks/telegram/", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    try:
+        yield MessagingServer(url, platforms, data_dir / "server.log")
+    finally:
+        process.terminate()
+        process.wait(20)
+        log.close()
 
 
 def main() -> None:

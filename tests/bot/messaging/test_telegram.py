@@ -7,6 +7,7 @@ import itertools
 import httpx
 
 from tests.helpers.fake_platforms import SECRETS
+from tests.helpers.messaging_server import serve_channels
 from tests.helpers.platform_requests import post_telegram, telegram_tap, telegram_text
 
 SECRET = SECRETS["SHOPDESK_TELEGRAM_SECRET"]
@@ -173,3 +174,16 @@ def test_a_key_the_conversation_never_showed_gets_an_answer_not_the_bot(server):
     assert server.received == []
     text = server.platforms.to(f"/bot{TOKEN}/sendMessage")[0]["body"]["text"]
     assert "older message" in text and "type what you are looking for" in text
+
+
+def test_a_long_payload_tap_arrives_whole_after_a_server_restart(server, tmp_path):
+    with serve_channels(server.platforms, tmp_path) as before:
+        post(before, text_update("which sizes?", chat_id=5454))
+        sent = server.platforms.to(f"/bot{TOKEN}/sendMessage")[0]["body"]
+        data = sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    server.received.clear()
+    with serve_channels(server.platforms, tmp_path) as after:
+        assert post(after, tap(5454, data)).status_code == 200
+    assert [m.text for m in server.received] == [
+        '/choose_size{"size": "EU 40", "product": "Trail Runner 1", "colour": "midnight blue"}'
+    ]
