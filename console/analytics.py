@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.schema import (
@@ -152,33 +152,35 @@ def build_report(session: Session, period: Period, low_confidence: float) -> Rep
     started = _per_bucket(period, [(d, n) for d, n, _ in conversations])
     escalated = _per_bucket(period, [(d, h) for d, _, h in conversations])
 
-    message_rows = session.execute(
-        select(
-            _day(message.sent_at),
-            func.count(),
-            func.sum(case((message.actor == "user", 1), else_=0)),
-            func.sum(
-                case(
-                    (
-                        and_(
-                            message.actor == "user",
-                            or_(message.fallback, message.confidence < low_confidence),
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
+    # One pass over the period's messages, grouped finely enough (day, actor, intent,
+    # misunderstood) that volume, fallback rate, top intents and their trend all come from it.
+    misunderstood_message = or_(message.fallback, message.confidence < low_confidence)
+    day_of_message = _day(message.sent_at)
+    missed = case((misunderstood_message, True), else_=False)
+    counted = (
+        select(day_of_message, message.actor, message.intent, missed, func.count())
+        .where(message.sent_at >= period.start, message.sent_at < period.end)
+        .group_by(day_of_message, message.actor, message.intent, missed)
+    )
+    if period.channel:
+        counted = counted.join(summary, summary.sender_id == message.sender_id).where(
+            *_channel_filter(period)
         )
-        .join(summary, summary.sender_id == message.sender_id)
-        .where(
-            message.sent_at >= period.start, message.sent_at < period.end, *_channel_filter(period)
-        )
-        .group_by(_day(message.sent_at))
-    ).all()
-    messages = _per_bucket(period, [(d, n) for d, n, _, _ in message_rows])
-    user_messages = _per_bucket(period, [(d, u) for d, _, u, _ in message_rows])
-    misunderstood = _per_bucket(period, [(d, f) for d, _, _, f in message_rows])
+    messages: dict[date, float] = defaultdict(float)
+    user_messages: dict[date, float] = defaultdict(float)
+    misunderstood: dict[date, float] = defaultdict(float)
+    per_intent: Counter = Counter()
+    per_intent_bucket: Counter = Counter()
+    for day, actor, intent, was_missed, n in session.execute(counted):
+        bucket = period.bucket(_as_date(day))
+        messages[bucket] += n
+        if actor != "user":
+            continue
+        user_messages[bucket] += n
+        misunderstood[bucket] += n if was_missed else 0
+        if intent is not None:
+            per_intent[intent] += n
+            per_intent_bucket[(bucket, intent)] += n
 
     tables: dict[str, Table] = {}
     volume = Table("volume", "Conversations and messages", ["period", "conversations", "messages"])
@@ -228,48 +230,38 @@ def build_report(session: Session, period: Period, low_confidence: float) -> Rep
     tables["csat"] = csat
     rated = sum(ratings.values())
 
-    user_in_period = [
-        message.actor == "user",
-        message.sent_at >= period.start,
-        message.sent_at < period.end,
-        *_channel_filter(period),
-    ]
-    top = session.execute(
-        select(message.intent, func.count())
-        .join(summary, summary.sender_id == message.sender_id)
-        .where(*user_in_period, message.intent.is_not(None))
-        .group_by(message.intent)
-        .order_by(func.count().desc(), message.intent)
-        .limit(TOP)
-    ).all()
+    top = sorted(per_intent.items(), key=lambda item: (-item[1], item[0]))[:TOP]
     tables["top_intents"] = Table(
         "top_intents", "Top intents", ["intent", "messages"], [[i, n] for i, n in top], "bar"
     )
     top_names = [intent for intent, _ in top[:5]]
-    trend_rows = session.execute(
-        select(_day(message.sent_at), message.intent, func.count())
-        .join(summary, summary.sender_id == message.sender_id)
-        .where(*user_in_period, message.intent.in_(top_names))
-        .group_by(_day(message.sent_at), message.intent)
-    ).all()
-    trend_counts: Counter = Counter()
-    for day, intent, n in trend_rows:
-        trend_counts[(period.bucket(_as_date(day)), intent)] += n
     tables["intent_trend"] = Table(
         "intent_trend",
         "Top intents over time",
         ["period", *top_names],
-        [[b.isoformat(), *(trend_counts[(b, i)] for i in top_names)] for b in period.buckets()],
+        [
+            [b.isoformat(), *(per_intent_bucket[(b, i)] for i in top_names)]
+            for b in period.buckets()
+        ],
     )
 
-    not_understood = session.execute(
+    not_understood_query = (
         select(func.lower(message.text), func.count())
-        .join(summary, summary.sender_id == message.sender_id)
-        .where(*user_in_period, or_(message.fallback, message.confidence < low_confidence))
+        .where(
+            message.actor == "user",
+            message.sent_at >= period.start,
+            message.sent_at < period.end,
+            misunderstood_message,
+        )
         .group_by(func.lower(message.text))
         .order_by(func.count().desc(), func.lower(message.text))
         .limit(TOP * 2)
-    ).all()
+    )
+    if period.channel:
+        not_understood_query = not_understood_query.join(
+            summary, summary.sender_id == message.sender_id
+        ).where(*_channel_filter(period))
+    not_understood = session.execute(not_understood_query).all()
     tables["not_understood"] = Table(
         "not_understood",
         "Messages the bot did not understand",
