@@ -1,8 +1,9 @@
 """The demo storefront's FastAPI app: home, category and product pages, and view events.
 
 Every page carries the ``<shopdesk-chat>`` widget (``/static/shopdesk-chat.js``), pointed at
-the Rasa server. ``POST /api/interactions`` records that a shopper viewed or clicked a
-product, in the ``interactions`` table the recommender learns from.
+the Rasa server. ``POST /api/interactions`` records that a shopper viewed, clicked or carted a
+product, under the widget's session id (the conversation's sender id), in the
+``interactions`` table: the next recommendation in that conversation uses it.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shopdesk.settings import Settings
-from storage.behaviour import record_view
+from storage.behaviour import record_events
 from storage.catalog import product_id_for_handle
 from storage.db import StorageError, create_engine_for, session_factory
+from storage.schema import InteractionKind
 from web.catalog import category_products, departments, featured_products, product_by_handle
 
 HERE = Path(__file__).resolve().parent
@@ -33,11 +35,11 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
 class InteractionIn(BaseModel):
-    """A product view or card click reported by the widget."""
+    """A product page view, a card click or an add-to-cart, reported by the page's widget."""
 
     session_id: str = Field(..., description="the widget's conversation id")
     product_handle: str = Field(..., min_length=1, max_length=255)
-    kind: Literal["view", "click"] = "view"
+    kind: Literal["view", "click", "cart"] = "view"
 
     @validator("session_id")
     def _session_id(cls, value: str) -> str:  # noqa: N805 (pydantic validator)
@@ -105,10 +107,12 @@ def create_app(settings: Settings) -> FastAPI:
         product_id = product_id_for_handle(db, event.product_handle)
         if product_id is None:
             raise HTTPException(404, f"There is no product {event.product_handle!r}.")
+        if not settings.record_behaviour:
+            return {"recorded": "nothing (SHOPDESK_RECORD_BEHAVIOUR is off)"}
         try:
-            record_view(db, product_id, event.session_id)
+            record_events(db, [product_id], event.session_id, InteractionKind(event.kind))
         except (SQLAlchemyError, StorageError) as exc:
-            raise HTTPException(503, "The view could not be recorded; try again later.") from exc
+            raise HTTPException(503, "The event could not be recorded; try again later.") from exc
         return {"recorded": event.kind, "product_handle": event.product_handle}
 
     @app.get("/healthz")

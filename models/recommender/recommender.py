@@ -664,7 +664,12 @@ class Recommender:
                 event.product_id,
             )
         if self.embeddings is not None:
-            position = int(np.argmax(self.embeddings[indices] @ self.embeddings[index]))
+            # Among the events of the strongest kind present (what the shopper chose, not
+            # what they were merely shown), the most similar product.
+            kinds = _explanation_weights(known)
+            similarity = self.embeddings[indices] @ self.embeddings[index]
+            similarity = np.where(kinds >= kinds.max() * 0.9 - 1e-9, similarity, -np.inf)
+            position = int(np.argmax(similarity))
             basis = known[position].product_id
             return Recommendation(
                 product_id, score, f"similar to {self._name(basis)}", ReasonKind.SIMILAR_TO, basis

@@ -43,6 +43,7 @@ def views(settings, session_id: str) -> list[tuple[str, InteractionKind]]:
             select(Product.handle, Interaction.kind)
             .join(Product, Product.id == Interaction.product_id)
             .where(Interaction.session_id == session_id)
+            .order_by(Interaction.id)
         ).all()
     engine.dispose()
     return [tuple(row) for row in rows]
@@ -90,7 +91,21 @@ def test_a_view_from_the_widget_is_recorded_for_the_recommender(client, settings
     client.post(
         "/api/interactions", json={"session_id": SESSION, "product_handle": TEMPO, "kind": "click"}
     )
-    assert views(settings, SESSION) == [(TEMPO, InteractionKind.VIEW)] * 2
+    client.post(
+        "/api/interactions", json={"session_id": SESSION, "product_handle": TEMPO, "kind": "cart"}
+    )
+    assert views(settings, SESSION) == [
+        (TEMPO, InteractionKind.VIEW),
+        (TEMPO, InteractionKind.CLICK),
+        (TEMPO, InteractionKind.CART),
+    ]
+
+
+def test_the_product_page_has_an_add_to_cart_button(client):
+    page = client.get(f"/products/{TEMPO}")
+    assert f'class="add-to-cart" data-product-handle="{TEMPO}"' in page.text
+    assert "/static/storefront.js" in page.text
+    assert client.get("/static/storefront.js").status_code == 200
 
 
 @pytest.mark.parametrize(
