@@ -27,6 +27,7 @@ REQUIRED_INTENTS = {
     "product_search",
     "product_question",
     "recommend",
+    "why_this_product",
     "order_status",
     "cancel_order",
     "change_order",
