@@ -621,6 +621,16 @@ class ConversationMessage(Base):
     """A shopper's, the bot's or a staff member's message, for search and the fix-the-bot queue."""
 
     __tablename__ = "console_messages"
+    #: Full-text search (``ILIKE '%words%'``) reads a trigram index on PostgreSQL instead of
+    #: every message (migration 0006; SQLite keeps a plain index, which it cannot use for it).
+    __table_args__ = (
+        Index(
+            "ix_console_messages_text_trgm",
+            "text",
+            postgresql_using="gin",
+            postgresql_ops={"text": "gin_trgm_ops"},
+        ),
+    )
 
     #: The Rasa event's id in the conversation store.
     event_id = Column(Integer, primary_key=True, autoincrement=False)

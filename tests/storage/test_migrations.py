@@ -25,7 +25,7 @@ EXPECTED_TABLES = {
     "console_canned_replies", "console_labels", "console_index_position",
     "customer_conversations", "customer_preferences", "conversation_sentiment",
 }  # fmt: skip
-HEAD = "0005"
+HEAD = "0006"
 
 
 def schema_differences(url: str) -> list:
