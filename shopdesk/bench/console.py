@@ -11,7 +11,10 @@ analytics for 30 days <= 1 s.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
+import os
 import random
 import statistics
 import time
@@ -103,6 +106,22 @@ def _events(rng: random.Random, sender: str, start: datetime) -> list[dict]:
     return rows
 
 
+def _copy_rows(connection, table: str, columns: list[str], rows: list[dict]) -> None:
+    """Append ``rows`` to ``table`` with PostgreSQL's COPY (tens of times faster than INSERT)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(["" if row[c] is None else row[c] for c in columns])
+    buffer.seek(0)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.copy_expert(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '')", buffer
+        )
+    finally:
+        cursor.close()
+
+
 def _seed(url: str, conversations: int, today: date) -> int:
     from console.conversation_store import EVENTS
     from storage.db import create_engine_for
@@ -114,6 +133,7 @@ def _seed(url: str, conversations: int, today: date) -> int:
     EVENTS.metadata.create_all(engine)
     rng = random.Random(13)
     first = datetime.combine(today - timedelta(days=90), datetime.min.time())
+    columns = ["sender_id", "type_name", "timestamp", "intent_name", "action_name", "data"]
     total = 0
     with engine.begin() as connection:
         batch, handoffs, ratings = [], [], []
@@ -139,20 +159,28 @@ def _seed(url: str, conversations: int, today: date) -> int:
                         "created_at": start + timedelta(minutes=3),
                     }
                 )
-            if len(batch) >= 20_000:
-                connection.execute(insert(EVENTS), batch)
+            if len(batch) >= 100_000:
+                _copy_rows(connection, "events", columns, batch)
                 total += len(batch)
                 batch = []
         if batch:
-            connection.execute(insert(EVENTS), batch)
+            _copy_rows(connection, "events", columns, batch)
             total += len(batch)
         if handoffs:
             connection.execute(insert(HandoffRequest.__table__), handoffs)
         if ratings:
             connection.execute(insert(SatisfactionRating.__table__), ratings)
-        connection.execute(text("ANALYZE"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
     engine.dispose()
     return total
+
+
+def _target_ms(query: str) -> int:
+    """The issue's target for a timed query."""
+    if query.startswith("analytics"):
+        return 1000
+    return 500 if query.startswith("full-text search") else 300
 
 
 def _median_ms(action: Callable[[], object], repeat: int) -> float:
@@ -200,7 +228,9 @@ def run(args: argparse.Namespace) -> int:
                 channel="rest", intent="order_status", misunderstood=True, active_from=recent
             ),
             "full-text search": InboxFilters(search="leather jacket"),
+            "full-text search, words no message has": InboxFilters(search="parcel never came"),
         }
+        load_before = os.getloadavg()[0]
         timings = {
             name: _median_ms(partial(search_inbox, session, f, low), args.repeat)
             for name, f in cases.items()
@@ -209,16 +239,18 @@ def run(args: argparse.Namespace) -> int:
         timings["analytics, 30 days"] = _median_ms(
             lambda: build_report(session, period, low), args.repeat
         )
+        load_after = os.getloadavg()[0]
     engine.dispose()
-    rows = "\n".join(f"| {name} | {ms:.0f} |" for name, ms in timings.items())
+    rows = "\n".join(f"| {name} | {ms:.0f} | {_target_ms(name)} |" for name, ms in timings.items())
     markdown = (
         "## Support console queries\n\n"
         f"{args.conversations:,} conversations, {events:,} events in PostgreSQL "
         f"(seeded in {seeded:.0f} s, indexed by the console in {indexed:.0f} s); median of "
         f"{args.repeat} runs. Targets at 100,000 conversations: inbox page and each filter "
         "<= 300 ms, full-text search <= 500 ms, analytics for 30 days <= 1 s. "
-        "`shopdesk bench console --conversations N`.\n\n"
-        "| query | ms |\n|---|---|\n" + rows + "\n"
+        "`shopdesk bench console --conversations N`. Load average (1 min) while timing: "
+        f"{load_before:.1f} at the start, {load_after:.1f} at the end.\n\n"
+        "| query | ms | target ms |\n|---|---|---|\n" + rows + "\n"
     )
     print(markdown)
     if not args.no_report:
