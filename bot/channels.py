@@ -50,7 +50,7 @@ def parse_webhook_body(raw: bytes, max_message_chars: int) -> dict[str, Any]:
     """Check a REST webhook body and return it as a dict, or raise :class:`WebhookError`."""
     try:
         body = json.loads(raw or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise WebhookError(
             f"The request body is not valid JSON ({exc}). Send "
             '{"sender": "<conversation id>", "message": "<text>"} '
@@ -150,7 +150,7 @@ def parse_staff_message(raw: bytes, max_message_chars: int) -> dict[str, str]:
     """Check a ``staff_message`` body and return it, or raise :class:`WebhookError`."""
     try:
         body = json.loads(raw or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise WebhookError(
             f"The request body is not valid JSON ({exc}). Send "
             '{"sender": "<conversation id>", "text": "...", "agent": "<name>", "kind": "message"}.'
@@ -215,7 +215,7 @@ def parse_user_event(
     if isinstance(metadata, str):
         try:
             metadata = json.loads(metadata)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise WebhookError("The message metadata is not valid JSON.") from exc
     if not isinstance(metadata, dict):
         raise WebhookError("The message metadata must be an object.")
