@@ -65,6 +65,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--note", default="", help="a remark for the report, e.g. that the machine was loaded"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="replay held-out users' histories event by event with live fold-in against a "
+        "model frozen at the start (docs/recommender.md)",
+    )
+    parser.add_argument(
+        "--users", type=int, default=2000, help="test users sampled for --live (default 2000)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -108,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
         else data.with_name(f"{data.stem}_item2attributes.json")
     )
     embeddings = attribute_embeddings(attributes, products) if attributes.is_file() else None
+    if args.live:
+        from shopdesk.bench import recsys_live
+
+        return recsys_live.run(args, sequences, products, embeddings, data.name)
 
     sequential = SequentialConfig(time_budget=args.time_budget)
     if args.epochs is not None:
