@@ -40,6 +40,8 @@ def _products(data: dict[str, Any]) -> list[dict[str, Any]]:
     custom = (data.get("data") or {}).get("custom") or {}
     if isinstance(custom, dict) and custom.get("type") == "product_list":
         return [p for p in custom.get("products") or [] if isinstance(p, dict)]
+    if isinstance(custom, dict) and custom.get("type") == "product":
+        return [custom["product"]] if isinstance(custom.get("product"), dict) else []
     return []
 
 
