@@ -142,3 +142,29 @@ async def test_a_full_buffer_drops_the_oldest_events_and_counts_them(queue) -> N
     finally:
         await broker.close()
         proxy.down()
+
+
+async def test_stock_rasa_would_not_start_without_rabbitmq_and_ours_does() -> None:
+    """Why bot/event_broker.py exists: Rasa's own broker gives up and the server with it."""
+    from rasa.core.brokers.broker import EventBroker
+    from rasa.shared.exceptions import ConnectionException
+
+    port = free_port()  # nothing listens there
+    stock = EndpointConfig.from_dict(
+        {
+            "type": "pika",
+            "url": f"amqp://127.0.0.1:{port}/",
+            "port": port,
+            "username": "guest",
+            "password": "guest",
+            "queues": ["never"],
+            # Rasa's defaults are 20 attempts 5 s apart: 100 s without an answer, then this.
+            "connection_attempts": 2,
+            "retry_delay_in_seconds": 0.1,
+        }
+    )
+    with pytest.raises(ConnectionException):
+        await EventBroker.create(stock)
+    ours = await EventBroker.create(broker_for("never", port))
+    assert isinstance(ours, BufferedPikaEventBroker)
+    await ours.close()
