@@ -44,6 +44,7 @@ def test_search_shows_cards_and_more_like_this_shows_more(shop, page):
     first = prices(widget, 0)
     assert first and all(p <= 100 for p in first)
     expect(widget.cards.first.locator(".meta").first).to_contain_text(re.compile("In stock|Sold"))
+    expect(widget.cards.first.locator(".meta").nth(1)).to_contain_text("matches:")
     expect(widget.cards.first.get_by_role("link")).to_have_attribute(
         "href", re.compile(r"/products/")
     )
