@@ -82,10 +82,10 @@ def _raise_unavailable_on_connect_failure(context) -> None:
 def create_engine_for(url: str | URL, *, echo: bool = False) -> Engine:
     """Create a SQLAlchemy 2.0-style engine for ``url``.
 
-    SQLite gets foreign keys switched on, a file database the write-ahead log
-    (:func:`use_sqlite_write_ahead_log`) and the parent directory of its file created;
-    server databases get ``pool_pre_ping`` so dropped connections are replaced. A failure
-    to connect later raises :class:`DatabaseUnavailable`.
+    SQLite gets foreign keys switched on, connections usable from any thread, a file database
+    the write-ahead log (:func:`use_sqlite_write_ahead_log`) and the parent directory of its
+    file created; server databases get ``pool_pre_ping`` so dropped connections are
+    replaced. A failure to connect later raises :class:`DatabaseUnavailable`.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -97,7 +97,11 @@ def create_engine_for(url: str | URL, *, echo: bool = False) -> Engine:
                 raise DatabaseUnavailable(
                     parsed, f"cannot create directory {db_file.parent}: {exc}"
                 ) from exc
-        engine = create_engine(parsed, future=True, echo=echo)
+        # Web apps (console, storefront) open a request's session in one worker thread and
+        # may close it in another; each connection still serves one session at a time.
+        engine = create_engine(
+            parsed, future=True, echo=echo, connect_args={"check_same_thread": False}
+        )
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         if db_file is not None:
             event.listen(engine, "connect", use_sqlite_write_ahead_log)

@@ -82,3 +82,25 @@ def test_sessions_keep_loaded_values_after_commit(session) -> None:
     variant_count = session.execute(text("SELECT count(*) FROM product_variants")).scalar_one()
     session.commit()
     assert variant_count == 0
+
+
+def test_a_sqlite_session_may_close_in_another_thread(tmp_path: Path) -> None:
+    """A web request's session is opened in one worker thread and closed in another."""
+    import threading
+
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'shop.db'}")
+    session = session_factory(engine)()
+    assert session.execute(text("SELECT 1")).scalar_one() == 1
+    failures: list[BaseException] = []
+
+    def close() -> None:
+        try:
+            session.close()
+        except BaseException as error:  # reported by the assertion below
+            failures.append(error)
+
+    closer = threading.Thread(target=close)
+    closer.start()
+    closer.join()
+    engine.dispose()
+    assert failures == []
