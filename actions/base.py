@@ -40,6 +40,16 @@ def outage_of(error: BaseException) -> Outage:
     return SHOP_DATABASE if isinstance(error, SQLAlchemyError | StorageError) else OTHER_SERVICES
 
 
+def apologised_this_turn(tracker: Tracker) -> bool:
+    """Whether the bot already apologised since the shopper's latest message (say it once)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and event.get("text") == APOLOGY:
+            return True
+    return False
+
+
 def answering_failures(run: Run) -> Run:
     """``run`` with infrastructure errors turned into the apology (logged once per outage)."""
 
@@ -51,7 +61,8 @@ def answering_failures(run: Run) -> Run:
             events = await run(self, dispatcher, tracker, domain)
         except INFRASTRUCTURE_ERRORS as error:
             outage_of(error).failed(error)
-            dispatcher.utter_message(text=APOLOGY, buttons=[TALK_TO_A_PERSON])
+            if not apologised_this_turn(tracker):
+                dispatcher.utter_message(text=APOLOGY, buttons=[TALK_TO_A_PERSON])
             return []
         SHOP_DATABASE.recovered()
         OTHER_SERVICES.recovered()

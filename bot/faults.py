@@ -27,7 +27,7 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LockError
-from rasa.shared.core.events import BotUttered, Event
+from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.exceptions import RasaException
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,13 +54,23 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     ShopdeskError,
 )
 
-_RASA_REMOTE_RUN = RemoteAction.run
-_RASA_HANDLE_MESSAGE = Agent.handle_message
+#: The methods :func:`install` wrapped (Rasa's, or another wrapper installed before).
+_wrapped: dict[str, Any] = {}
 
 
 def apology() -> dict[str, Any]:
     """The apology as a bot message (text and the "Talk to a person" button)."""
     return {"text": APOLOGY, "buttons": [dict(TALK_TO_A_PERSON)]}
+
+
+def apologised_this_turn(tracker: Any) -> bool:
+    """Whether the bot already apologised since the shopper's latest message (say it once)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered) and event.text == APOLOGY:
+            return True
+    return False
 
 
 def outage_of(error: BaseException) -> Outage:
@@ -77,7 +87,7 @@ async def run_remote_action(
 ) -> list[Event]:
     """``RemoteAction.run``; when the action server fails, the apology instead of nothing."""
     try:
-        events = await _RASA_REMOTE_RUN(self, output_channel, nlg, tracker, domain)
+        events = await _wrapped["run"](self, output_channel, nlg, tracker, domain)
     except ActionExecutionRejection:
         raise
     except (RasaException, asyncio.TimeoutError, aiohttp.ClientError) as error:
@@ -93,6 +103,8 @@ async def run_remote_action(
             )
         else:
             ACTION_SERVER.failed(f"{describe(error)} (while running {self.name()})")
+        if apologised_this_turn(tracker):
+            return []
         message = apology()
         return [BotUttered(message["text"], {"buttons": message["buttons"]})]
     ACTION_SERVER.recovered()
@@ -106,7 +118,7 @@ async def handle_message(self: Agent, message: UserMessage) -> list[dict[str, An
         await _send_apology(message)
         return None
     try:
-        result = await _RASA_HANDLE_MESSAGE(self, message)
+        result = await _wrapped["handle"](self, message)
     except INFRASTRUCTURE_ERRORS as error:
         outage_of(error).failed(error)
         await _send_apology(message)
@@ -144,6 +156,9 @@ class _RasaConnectionErrorFilter(logging.Filter):
 
 def install() -> None:
     """Wrap ``RemoteAction.run`` and ``Agent.handle_message`` (idempotent)."""
+    if _wrapped:
+        return
+    _wrapped.update(run=RemoteAction.run, handle=Agent.handle_message)
     RemoteAction.run = run_remote_action  # type: ignore[method-assign]
     Agent.handle_message = handle_message  # type: ignore[method-assign]
     action_logger = logging.getLogger("rasa.core.actions.action")
