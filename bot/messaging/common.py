@@ -490,7 +490,7 @@ def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object, or :class:`WebhookError`."""
     try:
         body = jsonlib.loads(request.body or b"")
-    except (UnicodeDecodeError, jsonlib.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, jsonlib.JSONDecodeError, RecursionError) as exc:
         raise WebhookError(f"The body is not valid JSON ({exc}).") from exc
     if not isinstance(body, dict):
         raise WebhookError("The body must be a JSON object.")

@@ -235,7 +235,7 @@ class SlackShopInput(SecuredWebhook, SlackInput):
         fields = parse_qs((request.body or b"").decode("utf-8", "replace"))
         try:
             payload = json.loads(fields["payload"][0])
-        except (KeyError, IndexError, json.JSONDecodeError) as exc:
+        except (KeyError, IndexError, json.JSONDecodeError, RecursionError) as exc:
             raise WebhookError("The interaction has no JSON payload field.") from exc
         if not isinstance(payload, dict) or payload.get("type") != "block_actions":
             logger.info(
