@@ -29,6 +29,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LockError
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import ClientResponseError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -92,7 +93,7 @@ async def run_remote_action(
         raise
     except (RasaException, asyncio.TimeoutError, aiohttp.ClientError) as error:
         answered = error.__cause__
-        if isinstance(answered, aiohttp.ClientResponseError):
+        if isinstance(answered, ClientResponseError):
             # The action server is up but the action failed: a bug, logged there with its
             # traceback; here once per failed action.
             logger.error(
@@ -161,6 +162,11 @@ def install() -> None:
     _wrapped.update(run=RemoteAction.run, handle=Agent.handle_message)
     RemoteAction.run = run_remote_action  # type: ignore[method-assign]
     Agent.handle_message = handle_message  # type: ignore[method-assign]
+    quiet_rasa_connection_errors()
+
+
+def quiet_rasa_connection_errors() -> None:
+    """Drop Rasa's error line per unreachable-action-server call (the outage logs it once)."""
     action_logger = logging.getLogger("rasa.core.actions.action")
     if not any(isinstance(f, _RasaConnectionErrorFilter) for f in action_logger.filters):
         action_logger.addFilter(_RasaConnectionErrorFilter())
