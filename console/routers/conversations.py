@@ -14,6 +14,7 @@ from console.app import DB, NotFound, allowed, console_of, page
 from console.staff import Staff, audit
 from console.takeover import assignee, hand_back, reply, take_over
 from console.transcript import load_transcript
+from storage.customer_profile import PRODUCT_ACTIVITIES, customer_profile, linked_customer
 from storage.orders import committing, utcnow
 from storage.schema import (
     CannedReply,
@@ -82,6 +83,7 @@ def transcript(request: Request, session: DB, staff: Reader, sender_id: str) -> 
         select(SatisfactionRating).where(SatisfactionRating.sender_id == sender_id)
     ).scalars()
     canned = session.execute(select(CannedReply).order_by(CannedReply.title)).scalars()
+    customer = linked_customer(session, sender_id)
     return page(
         request,
         "conversation/index.html",
@@ -95,6 +97,8 @@ def transcript(request: Request, session: DB, staff: Reader, sender_id: str) -> 
         ratings=list(ratings),
         holder=assignee(session, sender_id),
         canned=list(canned),
+        profile=customer_profile(session, customer) if customer is not None else None,
+        activities=PRODUCT_ACTIVITIES,
     )
 
 
