@@ -33,6 +33,7 @@ from bot.channels import (
     parse_staff_message,
     parse_user_event,
 )
+from bot.rate_limits import RateLimiter
 
 TOKEN = "channel-test-token"
 ORIGIN = "http://shop.test"
@@ -273,3 +274,20 @@ def test_message_metadata_as_a_json_string_is_read():
         {"message": "hi", "metadata": '{"page": {"url": "/"}}'}, SESSION, 100
     )
     assert metadata == {"page": {"url": "/"}}
+
+
+async def test_a_session_over_its_message_limit_is_told_how_long_to_wait(server, monkeypatch):
+    monkeypatch.setattr("bot.channels.channel_limiter", lambda: limiter)
+    limiter = RateLimiter(per_sender=2, per_ip=0)
+    client, events = await server.client()
+    await client.emit("session_request", {"session_id": SESSION})
+    await next_event(events, "session_confirm")
+    acks = [
+        await client.call("user_uttered", {"message": f"hi {n}", "session_id": SESSION})
+        for n in range(3)
+    ]
+    assert acks[:2] == [{"ok": True}, {"ok": True}]
+    assert acks[2]["ok"] is False and 1 <= acks[2]["retry_after"] <= 60
+    assert "Too many messages" in (await next_event(events, "shopdesk_error"))["error"]
+    assert len(server.received) == 2
+    await client.disconnect()
