@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 
@@ -16,11 +17,16 @@ from tests.helpers.live_shop import free_port
 
 
 @contextmanager
-def serve_console(settings: Settings, rasa_url: str | None = None) -> Iterator[str]:
-    """Serve the console on a free loopback port (index refreshed every half second); yields
-    its URL and stops it afterwards."""
+def serve_console(
+    settings: Settings,
+    rasa_url: str | None = None,
+    train: Callable[[Settings], Path] | None = None,
+) -> Iterator[str]:
+    """Serve the console on a free loopback port (index refreshed every half second; ``train``
+    retrains the bot, see :func:`console.app.create_app`); yields its URL and stops it
+    afterwards."""
     port = free_port()
-    app = create_app(settings, rasa_url=rasa_url, index_interval=0.5)
+    app = create_app(settings, rasa_url=rasa_url, index_interval=0.5, train=train)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=3
     )
