@@ -48,6 +48,11 @@ class Change:
     def fixed(self) -> bool:
         return self.after == self.expected
 
+    @property
+    def broken(self) -> bool:
+        """The served model got it right; the retrained one gets it wrong."""
+        return self.before == self.expected and not self.fixed
+
 
 def changes(before: Evaluation, after: Evaluation) -> list[Change]:
     """Test examples whose prediction changed, broken ones first."""

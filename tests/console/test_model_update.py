@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.model_update import Evaluation, changes
+from console.model_update import Evaluation, ModelUpdate, changes
 
 
 def test_accuracy_and_what_changed() -> None:
@@ -39,3 +39,21 @@ def test_only_annotators_and_admins_retrain(client) -> None:
     assert "Retrain and compare" in annotator.http.get("/review/model").text
     refused = annotator.post("/review/model/load", csrf_from="/review/model")
     assert refused.status_code == 400 and "Retrain and compare first" in refused.text
+
+
+def test_a_worse_retrained_model_is_pointed_out(client, console_app, tmp_path) -> None:
+    before = Evaluation({"hi": ("greet", "greet"), "bye": ("goodbye", "goodbye")})
+    after = Evaluation({"hi": ("greet", "thank_you"), "bye": ("goodbye", "goodbye")})
+    console_app.state.console.updates._current = ModelUpdate(
+        status="ready",
+        served=tmp_path / "served.tar.gz",
+        trained=tmp_path / "retrained.tar.gz",
+        before=before,
+        after=after,
+        changed=changes(before, after),
+    )
+    page = client("annotator").http.get("/review/model").text
+    assert 'data-accuracy="before">100.0%' in page and 'data-accuracy="after">50.0%' in page
+    warning = " ".join(page.split('data-warning="worse">')[1].split("</p>")[0].split())
+    assert "gets fewer test examples right, and 1 that the bot understands now" in warning
+    assert "Load the retrained model into the bot" in page
