@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from storage.schema import (
     ConversationSummary,
     ConversationTag,
     IndexPosition,
+    SentimentReading,
 )
 
 POSITION = "events"
@@ -38,6 +39,8 @@ VERIFIED_SLOT = "verified_customer_id"
 #: Set by bot/frustration_policy.py when a message of the conversation sounds frustrated; the
 #: conversation gets the FRUSTRATED_TAG, which puts it first in the waiting queue.
 FRUSTRATED_SLOT = "frustrated"
+#: Each message's sentiment (-1..1), kept as a reading for the customer profile.
+SENTIMENT_SLOT = "sentiment"
 PREVIEW_CHARS = 200
 
 
@@ -77,6 +80,7 @@ class _Batch:
         self.intents: list[dict] = []
         self.messages: list[dict] = []
         self.tags: list[dict] = []
+        self.sentiment: list[dict] = []
 
     def prefetch(self, sender_ids: set[str]) -> None:
         """Load the stored summaries of a batch's conversations in one query per 500."""
@@ -140,6 +144,11 @@ class _Batch:
         elif event.type_name == "slot" and data.get("name") == FRUSTRATED_SLOT:
             if data.get("value") is True:
                 self.tags.append({"sender_id": event.sender_id, "tag": FRUSTRATED_TAG})
+        elif event.type_name == "slot" and data.get("name") == SENTIMENT_SLOT:
+            if isinstance(data.get("value"), (int, float)):
+                self.sentiment.append(
+                    {"sender_id": event.sender_id, "score": data["value"], "measured_at": event.at}
+                )
         elif event.type_name == "pause":
             row.paused = True
         elif event.type_name == "resume":
@@ -170,6 +179,8 @@ class _Batch:
         _insert_ignoring_duplicates(self.session, ConversationIntent, self.intents)
         _insert_ignoring_duplicates(self.session, ConversationMessage, self.messages)
         _insert_ignoring_duplicates(self.session, ConversationTag, self.tags)
+        if self.sentiment:
+            self.session.execute(insert(SentimentReading), self.sentiment)
 
 
 def index_events(session: Session, events: Iterable[StoredEvent]) -> int:

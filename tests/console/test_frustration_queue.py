@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from console.inbox import InboxFilters, search_inbox, waiting_queue
+from storage.schema import SentimentReading
 from storage.support import request_handoff
 from tests.helpers.conversation_log import Conversation
 
@@ -48,3 +51,26 @@ def test_frustrated_shoppers_come_first_in_the_waiting_queue(
     # The tag is an ordinary one: staff see it in the inbox and can filter on it.
     tagged = search_inbox(shop_session, InboxFilters(tag="frustrated"), low_confidence=0.5)
     assert [row.sender_id for row in tagged.rows] == ["angry-late"]
+
+
+def test_each_messages_sentiment_is_kept_for_the_customer_profile(
+    conversation_log, console_app, shop_session
+) -> None:
+    conversation_log.save(
+        Conversation("moody")
+        .start(DAY)
+        .user(DAY, "thanks, great help", "thank_you", 0.9)
+        .slot(DAY, "sentiment", 0.8)
+        .user(DAY + timedelta(minutes=5), "this is ridiculous", "complaint", 0.9)
+        .slot(DAY + timedelta(minutes=5), "sentiment", -0.6)
+    )
+    console_app.state.console.index_now()
+    readings = shop_session.execute(
+        select(SentimentReading.score, SentimentReading.measured_at)
+        .where(SentimentReading.sender_id == "moody")
+        .order_by(SentimentReading.measured_at)
+    ).all()
+    assert [(score, at) for score, at in readings] == [
+        (0.8, DAY),
+        (-0.6, DAY + timedelta(minutes=5)),
+    ]
