@@ -61,7 +61,9 @@ class CustomerVerification:
             customer_id, issued = int(customer_text), int(issued_text)
         except (TypeError, ValueError):
             return None
-        if not hmac.compare_digest(mac, self._mac(sender_id, customer_id, issued)):
+        if not hmac.compare_digest(
+            mac.encode(), self._mac(sender_id, customer_id, issued).encode()
+        ):
             return None
         moments = [issued, *sorted(t for t in activity if t > issued), now]
         if any(later - earlier > self.idle_seconds for earlier, later in pairwise(moments)):

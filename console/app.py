@@ -120,7 +120,9 @@ async def check_csrf(request: Request, staff: Annotated[Staff, Depends(current_s
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         sent = (await request.form()).get("csrf_token")
-    if not isinstance(sent, str) or not hmac.compare_digest(sent, request.state.csrf_token):
+    if not isinstance(sent, str) or not hmac.compare_digest(
+        sent.encode(), request.state.csrf_token.encode()
+    ):
         raise CsrfRefused()
 
 

@@ -48,7 +48,7 @@ def login(
 ) -> Response:
     """Check the password; on success start a session and go where the staff member wanted."""
     expected = request.session.get("login_csrf", "")
-    if not expected or not hmac.compare_digest(csrf_token, expected):
+    if not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
         raise CsrfRefused()
     address = request.client.host if request.client else "unknown"
     try:
