@@ -31,6 +31,8 @@ def test_the_angry_refund_message_is_well_above_the_threshold(scorer) -> None:
         "Thanks, that was really helpful",
         "what sizes does the Stridewell Tempo 3 come in?",
         "I'd like to return the jacket, it's too small",
+        "nobody@example.com",
+        "see https://shop.example/fail-safe-boots",
     ],
 )
 def test_calm_messages_score_below_the_threshold(scorer, text) -> None:
