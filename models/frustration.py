@@ -6,7 +6,7 @@ The score adds up what a support agent would notice (docs/personalisation.md, "F
   social-media text; the lexicon ships in the wheel, so it runs offline in ~0.1 ms);
 - shouting: several words in capitals, or "!!!", "?!", "???";
 - exasperation: "ridiculous", "is this a joke", "fed up", "sick of", swearing at the shop;
-- repetition: "third time", "again", "still no", "how many times", "no reply";
+- repetition: "again", "still no", "no reply"; and, stronger, "third time", "how many times";
 - threats: to leave, cancel, take the money back (chargeback, dispute the charge), complain
   elsewhere (consumer forum, lawyer);
 - the conversation: misunderstood messages in a row, and the same question asked again.
@@ -27,9 +27,10 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 #: Weight of each signal; the sentiment part is ``NEGATIVE_WEIGHT * -compound`` when negative.
 #: The text signals' weights are a logistic regression's coefficients fitted on the tuning half
-#: of the labelled messages (docs/frustration-data.md), divided by 4. Threats, shouting and the
-#: conversation signals are too rare in that data to fit: their weights are set by hand so that
-#: a threat or two misunderstood messages in a row are enough on their own.
+#: of the labelled messages (docs/frustration-data.md), divided by 4. Threats, shouting, saying
+#: it is the third time and the conversation signals are too rare in that data to fit: their
+#: weights are set by hand so that a threat, or two misunderstood messages in a row, are enough
+#: on their own, and "third time" with "!!!" is too.
 NEGATIVE_WEIGHT = 0.19
 WEIGHTS = {
     "exasperation": 0.65,
@@ -37,6 +38,7 @@ WEIGHTS = {
     "blame": 0.18,
     "exclamations": 0.1,
     "repetition": 0.1,
+    "asked_again": 0.2,
     "shouting": 0.1,
     "threat": 0.5,
     "fallbacks": 0.3,
@@ -143,10 +145,16 @@ _BLAME = _phrases(
     r"you (?:guys|people|all)",
     r"y'?all",
 )
-_REPETITION = _phrases(
+#: Saying outright that this is not the first time: a strong sign on its own.
+_ASKED_AGAIN = _phrases(
     r"(?:second|third|fourth|fifth|2nd|3rd|4th|5th|\d+th|umpteenth|nth|ord|ith) time",
     r"(?:two|three|four|five|several|many|multiple|\d+) times",
     r"how many times",
+    r"again and again",
+    r"(?:keep|kept) (?:on )?(?:asking|telling|calling|writing|emailing)",
+    r"(?:asked|told) you (?:already|before|twice)",
+)
+_REPETITION = _phrases(
     r"every ?time",
     r"again",
     r"still (?:no|not|nothing|haven't|hasn't|waiting|broken)",
@@ -251,6 +259,7 @@ class FrustrationScorer:
             "blame": bool(_BLAME.search(text)),
             "waiting": bool(_WAITING.search(text)),
             "repetition": bool(_REPETITION.search(text)),
+            "asked_again": bool(_ASKED_AGAIN.search(text)),
             "threat": bool(_THREAT.search(text)),
             "fallbacks": conversation.fallbacks_in_a_row > 0,
             "repeated_question": _same_question(text, conversation.previous_messages),
