@@ -218,6 +218,19 @@ def test_compose_health_checks_ask_each_process_its_readiness() -> None:
         check = " ".join(service["healthcheck"]["test"])
         assert f"http://127.0.0.1:{PORTS[process]}{PROBES[process][1]}" in check, name
         assert service["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    # Both databases the URLs name exist: the shop's by POSTGRES_DB, the other by the init script.
+    databases = {
+        url.rsplit("/", 1)[1]
+        for key, url in services["rasa"]["environment"].items()
+        if key in ("SHOPDESK_DATABASE_URL", "SHOPDESK_TRACKER_STORE_URL")
+    }
+    init = (DEPLOY / "postgres-init.sql").read_text()
+    created = {services["postgres"]["environment"]["POSTGRES_DB"]} | set(
+        re.findall(r"CREATE DATABASE (\w+)", init)
+    )
+    assert databases == created
+    mounted = [v.split(":")[0] for v in services["postgres"]["volumes"]]
+    assert "./postgres-init.sql" in mounted
     rasa = services["rasa"]["environment"]
     assert int(rasa["SHOPDESK_RASA_WORKERS"]) > 1 and rasa["SHOPDESK_LOCK_STORE_URL"]
     assert rasa["SHOPDESK_EVENT_BROKER_URL"].startswith("amqp://")
