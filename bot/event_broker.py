@@ -20,6 +20,7 @@ Events sent after an outage may arrive after newer ones: consumers order them by
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from typing import Any
@@ -63,6 +64,7 @@ class BufferedPikaEventBroker(PikaEventBroker):
     async def _connect_until_up(self) -> None:
         """Connect (retrying every ``retry_delay_in_seconds``), set up the exchange, flush."""
         while True:
+            connection = None
             try:
                 connection = await asyncio.wait_for(
                     aio_pika.connect_robust(
@@ -78,6 +80,9 @@ class BufferedPikaEventBroker(PikaEventBroker):
                 exchange = await self._set_up_exchange(channel)
             except Exception as error:  # any failure until RabbitMQ is up: keep trying
                 self._went_down(error)
+                if connection is not None:  # connected, but the exchange or queue failed
+                    with contextlib.suppress(Exception):
+                        await connection.close()
                 await asyncio.sleep(self._retry_delay_in_seconds)
                 continue
             break
