@@ -11,7 +11,9 @@ policy:
 - predicts ``action_offer_person`` (an apology and a yes/no offer of a person) above the
   threshold, once per conversation, never while a form (verification, address, return) is
   active, never when the shopper is already asking for a person or answering a yes/no question;
-- after that action, predicts ``action_listen`` so the shopper can answer.
+- after that action, predicts ``action_listen`` so the shopper can answer; a "no" to the offer
+  runs ``action_offer_declined``, which carries on with the message before the offer (a "yes"
+  is left to the rule that answers every yes: the handoff).
 
 Otherwise it predicts nothing and the other policies decide as usual. The scorer is
 :class:`models.frustration.FrustrationScorer`; the settings ``SHOPDESK_FRUSTRATION_*`` turn
@@ -30,7 +32,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -80,6 +82,7 @@ class FrustrationPolicy(Policy):
         return {
             POLICY_PRIORITY: PRIORITY,
             "offer_action": "action_offer_person",
+            "declined_action": "action_offer_declined",
             # Asking for a person (or complaining) already gets one; a yes or no answers the
             # bot's own question, such as an earlier offer of a person; a misunderstood message
             # gets action_clarify, which offers a person itself and hands over the second time.
@@ -107,6 +110,7 @@ class FrustrationPolicy(Policy):
         self.offer = settings.frustration_offer
         self.threshold = settings.frustration_threshold
         self.offer_action = str(config["offer_action"])
+        self.declined_action = str(config["declined_action"])
         self.skip_intents = frozenset(config["skip_intents"])
 
     def train(
@@ -144,6 +148,9 @@ class FrustrationPolicy(Policy):
             return self._prediction(probabilities)
         if self.scorer is None or latest != ACTION_LISTEN_NAME or not tracker.latest_message:
             return self._prediction(probabilities)
+        if self._declines_the_offer(tracker):
+            probabilities[domain.index_for_action(self.declined_action)] = 1.0
+            return self._prediction(probabilities)
         text, conversation = conversation_so_far(tracker)
         if not text or text.startswith("/"):
             return self._prediction(probabilities)
@@ -158,6 +165,20 @@ class FrustrationPolicy(Policy):
         if frustrated and self._may_offer(tracker):
             probabilities[domain.index_for_action(self.offer_action)] = 1.0
         return self._prediction(probabilities, events=events)
+
+    def _declines_the_offer(self, tracker: DialogueStateTracker) -> bool:
+        """A "no" right after the offer of a person."""
+        intent = (
+            (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+        )
+        if intent != "deny" or tracker.get_slot("pending_confirmation") != "handoff":
+            return False
+        actions = [
+            event.action_name
+            for event in tracker.events
+            if isinstance(event, ActionExecuted) and event.action_name != ACTION_LISTEN_NAME
+        ]
+        return bool(actions) and actions[-1] == self.offer_action
 
     def _may_offer(self, tracker: DialogueStateTracker) -> bool:
         intent = (

@@ -140,3 +140,30 @@ def test_settings_turn_the_offer_or_the_scoring_off(tmp_path, monkeypatch, domai
         SHOPDESK_FRUSTRATION_THRESHOLD="1",
     )
     assert not offered(strict.predict_action_probabilities(angry, domain), domain)
+
+
+def test_no_to_the_offer_carries_on_and_yes_is_left_to_the_handoff_rule(
+    tmp_path, monkeypatch, domain
+) -> None:
+    policy = make_policy(tmp_path, monkeypatch)
+    offered_events = [
+        ActionExecuted(ACTION_LISTEN_NAME),
+        UserUttered(ANGRY, {"name": "refund_status", "confidence": 0.9}),
+        ActionExecuted("action_offer_person"),
+        SlotSet("pending_confirmation", "handoff"),
+        SlotSet("frustration_offered", True),
+        ActionExecuted(ACTION_LISTEN_NAME),
+    ]
+    no = DialogueStateTracker.from_events(
+        "shopper",
+        [*offered_events, UserUttered("no", {"name": "deny", "confidence": 0.9})],
+        slots=domain.slots,
+    )
+    prediction = policy.predict_action_probabilities(no, domain)
+    assert prediction.probabilities[domain.index_for_action("action_offer_declined")] == 1.0
+    yes = DialogueStateTracker.from_events(
+        "shopper",
+        [*offered_events, UserUttered("yes", {"name": "affirm", "confidence": 0.9})],
+        slots=domain.slots,
+    )
+    assert max(policy.predict_action_probabilities(yes, domain).probabilities) == 0.0
