@@ -7,7 +7,8 @@ test knows exactly what the widget must show, and the server starts in a second.
 * "cards ..." -> a text and a product_list payload (one product titled with HTML markup)
 * "options"   -> a question with two quick replies
 * "rate"      -> the rating question (buttons /rate{"rating": "N"}, as utter_ask_rating)
-* anything else -> "You said: <text>" (+ " on <product handle>" when sent from a product page)
+* anything else -> "You said: <text>" (+ " on <product handle>" when sent from a product page,
+  + " (identity token <token>)" when the message carried the shop's identity token)
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ async def scripted_bot(agent: Agent, message: UserMessage) -> None:
     else:
         page = (message.metadata or {}).get("page") or {}
         where = f" on {page['product_handle']}" if page.get("product_handle") else ""
-        await out.send_text_message(sender, f"You said: {text}{where}")
+        token = (message.metadata or {}).get("identity_token")
+        signed = f" (identity token {token})" if token else ""
+        await out.send_text_message(sender, f"You said: {text}{where}{signed}")
 
 
 def main() -> None:

@@ -333,6 +333,12 @@
       this.banner.classList.toggle("shown", Boolean(text));
     }
 
+    /** The metadata plus the shop's signed identity token, read when sending (never stored). */
+    withIdentity(metadata) {
+      const token = this.getAttribute("identity-token");
+      return token ? { ...metadata, identity_token: token } : metadata;
+    }
+
     pageContext() {
       const context = { url: location.href };
       const handle = this.getAttribute("product-handle");
@@ -405,7 +411,7 @@
         this.socket.timeout(ACK_TIMEOUT_MS).emit(
           "user_uttered",
           { message: item.message, session_id: this.sessionId, message_id: item.id,
-            metadata: item.metadata },
+            metadata: this.withIdentity(item.metadata) },
           (timedOut, ack) => {
             this.inFlight.delete(item.id);
             if (timedOut) {

@@ -1,0 +1,26 @@
+"""The widget passes the shop's signed identity token with each message, and never stores it."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.web.widget import Widget
+
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+
+
+def test_the_identity_token_travels_with_messages_but_not_into_storage(scripted_shop, page):
+    page.goto(scripted_shop.storefront_url)
+    widget = Widget(page).open()
+    widget.say("hello before signing in")
+    expect(widget.bot_messages.last).to_have_text("You said: hello before signing in")
+    page.evaluate(
+        "token => document.querySelector('shopdesk-chat').setAttribute('identity-token', token)",
+        TOKEN,
+    )
+    widget.say("hello signed in")
+    expect(widget.bot_messages.last).to_have_text(
+        f"You said: hello signed in (identity token {TOKEN})"
+    )
+    stored = page.evaluate("() => JSON.stringify(Object.entries(localStorage))")
+    assert "hello signed in" in stored and TOKEN not in stored
