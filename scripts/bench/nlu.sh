@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # NLU benchmark (`shopdesk bench nlu`, `shopdesk bench entities`):
-#  1. the shop's own NLU data: the bot's intent classifier trained on nlu_data/train, scored on
-#     nlu_data/test, and the production entity extractors on nlu_data/test;
+#  1. the shop's own NLU data: the bot's intent classifier (and Rasa DIET) trained on
+#     nlu_data/train, scored on nlu_data/test and on the outside set nlu_data/external, and the production entity extractors on nlu_data/test;
 #  2. CLINC150 full (with Rasa's default DIET pipeline beside it) and BANKING77 from
 #     $SHOPDESK_BENCH_DATA/intents when that folder exists. On CLINC150 out of scope is detected
 #     by a confidence threshold chosen on val.csv; the 100 oos training examples are left out
@@ -16,8 +16,11 @@ SHOPDESK=".venv/bin/shopdesk"
 OUT=".shopdesk/bench/nlu"
 mkdir -p "$OUT"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=3
+BASELINE=(--baseline rasa-diet)
+[ "${SHOPDESK_BENCH_NLU_BASELINE:-1}" = "0" ] && BASELINE=()
 
 nice -n 10 "$SHOPDESK" bench nlu --train nlu_data/train --test nlu_data/test \
+  --external nlu_data/external/external_nlu.csv "${BASELINE[@]}" \
   --json "$OUT/shop.json" --section shop --title "shop NLU data (nlu_data/train → nlu_data/test)"
 nice -n 10 "$SHOPDESK" bench entities --json "$OUT/entities.json" --section
 
@@ -27,8 +30,6 @@ if [ ! -d "$INTENTS" ]; then
   exit 0
 fi
 
-BASELINE=(--baseline rasa-diet)
-[ "${SHOPDESK_BENCH_NLU_BASELINE:-1}" = "0" ] && BASELINE=()
 if [ -f "$INTENTS/clinc150/train.csv" ]; then
   nice -n 10 "$SHOPDESK" bench nlu --train "$INTENTS/clinc150/train.csv" --val "$INTENTS/clinc150/val.csv" \
     --test "$INTENTS/clinc150/test.csv" --oos-label oos --no-oos-training --min-oos-recall 0.6 "${BASELINE[@]}" \

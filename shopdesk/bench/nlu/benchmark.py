@@ -101,12 +101,14 @@ def run_benchmark(
     reused_rows: dict[str, Any] | None = None,
     train_shopdesk: bool = True,
     oos_training: bool = True,
+    external: LabelledSplit | None = None,
 ) -> dict[str, Any]:
     """Train and score the shop's classifier (and optionally the baseline); the JSON report.
 
     ``reused_rows`` are model rows from an earlier report on the same split (e.g. the slow
     DIET baseline), copied into this report unchanged. With ``oos_training`` false, both
     models train without the ``oos_label`` examples and detect out of scope by the threshold.
+    ``external`` is a second test set scored with the same trained models (``external`` key).
     """
     full_train = train
     if oos_label is not None and not oos_training:
@@ -114,6 +116,8 @@ def run_benchmark(
     evaluated: dict[str, Sequence[str]] = {"test": test.texts}
     if val is not None:
         evaluated["val"] = val.texts
+    if external is not None:
+        evaluated["external"] = external.texts
     runners: list[Callable[[], tuple[ModelRow, TopPredictions]]] = []
     if train_shopdesk:
         runners.append(
@@ -122,8 +126,11 @@ def run_benchmark(
     if baseline == DIET_MODEL:
         runners.append(lambda: run_rasa_diet(train, evaluated))
     models: dict[str, Any] = {}
+    external_rows: dict[str, Any] = {}
     for runner in runners:
         row, top = runner()
+        if external is not None:
+            external_rows[row.model] = score_external(external, top["external"])
         if oos_label is not None:
             row.threshold = _threshold_for(row, top, val, oos_label, threshold, min_oos_recall)
             row.oos_detection = _oos_detection(full_train, oos_label, row.threshold, oos_training)
@@ -155,6 +162,46 @@ def run_benchmark(
             "oos_label": oos_label,
         },
         "models": models,
+        **(
+            {
+                "external": {
+                    "test": external.source,
+                    "examples": len(external.texts),
+                    "models": external_rows,
+                }
+            }
+            if external is not None
+            else {}
+        ),
+    }
+
+
+def score_external(external: LabelledSplit, top: Sequence[tuple[str, float]]) -> dict[str, Any]:
+    """Accuracy of one model on the outside set: top-1, and top-1 above the bot's fallback.
+
+    ``understood`` counts a request only when the top intent is right and its confidence reaches
+    the FallbackClassifier threshold of bot/config.yml (below it the bot asks back instead).
+    """
+    from sklearn.metrics import f1_score
+
+    fallback = fallback_threshold() or 0.0
+    labels = external.labels
+    predicted = [intent for intent, _ in top]
+    right = [gold == guess for gold, guess in zip(labels, predicted, strict=True)]
+    understood = [
+        ok and confidence >= fallback for ok, (_, confidence) in zip(right, top, strict=True)
+    ]
+    return {
+        "accuracy": sum(right) / len(labels),
+        "understood": sum(understood) / len(labels),
+        "fallback_threshold": fallback,
+        "fallback_rate": sum(confidence < fallback for _, confidence in top) / len(labels),
+        "macro_f1": float(f1_score(labels, predicted, average="macro", zero_division=0)),
+        "per_intent": per_intent_scores(labels, predicted),
+        "predictions": [
+            {"text": text, "label": gold, "predicted": guess, "confidence": confidence}
+            for text, gold, (guess, confidence) in zip(external.texts, labels, top, strict=True)
+        ],
     }
 
 

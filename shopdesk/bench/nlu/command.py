@@ -51,6 +51,7 @@ def cmd_nlu(args: argparse.Namespace) -> int:
         raise BenchDataError("--train and --test are required (or --from-json REPORT)")
     train, test = read_split(Path(args.train)), read_split(Path(args.test))
     val = read_split(Path(args.val)) if args.val else None
+    external = read_split(Path(args.external)) if args.external else None
     json_path = Path(args.json) if args.json else None
     png_stem = (
         Path(args.png)
@@ -77,6 +78,7 @@ def cmd_nlu(args: argparse.Namespace) -> int:
         reused_rows=reused,
         train_shopdesk=not args.baseline_only,
         oos_training=not args.no_oos_training,
+        external=external,
     )
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,6 +99,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     nlu.add_argument("--test", help="CSV text,label or Rasa NLU YAML (file/dir)")
     nlu.add_argument(
         "--from-json", help="print (and with --section write) an earlier report instead of training"
+    )
+    nlu.add_argument(
+        "--external",
+        help="a second test set scored with the same trained models, e.g. the outside set "
+        "nlu_data/external/external_nlu.csv (reported beside the test set)",
     )
     nlu.add_argument("--val", help="validation split: picks the out-of-scope threshold")
     nlu.add_argument("--oos-label", help="label of out-of-scope examples, e.g. oos")

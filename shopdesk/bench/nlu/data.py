@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,19 @@ from storage.errors import ShopdeskError
 BOT_CONFIG = BOT_DIR / "config.yml"
 NLU_TRAIN_DIR = NLU_DATA_DIR / "train"
 NLU_TEST_DIR = NLU_DATA_DIR / "test"
+#: The outside evaluation set, never trained on (nlu_data/README.md, "Outside evaluation set").
+NLU_EXTERNAL_SET = NLU_DATA_DIR / "external" / "external_nlu.csv"
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def normalised_words(text: str) -> str:
+    """``text`` as lower-case words, apostrophes and punctuation dropped ("It's OK!" -> "its ok").
+
+    Two messages with the same normalised words are near-duplicates: the outside evaluation set
+    keeps none of the training data's.
+    """
+    return " ".join(_WORD.findall(text.lower().replace("'", "").replace("’", "")))
 
 
 class BenchDataError(ShopdeskError, ValueError):

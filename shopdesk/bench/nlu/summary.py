@@ -63,6 +63,21 @@ def markdown_section(report: dict[str, Any], title: str, anchors: Sequence[tuple
             f"| {row['latency_p50_ms']:.1f}{_cpu(row, 'latency_cpu_p50_ms', '.1f')} "
             f"| {row['latency_p95_ms']:.1f}{_cpu(row, 'latency_cpu_p95_ms', '.1f')} |"
         )
+    outside = report.get("external")
+    if outside:
+        lines += [
+            "",
+            f"Outside set `{Path(outside['test']).name}` ({outside['examples']} requests written "
+            "by others, never trained on; nlu_data/README.md), same trained models:",
+            "",
+            "| model | accuracy | understood (right, above fallback) | fallback rate | macro-F1 |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {name} | {_pct(row['accuracy'])} | {_pct(row['understood'])} "
+            f"| {_pct(row['fallback_rate'])} | {_pct(row['macro_f1'])} |"
+            for name, row in outside["models"].items()
+        ]
     if anchors:
         lines += ["", "Published figures on the same data:", ""]
         lines += [f"- {name}: {figures}" for name, figures in anchors]
@@ -90,4 +105,10 @@ def print_summary(report: dict[str, Any]) -> None:
             f"({row['oos_detection'] or 'no oos'}), trained in {row['train_seconds']:.0f} s, "
             f"latency p50 {row['latency_p50_ms']:.1f} ms / p95 {row['latency_p95_ms']:.1f} ms; "
             f"confusion matrix {row['confusion_png']}"
+        )
+    for name, row in (report.get("external") or {}).get("models", {}).items():
+        console.print(
+            f"[bold]{name}[/bold] on the outside set: accuracy {_pct(row['accuracy'])}%, "
+            f"understood above the fallback {_pct(row['understood'])}%, fallback rate "
+            f"{_pct(row['fallback_rate'])}%"
         )
