@@ -219,8 +219,16 @@ def _append_example(path: Path, intent: str, example: str) -> None:
             break
     else:
         items.append({"intent": intent, "examples": f"- {example}\n"})
-    for item in items:
-        item["examples"] = _Block(item["examples"])
+    # Intent-level metadata Rasa keeps on each example: the shop's intent classifier never
+    # holds reviewed examples out for validation (bot/components/bert_intent_classifier.py).
+    document["nlu"] = [
+        {
+            **item,
+            "metadata": {**(item.get("metadata") or {}), "reviewed": True},
+            "examples": _Block(item["examples"]),
+        }
+        for item in items
+    ]
     body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".reviewed-", suffix=".yml")

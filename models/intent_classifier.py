@@ -15,7 +15,7 @@ import logging
 import math
 import random
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -369,9 +369,10 @@ def _check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:
 
 
 def stratified_split(
-    label_ids: Sequence[int], fraction: float, seed: int
+    label_ids: Sequence[int], fraction: float, seed: int, keep: Collection[int] = ()
 ) -> tuple[list[int], list[int]]:
-    """Split example positions into (train, validation), holding out ``fraction`` of each label.
+    """Split example positions into (train, validation), holding out ``fraction`` of each label;
+    the positions in ``keep`` (examples staff reviewed) are always trained on.
 
     Hand-written rather than scikit-learn's ``train_test_split(stratify=...)`` because that
     refuses labels with a single example; here a label only gives up validation examples while
@@ -381,13 +382,16 @@ def stratified_split(
     for position, label in enumerate(label_ids):
         by_label.setdefault(label, []).append(position)
     rng = random.Random(seed)
+    kept = frozenset(keep)
     train: list[int] = []
     validation: list[int] = []
     for label in sorted(by_label):
         positions = by_label[label]
         rng.shuffle(positions)
+        spare = [p for p in positions if p not in kept]
+        positions = spare + [p for p in positions if p in kept]
         wanted = max(1, round(len(positions) * fraction)) if fraction > 0 else 0
-        held_out = max(0, min(wanted, len(positions) - 2))
+        held_out = max(0, min(wanted, len(positions) - 2, len(spare)))
         validation.extend(positions[:held_out])
         train.extend(positions[held_out:])
     return sorted(train), sorted(validation)
@@ -471,10 +475,12 @@ class IntentClassifier(IntentModel):
         labels: Sequence[str],
         config: IntentClassifierConfig | None = None,
         progress: bool = True,
+        always_train: Collection[int] = (),
     ) -> IntentClassifier:
         """Fine-tune ``config.base_model`` on the examples; same data and seed give the same model.
 
-        Holds out ``validation_fraction`` of each intent, stops after ``patience`` epochs
+        Holds out ``validation_fraction`` of each intent (never the examples at the positions in
+        ``always_train``), stops after ``patience`` epochs
         without a better validation score and keeps the weights of the best epoch. With
         ``trainable_layers`` set, only the top layers and the head are trained.
         """
@@ -492,7 +498,7 @@ class IntentClassifier(IntentModel):
                 tokenizer, network, label_names, config, training_fingerprint(texts, labels)
             )
             train_ids, validation_ids = stratified_split(
-                label_ids, config.validation_fraction, config.seed
+                label_ids, config.validation_fraction, config.seed, always_train
             )
             if not validation_ids:
                 logger.info(

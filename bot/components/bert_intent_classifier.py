@@ -30,6 +30,8 @@ from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
+    METADATA,
+    METADATA_INTENT,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
@@ -47,6 +49,8 @@ logger = logging.getLogger(__name__)
 BASE_MODEL = "base_model"
 PROGRESS = "progress"
 ENTITY_AUGMENTATION = "entity_augmentation"
+#: Intent-level metadata key the console writes on reviewed examples (console/review.py).
+REVIEWED = "reviewed"
 #: Copies of each annotated example with other catalog values (models/augmentation.py).
 DEFAULT_ENTITY_AUGMENTATION = 2
 #: Keys of the component config that are not training settings of the model.
@@ -62,6 +66,25 @@ def _model_config(component_config: dict[str, Any]) -> IntentClassifierConfig:
         return IntentClassifierConfig.from_mapping(values)
     except IntentConfigError as exc:
         raise IntentConfigError(f"BertIntentClassifier in config.yml: {exc}") from exc
+
+
+def _intent_examples(training_data: TrainingData) -> list[Message]:
+    return [
+        example
+        for example in training_data.intent_examples
+        if example.get(INTENT) and (example.get(TEXT) or "").strip()
+    ]
+
+
+def reviewed_positions(training_data: TrainingData) -> frozenset[int]:
+    """Positions (in :func:`intent_training_examples`' texts) of the examples staff labelled in
+    the console, whose intent block says ``metadata: {reviewed: true}``: never held out for
+    validation, so a label always reaches the model."""
+    return frozenset(
+        position
+        for position, example in enumerate(_intent_examples(training_data))
+        if ((example.get(METADATA) or {}).get(METADATA_INTENT) or {}).get(REVIEWED) is True
+    )
 
 
 def intent_training_examples(
@@ -82,8 +105,7 @@ def intent_training_examples(
                 for e in example.get(ENTITIES) or []
             ),
         )
-        for example in training_data.intent_examples
-        if example.get(INTENT) and (example.get(TEXT) or "").strip()
+        for example in _intent_examples(training_data)
     ]
     vocabularies = {
         table["name"]: table["elements"]
@@ -184,7 +206,11 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
             logger.warning("BertIntentClassifier: no intent examples in the NLU data; not trained")
             return self._resource
         self._classifier = IntentClassifier.train(
-            texts, intents, self.model_config, progress=bool(self.component_config[PROGRESS])
+            texts,
+            intents,
+            self.model_config,
+            progress=bool(self.component_config[PROGRESS]),
+            always_train=reviewed_positions(training_data),
         )
         with self._model_storage.write_to(self._resource) as directory:
             self._classifier.save(directory)

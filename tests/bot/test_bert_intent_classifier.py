@@ -219,6 +219,35 @@ nlu:
     ]
 
 
+def test_examples_labelled_in_the_console_are_never_held_out() -> None:
+    from bot.components.bert_intent_classifier import intent_training_examples, reviewed_positions
+    from models.intent_classifier import stratified_split
+
+    data = RasaYAMLReader().reads(
+        """
+version: "3.1"
+nlu:
+- intent: order_status
+  examples: |
+    - where is my order
+    - track my parcel
+    - has it shipped
+- intent: order_status
+  metadata:
+    reviewed: true
+  examples: |
+    - my parcel is lost in the void
+"""
+    )
+    texts, intents = intent_training_examples(data, copies=0, seed=13)
+    reviewed = reviewed_positions(data)
+    assert [texts[p] for p in reviewed] == ["my parcel is lost in the void"]
+    labels = [0] * len(intents)
+    for seed in range(20):
+        train, _ = stratified_split(labels, 0.5, seed, reviewed)
+        assert reviewed <= set(train)
+
+
 def test_default_recipe_trains_the_component_from_config_yml() -> None:
     config = {
         "recipe": "default.v1",

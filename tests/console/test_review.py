@@ -58,6 +58,7 @@ def test_a_label_becomes_a_training_example(client, queued, settings) -> None:
     assert example.get("intent") == "product_search"
     assert example.get("text") == "show me red sneakers"
     assert [(e["entity"], e["value"]) for e in example.get("entities")] == [("color", "red")]
+    assert example.get("metadata") == {"intent": {"reviewed": True}}  # never held out
     assert "show me red sneakers" not in annotator.http.get("/review").text
 
 

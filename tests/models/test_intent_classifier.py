@@ -143,6 +143,17 @@ def test_same_seed_same_predictions_other_seed_differs() -> None:
     assert first != other
 
 
+def test_stratified_split_never_holds_out_kept_positions() -> None:
+    label_ids = [0] * 10 + [1] * 3
+    plain = stratified_split(label_ids, 0.2, seed=1)
+    held = set(plain[1])
+    train, validation = stratified_split(label_ids, 0.2, seed=1, keep=held | {10, 11})
+    assert not (held | {10, 11}) & set(validation)
+    assert len(validation) == len(plain[1])  # as many held out, others in their place
+    assert sorted(train + validation) == list(range(13))
+    assert stratified_split(label_ids, 0.2, seed=1, keep=()) == plain
+
+
 def test_stratified_split_holds_out_per_intent_and_keeps_singletons() -> None:
     label_ids = [0] * 10 + [1] * 10 + [2] * 2 + [3]
     train, validation = stratified_split(label_ids, 0.2, seed=1)
