@@ -76,6 +76,7 @@ def test_a_labelled_message_is_understood_after_retraining(
     rasa = RasaClient.for_settings(bot.settings, bot.url)
     served = latest_model(bot.settings.rasa_model_dir)
     assert served is not None
+    archives = set(bot.settings.rasa_model_dir.glob("*.tar.gz"))
     message, intent, understood = misunderstood(rasa, bot.settings.console_low_confidence)
     bot.say(f"shopper-{uuid.uuid4().hex}", message)
 
@@ -129,3 +130,5 @@ def test_a_labelled_message_is_understood_after_retraining(
         page.context.close()
         # The other end-to-end tests were written for the model the fixture trained.
         rasa.load_model(str(served))
+        for retrained in set(bot.settings.rasa_model_dir.glob("*.tar.gz")) - archives:
+            retrained.unlink()
