@@ -70,6 +70,32 @@ class OrderFlow(str, enum.Enum):
 MAX_VERIFICATION_ATTEMPTS = 3
 _ORDER_NUMBER = re.compile(r"^\d{5,8}$")
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+
+#: A policy question that may really be about the shopper's own order ("how long do refunds
+#: take?"): the policy is answered and checking their order is offered, not started.
+ORDER_CHECK_OFFERS = {
+    "return_policy": (
+        OrderFlow.REFUND_STATUS,
+        "Would you like me to check the refund of one of your orders?",
+    ),
+    "shipping_info": (
+        OrderFlow.ORDER_STATUS,
+        "Would you like me to check where one of your orders is?",
+    ),
+}
+#: Words that make a policy question one a shopper may ask about their own order: timing.
+_OWN_ORDER_TIMING = re.compile(
+    r"\b(how long|how many days|how soon|when|take|takes|arrive|get (it|my money))\b", re.I
+)
+
+
+def order_check_offer(topic: str | None, text: str) -> tuple[OrderFlow, str] | None:
+    """The order flow and question to offer after a policy answer, when the question could be
+    about the shopper's own order (a refund's or a delivery's timing); else None."""
+    offer = ORDER_CHECK_OFFERS.get(topic or "")
+    return offer if offer and _OWN_ORDER_TIMING.search(text) else None
+
+
 Events = list[dict[str, Any]]
 
 
@@ -399,6 +425,19 @@ class ActionHandleConfirmation(ShopAction):
         )
         if pending == "handoff" and agreed:
             return hand_over(self.services, dispatcher, tracker, HandoffReason.REQUESTED)
+        if pending == "check_order" and agreed:
+            # The shopper took up the offer made after a policy answer: verify, then run the flow.
+            flow = OrderFlow.named(tracker.get_slot("requested_flow")) or OrderFlow.ORDER_STATUS
+            events: Events = [
+                SlotSet("pending_confirmation", None),
+                SlotSet("requested_flow", flow.value),
+            ]
+            if customer is None:
+                events.append(SlotSet("order_number", None))
+            return [*events, FollowupAction("verification_form")]
+        if pending == "check_order":
+            dispatcher.utter_message(text="OK. Is there anything else I can help with?")
+            return [SlotSet("pending_confirmation", None), SlotSet("requested_flow", None)]
         if (
             pending in ("cancel_order", "offer_return")
             and agreed
@@ -533,5 +572,15 @@ class ActionAnswerPolicy(ShopAction):
                 buttons=YES_NO,
             )
             return [SlotSet("pending_confirmation", "handoff")]
-        dispatcher.utter_message(text=answer.text)
-        return [SlotSet("last_flow", topic or "policy")]
+        text = shopper_text(tracker)
+        offer = None if tracker.active_loop_name else order_check_offer(topic, text)
+        if offer is None:
+            dispatcher.utter_message(text=answer.text)
+            return [SlotSet("last_flow", topic or "policy")]
+        flow, question = offer
+        dispatcher.utter_message(text=f"{answer.text}\n\n{question}", buttons=YES_NO)
+        return [
+            SlotSet("last_flow", topic),
+            SlotSet("requested_flow", flow.value),
+            SlotSet("pending_confirmation", "check_order"),
+        ]
