@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import ShopAction
 from actions.explanations import search_reason, search_scores
 from actions.product_presenter import describe_filters, product_card, product_line
-from actions.profile import note_preferences
+from actions.profile import note_preferences, with_usual_size
 from actions.shopper_events import record_shopper_events
 from models.recommender import InteractionKind
 from retrieval.product_index import SearchFilters
@@ -54,8 +54,11 @@ class ActionSearchProducts(ShopAction):
     ) -> list[dict[str, Any]]:
         index = self.services.product_index
         shown = [index.get(int(pid)) for pid in (tracker.get_slot("shown_products") or [])]
+        parse, usual_size_note = with_usual_size(self.services, tracker)
+        if usual_size_note:
+            dispatcher.utter_message(text=usual_size_note)
         plan = plan_search(
-            ShopperMessage.from_parse(tracker.latest_message),
+            ShopperMessage.from_parse(parse),
             previous_search(tracker),
             [record.price for record in shown if record is not None],
         )

@@ -91,14 +91,13 @@ def note_preferences(services: Any, tracker: Tracker, category: str | None) -> N
             record_preferences(session, customer, tracker.sender_id, stated, category)
 
 
-def with_usual_size(
-    services: Any, tracker: Tracker, category: str | None = None
-) -> tuple[dict[str, Any], str | None]:
+def with_usual_size(services: Any, tracker: Tracker) -> tuple[dict[str, Any], str | None]:
     """The latest message with "my usual size" read as the customer's size, and a note.
 
-    The returned parse has a ``size`` entity over the phrase when the verified customer has
-    stated a size before; otherwise it is unchanged and the note tells the shopper why the
-    size was left out (never whose size it would have been).
+    The search and recommendation actions read the message through this. The returned parse
+    has a ``size`` entity over the phrase when the verified customer has stated a size before
+    (sizes said for the category asked about, or searched last, win); otherwise it is
+    unchanged and the note tells the shopper why the size was left out.
     """
     parse = tracker.latest_message or {}
     entities = list(parse.get("entities") or [])
@@ -111,6 +110,9 @@ def with_usual_size(
             "I can use your usual size once I know who you are: verify with an order number "
             'and its email (say "where is my order"), or tell me the size, e.g. "size 10".'
         )
+    search = tracker.get_slot("last_search")
+    searched = (search.get("filters") or {}).get("category") if isinstance(search, dict) else None
+    category = first_entity(tracker, "product_category") or searched
     with services.session() as session:
         size = usual_preference(session, customer, PreferenceKind.SIZE, category)
     if size is None:
@@ -150,31 +152,6 @@ class ActionSessionStart(ShopAction):
             with self.services.session() as session:
                 link_conversation(session, customer, tracker.sender_id, LinkMethod.IDENTITY_TOKEN)
         return [*events, ActionExecuted("action_listen")]
-
-
-class ActionFillUsualSize(ShopAction):
-    """Reads "my usual size" as the verified customer's size, for the action that follows.
-
-    The size joins the latest message's entities (Rasa's ``entities`` event), so the search,
-    product question or recommendation after it filters by that size as if it had been said.
-    """
-
-    def name(self) -> str:
-        return "action_fill_usual_size"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        search = tracker.get_slot("last_search")
-        category = (
-            (search.get("filters") or {}).get("category") if isinstance(search, dict) else None
-        )
-        category = first_entity(tracker, "product_category") or category
-        parse, note = with_usual_size(self.services, tracker, category)
-        if note:
-            dispatcher.utter_message(text=note)
-        added = [e for e in parse.get("entities") or [] if e.get("extractor") == "profile"]
-        return [{"event": "entities", "entities": added}] if added else []
 
 
 class ActionGreet(ShopAction):

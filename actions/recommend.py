@@ -27,6 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import ShopAction, as_float
 from actions.explanations import recommendation_scores, search_scores, with_buyer_counts
 from actions.product_presenter import describe_filters, product_card, product_line
+from actions.profile import with_usual_size
 from actions.shopper_events import record_shopper_events, shopper_history
 from models.recommender import InteractionKind, Recommendation
 from retrieval.product_index import SearchFilters
@@ -61,7 +62,10 @@ class ActionRecommendProducts(ShopAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        message = ShopperMessage.from_parse(tracker.latest_message)
+        parse, usual_size_note = with_usual_size(self.services, tracker)
+        if usual_size_note:
+            dispatcher.utter_message(text=usual_size_note)
+        message = ShopperMessage.from_parse(parse)
         text = message.text
         anchor, anchor_span = self._anchor(tracker, text)
         filters = replace(message.filters(outside=anchor_span), in_stock=True)

@@ -13,12 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.identity import IdentityTokens
-from actions.profile import (
-    ActionFillUsualSize,
-    ActionGreet,
-    ActionSessionStart,
-    note_preferences,
-)
+from actions.product_search import ActionSearchProducts
+from actions.profile import ActionGreet, ActionSessionStart, note_preferences, with_usual_size
+from actions.recommend import ActionRecommendProducts
 from actions.support import ValidateVerificationForm
 from actions.verification import verified_customer
 from storage.customer_profile import linked_customer
@@ -203,14 +200,16 @@ async def test_passing_verification_links_the_conversation_and_welcomes_back(sho
 # ------------------------------------------------------------------ preferences and usual size
 
 
-def size_of_latest(events: list[dict[str, Any]]) -> list[str]:
-    return [
-        e["value"]
-        for event in events
-        if event.get("event") == "entities"
-        for e in event["entities"]
-        if e["entity"] == "size"
-    ]
+def size_filter(messages: list[dict[str, Any]]) -> str | None:
+    for message in messages:
+        payload = message.get("custom") or {}
+        if payload.get("type") == "product_list":
+            return (payload.get("filters") or {}).get("size")
+    return None
+
+
+def texts(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["text"] for m in messages if m.get("text")]
 
 
 async def test_my_usual_size_is_the_size_a_verified_customer_stated_before(shop) -> None:
@@ -226,11 +225,15 @@ async def test_my_usual_size_is_the_size_a_verified_customer_stated_before(shop)
         entity("product_category", "running shoes", text),
         entity("usual_size", "usual", text, "in my usual size"),
     ]
-    events, messages = await run(ActionFillUsualSize(shop), later)
-    assert size_of_latest(events) == ["9.5"]
-    added = events[0]["entities"][0]
-    assert text[added["start"] : added["end"]] == "in my usual size"
-    assert [m["text"] for m in messages] == ["Your usual size: 9.5."]
+    parse, note = with_usual_size(shop, later)
+    added = [e for e in parse["entities"] if e["entity"] == "size"]
+    assert [(e["value"], text[e["start"] : e["end"]]) for e in added] == [
+        ("9.5", "in my usual size")
+    ]
+    assert note == "Your usual size: 9.5."
+    _, messages = await run(ActionSearchProducts(shop), later)
+    assert texts(messages)[0] == "Your usual size: 9.5."
+    assert size_filter(messages) == "9.5"
 
 
 async def test_an_unverified_shopper_gets_no_usual_size(shop) -> None:
@@ -238,9 +241,9 @@ async def test_an_unverified_shopper_gets_no_usual_size(shop) -> None:
     anonymous = tracker_for(
         text, "product_search", [entity("usual_size", "usual", text, "in my usual size")]
     )
-    events, messages = await run(ActionFillUsualSize(shop), anonymous)
-    assert events == []
-    assert "once I know who you are" in messages[0]["text"]
+    _, messages = await run(ActionSearchProducts(shop), anonymous)
+    assert "once I know who you are" in texts(messages)[0]
+    assert size_filter(messages) is None
 
 
 async def test_a_verified_customer_who_never_said_a_size_is_asked_for_it(shop) -> None:
@@ -251,12 +254,11 @@ async def test_a_verified_customer_who_never_said_a_size_is_asked_for_it(shop) -
                 Customer.email.not_in(["alex@example.com", "sam@example.com"]),
             )
         ).scalar()
-    text = "boots in my usual size"
-    tracker = verified_tracker(shop.verification, never, text, "product_search")
+    text = "recommend something in my usual size"
+    tracker = verified_tracker(shop.verification, never, text, "recommend")
     tracker.latest_message["entities"] = [entity("usual_size", "usual", text, "in my usual size")]
-    events, messages = await run(ActionFillUsualSize(shop), tracker)
-    assert events == []
-    assert "don't know your usual size yet" in messages[0]["text"]
+    _, messages = await run(ActionRecommendProducts(shop), tracker)
+    assert "don't know your usual size yet" in texts(messages)[0]
 
 
 def test_preferences_of_an_unverified_shopper_are_not_kept(shop) -> None:
@@ -300,8 +302,6 @@ def test_a_verified_shoppers_stated_preferences_are_kept(shop) -> None:
 
 
 async def test_a_search_keeps_what_a_verified_shopper_asked_for(shop) -> None:
-    from actions.product_search import ActionSearchProducts
-
     sam = customer_id(shop, "sam@example.com")
     text = "hiking boots in size 11"
     tracker = verified_tracker(shop.verification, sam, text, "product_search", sender="search")
