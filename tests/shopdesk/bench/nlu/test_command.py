@@ -219,3 +219,25 @@ def test_fallback_threshold_is_calibrated_on_the_classifiers_validation_split(
 def test_confusion_matrix_png_is_written(nlu_report: dict) -> None:
     png = Path(nlu_report["models"]["shopdesk-bert"]["confusion_png"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_outside_set_is_scored_beside_the_test_set(tmp_path: Path) -> None:
+    outside = _write_csv(
+        tmp_path / "outside.csv",
+        [(text, label) for label, texts in EXAMPLES.items() for text in texts[10:]],
+    )
+    report = run_small_benchmark(tmp_path, "--external", str(outside))
+    external = report["external"]
+    assert external["examples"] == 2 * len(EXAMPLES)
+    row = external["models"]["shopdesk-bert"]
+    predictions = row["predictions"]
+    right = [p["label"] == p["predicted"] for p in predictions]
+    assert row["accuracy"] == sum(right) / len(predictions)
+    understood = [
+        ok and p["confidence"] >= row["fallback_threshold"]
+        for ok, p in zip(right, predictions, strict=True)
+    ]
+    assert row["understood"] == sum(understood) / len(predictions)
+    section = markdown_section(report, "small set", [])
+    assert "Outside set `outside.csv` (8 requests" in section
+    assert f"| shopdesk-bert | {100 * row['accuracy']:.1f} |" in section
