@@ -32,7 +32,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUtteranceReverted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -148,6 +148,9 @@ class FrustrationPolicy(Policy):
             return self._prediction(probabilities)
         if self.scorer is None or latest != ACTION_LISTEN_NAME or not tracker.latest_message:
             return self._prediction(probabilities)
+        if self._replayed(tracker):
+            # action_offer_declined put back a message this policy scored already.
+            return self._prediction(probabilities)
         if self._declines_the_offer(tracker):
             probabilities[domain.index_for_action(self.declined_action)] = 1.0
             return self._prediction(probabilities)
@@ -165,6 +168,12 @@ class FrustrationPolicy(Policy):
         if frustrated and self._may_offer(tracker):
             probabilities[domain.index_for_action(self.offer_action)] = 1.0
         return self._prediction(probabilities, events=events)
+
+    @staticmethod
+    def _replayed(tracker: DialogueStateTracker) -> bool:
+        """The latest message was put back after a rewind (not newly typed)."""
+        events = list(tracker.events)
+        return len(events) >= 3 and isinstance(events[-3], UserUtteranceReverted)
 
     def _declines_the_offer(self, tracker: DialogueStateTracker) -> bool:
         """A "no" right after the offer of a person."""

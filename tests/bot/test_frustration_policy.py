@@ -11,7 +11,13 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.frustration_policy import FrustrationPolicy
@@ -167,3 +173,18 @@ def test_no_to_the_offer_carries_on_and_yes_is_left_to_the_handoff_rule(
         slots=domain.slots,
     )
     assert max(policy.predict_action_probabilities(yes, domain).probabilities) == 0.0
+    # The question put back after the "no" was scored already: not scored again.
+    replayed = DialogueStateTracker.from_events(
+        "shopper",
+        [
+            *offered_events,
+            UserUttered("no", {"name": "deny", "confidence": 0.9}),
+            ActionExecuted("action_offer_declined"),
+            UserUtteranceReverted(),
+            ActionExecuted(ACTION_LISTEN_NAME),
+            UserUttered(ANGRY, {"name": "refund_status", "confidence": 0.9}),
+        ],
+        slots=domain.slots,
+    )
+    again = policy.predict_action_probabilities(replayed, domain)
+    assert max(again.probabilities) == 0.0 and again.events == []
