@@ -270,6 +270,24 @@ class ShopSocketIOOutput(SocketIOOutput):
         await self._send_message(recipient_id, {"custom": json_message})
 
 
+class ShopAsyncServer(AsyncServer):
+    """python-socketio's server, dropping client packets it cannot decode or dispatch.
+
+    python-socketio 5.9 (pinned for Rasa 3.6) raises on some malformed packets from a client,
+    e.g. an event without a name (``42[]``) or a packet type only a server sends (``44``);
+    engine.io then logs a traceback and may answer the polling request with a 500. Here such a
+    packet is logged in one line and dropped; the connection stays usable.
+    """
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except (ValueError, IndexError, KeyError, TypeError, AttributeError) as error:
+            logger.info(
+                "socket.io packet from %s dropped: %s: %s", eio_sid, type(error).__name__, error
+            )
+
+
 class ShopSocketIOInput(SocketIOInput):
     """The widget's socket.io channel: Rasa's, fixed and checked, plus the staff endpoint.
 
@@ -334,7 +352,7 @@ class ShopSocketIOInput(SocketIOInput):
         if self.redis_url:
             manager = AsyncRedisManager(self.redis_url, channel="shopdesk-socketio")
         # CORS headers come from Rasa's --cors (Sanic-CORS); the engine adds none of its own.
-        return AsyncServer(
+        return ShopAsyncServer(
             async_mode="sanic",
             cors_allowed_origins=[],
             client_manager=manager,
@@ -357,7 +375,11 @@ class ShopSocketIOInput(SocketIOInput):
             return response.json({"status": "ok"})
 
         @sio.on("connect", namespace=namespace)
-        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
+        async def connect(sid: str, environ: Any, auth: Any = None) -> bool:
+            if not isinstance(environ, dict):
+                # python-socketio 5.9 hands a client's own "connect" event to this handler.
+                await refuse(sid, "Unknown event 'connect'.")
+                return False
             origin = environ.get("HTTP_ORIGIN")
             if not self.origin_allowed(origin):
                 logger.warning(
