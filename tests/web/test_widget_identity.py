@@ -12,15 +12,12 @@ TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
 def test_the_identity_token_travels_with_messages_but_not_into_storage(scripted_shop, page):
     page.goto(scripted_shop.storefront_url)
     widget = Widget(page).open()
-    widget.say("hello before signing in")
-    expect(widget.bot_messages.last).to_have_text("You said: hello before signing in")
+    before = widget.ask("hello before signing in", "You said: hello before signing in")
+    expect(before).not_to_contain_text("identity token")
     page.evaluate(
         "token => document.querySelector('shopdesk-chat').setAttribute('identity-token', token)",
         TOKEN,
     )
-    widget.say("hello signed in")
-    expect(widget.bot_messages.last).to_have_text(
-        f"You said: hello signed in (identity token {TOKEN})"
-    )
+    widget.ask("hello signed in", f"You said: hello signed in (identity token {TOKEN})")
     stored = page.evaluate("() => JSON.stringify(Object.entries(localStorage))")
     assert "hello signed in" in stored and TOKEN not in stored
