@@ -8,7 +8,7 @@ test knows exactly what the widget must show, and the server starts in a second.
 * "options"   -> a question with two quick replies
 * "rate"      -> the rating question (buttons /rate{"rating": "N"}, as utter_ask_rating)
 * anything else -> "You said: <text>" (+ " on <product handle>" when sent from a product page,
-  + " (identity token <token>)" when the message carried the shop's identity token)
+  + " (identity token of N characters)" when the message carried the shop's identity token)
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ async def scripted_bot(agent: Agent, message: UserMessage) -> None:
         page = (message.metadata or {}).get("page") or {}
         where = f" on {page['product_handle']}" if page.get("product_handle") else ""
         token = (message.metadata or {}).get("identity_token")
-        signed = f" (identity token {token})" if token else ""
+        signed = f" (identity token of {len(token)} characters)" if token else ""
         await out.send_text_message(sender, f"You said: {text}{where}{signed}")
 
 
