@@ -82,6 +82,11 @@ def parse_webhook_body(raw: bytes, max_message_chars: int) -> dict[str, Any]:
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise WebhookError('"metadata" must be a JSON object when given.')
+    channel = body.get("input_channel")
+    if channel is not None and (not isinstance(channel, str) or len(channel) > MAX_SENDER_CHARS):
+        raise WebhookError(
+            f'"input_channel" must be a channel name (at most {MAX_SENDER_CHARS} characters).'
+        )
     return body
 
 
