@@ -47,6 +47,7 @@ from storage.orders import (
     normalize_order_number,
     validate_address,
 )
+from storage.pii import redact
 from storage.returns import ReturnRules, ReturnService, ReturnStatusCode
 from storage.schema import HandoffReason, LinkMethod
 
@@ -541,13 +542,17 @@ class ActionCreateReturn(ShopAction):
         if verified is None:
             return flow_finished(OrderFlow.RETURN_ITEM)
         number, customer = verified
+        reason = tracker.get_slot("return_reason")
+        if reason and self.services.settings.redact_pii:
+            # Stored with the return as the conversation's copy is: without personal data.
+            reason = redact(str(reason))
         with self.services.session() as session:
             outcome = ReturnService(session).create_return(
                 number,
                 customer,
                 return_rules(self.services),
                 self.services.today(),
-                reason=tracker.get_slot("return_reason"),
+                reason=reason,
             )
         done = outcome.status is ReturnStatusCode.CREATED
         return finish(dispatcher, return_outcome_text(outcome), OrderFlow.RETURN_ITEM, done)
