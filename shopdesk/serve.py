@@ -48,8 +48,10 @@ def tracker_store_config(url: str, cache_size: int, redact_pii: bool = False) ->
         "cache_size": cache_size,
     }
     if parsed.host:
+        # Rasa hands a custom store the endpoint's ``url`` as ``host=``: a "host" key here would
+        # be passed twice and stop the server.
         config.update(
-            host=parsed.host, port=parsed.port, username=parsed.username, password=parsed.password
+            url=parsed.host, port=parsed.port, username=parsed.username, password=parsed.password
         )
     return {k: v for k, v in config.items() if v is not None}
 
