@@ -41,7 +41,8 @@ def test_a_postgresql_conversation_store_keeps_its_server_and_user(tmp_path: Pat
     )
     endpoints = yaml.safe_load(write_endpoints(settings, tmp_path / "e.yml").read_text())
     store = endpoints["tracker_store"]
-    assert (store["dialect"], store["host"], store["port"], store["db"]) == (
+    assert "host" not in store  # Rasa passes the endpoint's url as host= to the store
+    assert (store["dialect"], store["url"], store["port"], store["db"]) == (
         "postgresql",
         "db.internal",
         5433,
