@@ -38,6 +38,21 @@ logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = 200
 
 
+def check_text(value: Any) -> None:
+    """Raise :class:`WebhookError` when ``value`` holds text that is not valid Unicode.
+
+    JSON may carry unpaired UTF-16 surrogates (``"\\ud800"``); such strings cannot be stored
+    or encoded, so they are refused where they enter.
+    """
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise WebhookError(
+            "The request holds text that is not valid Unicode (an unpaired surrogate, "
+            f"position {exc.start}); send UTF-8 text."
+        ) from exc
+
+
 class WebhookError(ValueError):
     """A webhook body that cannot be processed; the message says what to change."""
 
@@ -87,6 +102,7 @@ def parse_webhook_body(raw: bytes, max_message_chars: int) -> dict[str, Any]:
         raise WebhookError(
             f'"input_channel" must be a channel name (at most {MAX_SENDER_CHARS} characters).'
         )
+    check_text(body)
     return body
 
 
@@ -183,6 +199,7 @@ def parse_staff_message(raw: bytes, max_message_chars: int) -> dict[str, str]:
             f"The text is {len(text):,} characters long; send at most {max_message_chars:,}.",
             status=413,
         )
+    check_text([sender, text, agent])
     return {"sender": sender, "text": text, "agent": agent.strip(), "kind": kind}
 
 
@@ -227,6 +244,7 @@ def parse_user_event(
     message_id = data.get("message_id")
     if message_id is not None and (not isinstance(message_id, str) or len(message_id) > 64):
         raise WebhookError("message_id must be a string of at most 64 characters.")
+    check_text([message, metadata, message_id])
     return session_id, message, metadata, message_id
 
 
