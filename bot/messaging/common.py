@@ -35,7 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import SeenMessages, WebhookError
+from bot.channels import SeenMessages, WebhookError, check_text
 from bot.rate_limits import limited
 from shopdesk.settings import Settings, SettingsError, get_settings
 
@@ -494,6 +494,7 @@ def json_body(request: Request) -> dict[str, Any]:
         raise WebhookError(f"The body is not valid JSON ({exc}).") from exc
     if not isinstance(body, dict):
         raise WebhookError("The body must be a JSON object.")
+    check_text(body)
     return body
 
 
