@@ -97,31 +97,6 @@ def event_broker_config(settings: Settings) -> dict:
     }
 
 
-def event_broker_config(settings: Settings) -> dict:
-    """Rasa's event broker settings for ``SHOPDESK_EVENT_BROKER_URL`` (``amqp://...``).
-
-    The broker is bot/event_broker.py's: it connects in the background and buffers events
-    while RabbitMQ is away, so a broker that is down never holds up a reply.
-    """
-    parsed = urllib.parse.urlsplit(settings.event_broker_url)
-    if parsed.scheme not in ("amqp", "amqps") or not parsed.hostname:
-        raise ServerFailedToStart(
-            "SHOPDESK_EVENT_BROKER_URL must be a RabbitMQ URL such as "
-            f"amqp://guest:guest@127.0.0.1:5672/, got {settings.event_broker_url!r}"
-        )
-    port = parsed.port or (5671 if parsed.scheme == "amqps" else 5672)
-    return {
-        "type": "bot.event_broker.BufferedPikaEventBroker",
-        "url": f"{parsed.scheme}://{parsed.hostname}:{port}{parsed.path or '/'}",
-        "port": port,
-        "username": urllib.parse.unquote(parsed.username or "guest"),
-        "password": urllib.parse.unquote(parsed.password or "guest"),
-        "queues": [settings.event_queue],
-        "exchange_name": settings.event_queue,
-        "buffer_size": settings.event_buffer_size,
-    }
-
-
 def write_endpoints(settings: Settings, path: Path) -> Path:
     """The endpoints file for ``rasa run``.
 
@@ -150,8 +125,6 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     }
     if settings.lock_store_url:
         endpoints["lock_store"] = lock_store_config(settings.lock_store_url)
-    if settings.event_broker_url:
-        endpoints["event_broker"] = event_broker_config(settings)
     if settings.event_broker_url:
         endpoints["event_broker"] = event_broker_config(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +158,30 @@ def local_url(host: str, port: int) -> str:
 def action_server_url(settings: Settings) -> str:
     """Where the Rasa server reaches the action server (its own interface, or loopback)."""
     return local_url(settings.action_host, settings.action_port)
+
+
+def rasa_command(settings: Settings, model: Path, endpoints: Path) -> list[str]:
+    """The command line of the Rasa server (``python -m bot.rasa_main run ...``)."""
+    return [
+        sys.executable,
+        "-m",
+        "bot.rasa_main",
+        "run",
+        "--model",
+        str(model),
+        # The API token reaches Rasa as SHOPDESK_API_TOKEN (bot/rasa_main.py), never in argv.
+        "--enable-api",
+        # Browsers may call the Rasa server only from the pages that embed the widget.
+        "--cors",
+        *settings.widget_origin_list,
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        # The shipped channels plus the messaging channels whose settings are set.
+        str(write_credentials(settings)),
+        "--port",
+        str(settings.rasa_port),
+    ]
 
 
 @dataclass
@@ -277,6 +274,7 @@ def start_bot(
         "SHOPDESK_DATA_DIR": str(settings.data_dir),
         "SHOPDESK_DATABASE_URL": settings.database_url,
         "SHOPDESK_ACTION_TOKEN": action_token(settings),
+        "SHOPDESK_LOG_FORMAT": settings.log_format,
     }
     # The verification key is the action server's alone: the Rasa server never gets it.
     action_env = {
@@ -319,26 +317,7 @@ def start_bot(
         stop_processes(action_server)
         raise
     rasa_server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.rasa_main",
-            "run",
-            "--model",
-            str(model),
-            # The API token reaches Rasa as SHOPDESK_API_TOKEN (bot/rasa_main.py), never in argv.
-            "--enable-api",
-            # Browsers may call the Rasa server only from the pages that embed the widget.
-            "--cors",
-            *settings.widget_origin_list,
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            # The shipped channels plus the messaging channels whose settings are set.
-            str(write_credentials(settings)),
-            "--port",
-            str(settings.rasa_port),
-        ],
+        rasa_command(settings, model, endpoints),
         cwd=settings.process_dir,
         env=rasa_env,
         stdout=output("rasa-server"),
