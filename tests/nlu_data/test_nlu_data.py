@@ -59,6 +59,7 @@ ENTITY_TYPES = {
     "order_number",
     "email",
     "zipcode",
+    "usual_size",
 }
 PRODUCT_INTENTS = ("product_search", "product_question", "recommend")
 
