@@ -27,7 +27,8 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LockError
-from rasa.shared.core.events import BotUttered, Event, UserUttered
+from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import ClientResponseError
 from redis.exceptions import RedisError
@@ -104,12 +105,30 @@ async def run_remote_action(
             )
         else:
             ACTION_SERVER.failed(f"{describe(error)} (while running {self.name()})")
+        keep_form = _keep_form_waiting(self, tracker)
         if apologised_this_turn(tracker):
-            return []
+            return keep_form
         message = apology()
-        return [BotUttered(message["text"], {"buttons": message["buttons"]})]
+        return [BotUttered(message["text"], {"buttons": message["buttons"]}), *keep_form]
     ACTION_SERVER.recovered()
     return events
+
+
+def _keep_form_waiting(action: RemoteAction, tracker: Any) -> list[Event]:
+    """For a failed form validation: the requested slot set to its own value.
+
+    Rasa's form rejects itself when its validation sets no slot, and the policies then answer
+    the shopper's reply as if no form were active (the apology is dropped with the rejected
+    action). Setting the requested slot to the value it already has changes nothing, keeps the
+    form active and waiting for the same answer, so the shopper can send it again once the
+    action server is back.
+    """
+    if not action.name().startswith("validate_"):
+        return []
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    if not requested:
+        return []
+    return [SlotSet(requested, tracker.get_slot(requested))]
 
 
 async def handle_message(self: Agent, message: UserMessage) -> list[dict[str, Any]] | None:

@@ -19,8 +19,10 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.lock_store import RedisLockStore
+from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.slots import TextSlot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -152,3 +154,22 @@ def test_a_server_without_a_model_answers_with_the_apology():
     replies = handle(Agent())
 
     assert [m["text"] for m in replies] == [APOLOGY]
+
+
+def test_a_failed_form_validation_keeps_the_form_waiting_for_the_same_answer():
+    """Without a slot set, Rasa's form would reject itself and drop the apology with it."""
+    url = f"http://127.0.0.1:{closed_port()}/webhook"
+    in_form = DialogueStateTracker.from_events(
+        "shopper",
+        [
+            SlotSet("order_number", "10002"),
+            SlotSet(REQUESTED_SLOT, "contact"),
+            UserUttered("alex@example.com"),
+        ],
+        slots=[TextSlot("order_number", []), TextSlot("contact", []), TextSlot(REQUESTED_SLOT, [])],
+    )
+
+    events = run_action(url, in_form)
+
+    assert apology_of(events)
+    assert [e for e in events if isinstance(e, SlotSet)] == [SlotSet("contact", None)]
