@@ -15,7 +15,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import ShopServices, shop_services
@@ -50,6 +52,20 @@ def apologised_this_turn(tracker: Tracker) -> bool:
     return False
 
 
+def keep_form_waiting(tracker: Tracker) -> list[dict[str, Any]]:
+    """In a form: the requested slot emptied, so the form keeps waiting for it.
+
+    Rasa rejects a form whose validation sets no slot and lets the policies answer the
+    shopper's reply as if no form were active, dropping the apology with the rejected action.
+    Emptying the requested slot (it holds no validated answer yet) keeps the form asking for
+    the same answer, which the shopper can send again once the failing component is back.
+    """
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    if not requested:
+        return []
+    return [SlotSet(requested, None)]
+
+
 def answering_failures(run: Run) -> Run:
     """``run`` with infrastructure errors turned into the apology (logged once per outage)."""
 
@@ -63,7 +79,7 @@ def answering_failures(run: Run) -> Run:
             outage_of(error).failed(error)
             if not apologised_this_turn(tracker):
                 dispatcher.utter_message(text=APOLOGY, buttons=[TALK_TO_A_PERSON])
-            return []
+            return keep_form_waiting(tracker)
         SHOP_DATABASE.recovered()
         OTHER_SERVICES.recovered()
         return events

@@ -115,20 +115,20 @@ async def run_remote_action(
 
 
 def _keep_form_waiting(action: RemoteAction, tracker: Any) -> list[Event]:
-    """For a failed form validation: the requested slot set to its own value.
+    """For a failed form validation: the requested slot emptied.
 
     Rasa's form rejects itself when its validation sets no slot, and the policies then answer
     the shopper's reply as if no form were active (the apology is dropped with the rejected
-    action). Setting the requested slot to the value it already has changes nothing, keeps the
-    form active and waiting for the same answer, so the shopper can send it again once the
-    action server is back.
+    action). Emptying the requested slot (it holds no validated answer yet) keeps the form
+    active and waiting for the same answer, so the shopper can send it again once the action
+    server is back.
     """
     if not action.name().startswith("validate_"):
         return []
     requested = tracker.get_slot(REQUESTED_SLOT)
     if not requested:
         return []
-    return [SlotSet(requested, tracker.get_slot(requested))]
+    return [SlotSet(requested, None)]
 
 
 async def handle_message(self: Agent, message: UserMessage) -> list[dict[str, Any]] | None:

@@ -72,9 +72,12 @@ def test_a_form_validation_is_guarded_too(database_down):
         "slots": {"order_number": {}, "contact": {}},
     }
 
-    messages, _ = run(ValidateVerificationForm(database_down), tracker, domain)
+    messages, events = run(ValidateVerificationForm(database_down), tracker, domain)
 
     assert APOLOGY in [m["text"] for m in messages]
+    # The form keeps waiting for the same answer (Rasa would reject a form that set no slot
+    # and drop the apology with it).
+    assert [(e["event"], e["name"], e["value"]) for e in events] == [("slot", "contact", None)]
 
 
 def test_the_outage_is_logged_once_with_its_cause_and_its_end(database_down, services, caplog):
