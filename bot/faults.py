@@ -27,6 +27,7 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LockError
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.exceptions import RasaException
@@ -166,6 +167,17 @@ async def _send_apology(message: UserMessage) -> None:
         )
 
 
+def raise_retrieve_error(self: FailSafeTrackerStore, error: Exception) -> None:
+    """``FailSafeTrackerStore``'s reading error, raised instead of starting over in memory.
+
+    Rasa's wrapper answers a conversation store it cannot read with a new, empty
+    conversation: the shopper in the middle of a verification is answered as a stranger and
+    the in-memory copy is lost on restart. Raised, the error reaches :func:`handle_message`,
+    which apologises; the stored conversation goes on once the store is back.
+    """
+    raise error
+
+
 class _RasaConnectionErrorFilter(logging.Filter):
     """Drops Rasa's own error line for an unreachable action server (logged once here)."""
 
@@ -181,6 +193,9 @@ def install() -> None:
     _wrapped.update(run=RemoteAction.run, handle=Agent.handle_message)
     RemoteAction.run = run_remote_action  # type: ignore[method-assign]
     Agent.handle_message = handle_message  # type: ignore[method-assign]
+    FailSafeTrackerStore.on_tracker_store_retrieve_error = (  # type: ignore[method-assign]
+        raise_retrieve_error
+    )
     quiet_rasa_connection_errors()
 
 
