@@ -305,7 +305,10 @@ def test_engineio_handshakes(shop, client):
         method=st.sampled_from(["GET", "POST"]),
     )
     def fuzz(query: dict, body: bytes, method: str) -> None:
-        reply = client.request(method, f"{shop.url}/socket.io/", params=query, content=body)
+        try:
+            reply = client.request(method, f"{shop.url}/socket.io/", params=query, content=body)
+        except httpx.InvalidURL:
+            return  # httpx itself refuses to send a query this long: nothing reaches the server
         check(reply, "socket.io handshake")
 
     fuzz()
