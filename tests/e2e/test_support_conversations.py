@@ -88,7 +88,7 @@ def test_return_with_a_policy_question_inside_the_form(bot):
         "you can return" in answer and "can't be returned" in answer and "final" in answer.lower()
     )
     assert "Why are you returning" in answer
-    policy = bot.text("s-return", "how long does a refund take?")
+    policy = bot.text("s-return", "how long do refunds take once you get the parcel back?")
     assert "business days" in policy and "Why are you returning" in policy
     done = bot.text("s-return", "they are too small")
     assert "RMA" in done
