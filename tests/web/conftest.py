@@ -54,6 +54,8 @@ def shop(tmp_path_factory) -> Iterator[LiveShop]:
         "SHOPDESK_ACTION_PORT": str(free_port()),
         "SHOPDESK_STOREFRONT_PORT": str(free_port()),
         "SHOPDESK_API_TOKEN": API_TOKEN,
+        # Every browser of these tests is one client address (127.0.0.1): no per-address limit.
+        "SHOPDESK_RATE_LIMIT_IP": "0",
         "SHOPDESK_RASA_WORKERS": "2",
         "SHOPDESK_LOCK_STORE_URL": LOCK_STORE_URL,
     }
