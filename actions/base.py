@@ -15,21 +15,22 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import ShopServices, shop_services
 from storage.db import StorageError
-from storage.errors import ShopdeskError
-from storage.outages import APOLOGY, TALK_TO_A_PERSON, Outage
+from storage.outages import (
+    APOLOGY,
+    INFRASTRUCTURE_ERRORS,
+    TALK_TO_A_PERSON,
+    Outage,
+    apologised_this_turn,
+    keep_form_waiting,
+)
 
 logger = logging.getLogger(__name__)
-
-#: Failures of what the actions depend on (databases, saved indexes, the network); any other
-#: exception is a bug: the action server logs its traceback and the Rasa server apologises.
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, ShopdeskError, OSError)
 
 SHOP_DATABASE = Outage("The shop database", logger)
 OTHER_SERVICES = Outage("A service the actions use", logger)
@@ -40,30 +41,6 @@ Run = Callable[..., Awaitable[list[dict[str, Any]]]]
 def outage_of(error: BaseException) -> Outage:
     """Which component ``error`` says is failing."""
     return SHOP_DATABASE if isinstance(error, SQLAlchemyError | StorageError) else OTHER_SERVICES
-
-
-def apologised_this_turn(tracker: Tracker) -> bool:
-    """Whether the bot already apologised since the shopper's latest message (say it once)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "bot" and event.get("text") == APOLOGY:
-            return True
-    return False
-
-
-def keep_form_waiting(tracker: Tracker) -> list[dict[str, Any]]:
-    """In a form: the requested slot emptied, so the form keeps waiting for it.
-
-    Rasa rejects a form whose validation sets no slot and lets the policies answer the
-    shopper's reply as if no form were active, dropping the apology with the rejected action.
-    Emptying the requested slot (it holds no validated answer yet) keeps the form asking for
-    the same answer, which the shopper can send again once the failing component is back.
-    """
-    requested = tracker.get_slot(REQUESTED_SLOT)
-    if not requested:
-        return []
-    return [SlotSet(requested, None)]
 
 
 def answering_failures(run: Run) -> Run:
@@ -77,9 +54,9 @@ def answering_failures(run: Run) -> Run:
             events = await run(self, dispatcher, tracker, domain)
         except INFRASTRUCTURE_ERRORS as error:
             outage_of(error).failed(error)
-            if not apologised_this_turn(tracker):
+            if not apologised_this_turn(reversed(tracker.events)):
                 dispatcher.utter_message(text=APOLOGY, buttons=[TALK_TO_A_PERSON])
-            return keep_form_waiting(tracker)
+            return keep_form_waiting(tracker.get_slot(REQUESTED_SLOT))
         SHOP_DATABASE.recovered()
         OTHER_SERVICES.recovered()
         return events
@@ -164,3 +141,17 @@ def last_user_intents(tracker: Tracker, count: int) -> list[str]:
         if e.get("event") == "user"
     ]
     return intents[-count:]
+
+
+def likeliest_intent(tracker: Tracker) -> tuple[str | None, float]:
+    """The NLU's likeliest intent for the latest message and its confidence.
+
+    Behind ``nlu_fallback`` (confidence too low, or two intents too close) it is the best
+    intent of the ranking underneath, so a caller can still see what the message was closest to.
+    """
+    message = tracker.latest_message
+    ranking = message.get("intent_ranking") or [message.get("intent") or {}]
+    best = next((i for i in ranking if i.get("name") and i.get("name") != "nlu_fallback"), None)
+    if best is None:
+        return None, 0.0
+    return str(best["name"]), as_float(best.get("confidence")) or 0.0

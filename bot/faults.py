@@ -29,13 +29,13 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.constants import REQUESTED_SLOT
-from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import ClientResponseError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.errors import ShopdeskError
+from storage import outages
 from storage.outages import APOLOGY, TALK_TO_A_PERSON, Outage, describe
 
 logger = logging.getLogger(__name__)
@@ -48,13 +48,11 @@ OTHER = Outage("A service the Rasa server uses", logger)
 
 #: Failures of what the Rasa server depends on; anything else is a bug and keeps its traceback.
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
-    SQLAlchemyError,
+    *outages.INFRASTRUCTURE_ERRORS,
     RedisError,
     LockError,
-    OSError,
     asyncio.TimeoutError,
     aiohttp.ClientError,
-    ShopdeskError,
 )
 
 #: The methods :func:`install` wrapped (Rasa's, or another wrapper installed before).
@@ -68,12 +66,7 @@ def apology() -> dict[str, Any]:
 
 def apologised_this_turn(tracker: Any) -> bool:
     """Whether the bot already apologised since the shopper's latest message (say it once)."""
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            return False
-        if isinstance(event, BotUttered) and event.text == APOLOGY:
-            return True
-    return False
+    return outages.apologised_this_turn(event.as_dict() for event in reversed(tracker.events))
 
 
 def outage_of(error: BaseException) -> Outage:
@@ -116,20 +109,17 @@ async def run_remote_action(
 
 
 def _keep_form_waiting(action: RemoteAction, tracker: Any) -> list[Event]:
-    """For a failed form validation: the requested slot emptied.
+    """For a failed form validation: the requested slot emptied, so the form keeps waiting.
 
-    Rasa's form rejects itself when its validation sets no slot, and the policies then answer
-    the shopper's reply as if no form were active (the apology is dropped with the rejected
-    action). Emptying the requested slot (it holds no validated answer yet) keeps the form
-    active and waiting for the same answer, so the shopper can send it again once the action
-    server is back.
+    The shopper sends the same answer again once the action server is back (why:
+    :func:`storage.outages.keep_form_waiting`).
     """
     if not action.name().startswith("validate_"):
         return []
-    requested = tracker.get_slot(REQUESTED_SLOT)
-    if not requested:
-        return []
-    return [SlotSet(requested, None)]
+    return [
+        Event.from_parameters(event)
+        for event in outages.keep_form_waiting(tracker.get_slot(REQUESTED_SLOT))
+    ]
 
 
 async def handle_message(self: Agent, message: UserMessage) -> list[dict[str, Any]] | None:

@@ -6,7 +6,10 @@ each other; it lives in ``storage``, the bottom layer both import.
 
 An :class:`Outage` logs a failing component once, with its cause, when it starts failing,
 counts the failures that follow without repeating them, and logs once more when it works
-again, so an hour of a database being down is two log lines, not one per message.
+again, so an hour of a database being down is two log lines, not one per message. What both
+servers do on a failure is here too: which errors are failures (:data:`INFRASTRUCTURE_ERRORS`),
+saying the apology once per turn (:func:`apologised_this_turn`) and keeping a form waiting
+(:func:`keep_form_waiting`), on plain event dicts, so neither needs the other's Rasa.
 """
 
 from __future__ import annotations
@@ -14,6 +17,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.errors import ShopdeskError
 
 #: The shopper's reply when a component fails: short, an apology, what to do, a person.
 APOLOGY = (
@@ -22,6 +31,11 @@ APOLOGY = (
 )
 #: The button under the apology: its payload is the handoff intent.
 TALK_TO_A_PERSON = {"title": "Talk to a person", "payload": "/human_handoff"}
+
+#: Failures of what both servers depend on (databases, saved artefacts, the network); any
+#: other exception is a bug and keeps its traceback. The Rasa server adds its own (Redis, the
+#: lock store, HTTP client errors).
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, ShopdeskError, OSError)
 
 
 class Outage:
@@ -72,6 +86,35 @@ class Outage:
             seconds,
             failures,
         )
+
+
+def apologised_this_turn(latest_first: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether the bot already apologised since the shopper's latest message (say it once).
+
+    ``latest_first`` are the conversation's events as Rasa serialises them (``{"event":
+    "user", ...}``, ``{"event": "bot", "text": ...}``), newest first; it is read only back to
+    the shopper's latest message.
+    """
+    for event in latest_first:
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and event.get("text") == APOLOGY:
+            return True
+    return False
+
+
+def keep_form_waiting(requested_slot: str | None) -> list[dict[str, Any]]:
+    """In a form (``requested_slot`` set): the event emptying it, so the form keeps waiting.
+
+    Rasa rejects a form whose validation sets no slot and lets the policies answer the
+    shopper's reply as if no form were active, dropping the apology with the rejected action.
+    Emptying the requested slot (it holds no validated answer yet) keeps the form asking for
+    the same answer, which the shopper can send again once the failing component is back.
+    The event is a serialised ``slot`` event, as an action server returns it.
+    """
+    if not requested_slot:
+        return []
+    return [{"event": "slot", "timestamp": None, "name": requested_slot, "value": None}]
 
 
 def describe(error: BaseException) -> str:
