@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from console.conversation_store import StoredEvent, events_after, has_events_table
 from console.inbox import FRUSTRATED_TAG
+from storage.customer_profile import SentimentPoint, record_sentiment
 from storage.orders import committing
 from storage.schema import (
     ConversationIntent,
@@ -28,7 +29,6 @@ from storage.schema import (
     ConversationSummary,
     ConversationTag,
     IndexPosition,
-    SentimentReading,
 )
 
 POSITION = "events"
@@ -80,7 +80,7 @@ class _Batch:
         self.intents: list[dict] = []
         self.messages: list[dict] = []
         self.tags: list[dict] = []
-        self.sentiment: list[dict] = []
+        self.sentiment: list[SentimentPoint] = []
 
     def prefetch(self, sender_ids: set[str]) -> None:
         """Load the stored summaries of a batch's conversations in one query per 500."""
@@ -146,9 +146,7 @@ class _Batch:
                 self.tags.append({"sender_id": event.sender_id, "tag": FRUSTRATED_TAG})
         elif event.type_name == "slot" and data.get("name") == SENTIMENT_SLOT:
             if isinstance(data.get("value"), (int, float)):
-                self.sentiment.append(
-                    {"sender_id": event.sender_id, "score": data["value"], "measured_at": event.at}
-                )
+                self.sentiment.append(SentimentPoint(event.sender_id, data["value"], event.at))
         elif event.type_name == "pause":
             row.paused = True
         elif event.type_name == "resume":
@@ -179,8 +177,7 @@ class _Batch:
         _insert_ignoring_duplicates(self.session, ConversationIntent, self.intents)
         _insert_ignoring_duplicates(self.session, ConversationMessage, self.messages)
         _insert_ignoring_duplicates(self.session, ConversationTag, self.tags)
-        if self.sentiment:
-            self.session.execute(insert(SentimentReading), self.sentiment)
+        record_sentiment(self.session, self.sentiment)
 
 
 def index_events(session: Session, events: Iterable[StoredEvent]) -> int:

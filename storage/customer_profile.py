@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.orders import committing, utcnow
@@ -164,10 +164,17 @@ def usual_preference(
     return max(counts, key=lambda value: (counts[value], latest[value]))
 
 
-def record_sentiment(session: Session, sender_id: str, score: float) -> None:
-    """Store how a shopper's message in ``sender_id`` sounded (-1 angry … 1 happy)."""
-    with committing(session):
-        session.add(SentimentReading(sender_id=sender_id, score=float(score), measured_at=utcnow()))
+def record_sentiment(session: Session, readings: Iterable[SentimentPoint]) -> None:
+    """Add how shoppers' messages sounded (-1 angry … 1 happy), in one insert.
+
+    The caller commits: the console's indexer records them with the rest of a batch of
+    conversation events, each at the time of its message.
+    """
+    rows = [
+        {"sender_id": r.sender_id, "score": r.score, "measured_at": r.measured_at} for r in readings
+    ]
+    if rows:
+        session.execute(insert(SentimentReading), rows)
 
 
 # ---------------------------------------------------------------------- the profile

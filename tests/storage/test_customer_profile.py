@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.behaviour import record_events
 from storage.customer_profile import (
+    SentimentPoint,
     customer_profile,
     link_conversation,
     linked_conversations,
@@ -65,8 +66,16 @@ def test_profile_gathers_every_channel(shop: Session) -> None:
     record_events(shop, [products[2].id], "web-2", InteractionKind.SHOWN)
     shop.add(SatisfactionRating(sender_id="wa-2", rating=4, flow="order_status"))
     shop.add(SatisfactionRating(sender_id="someone-else", rating=1, flow="order_status"))
+    calm, cross = datetime(2026, 11, 2, 9, 0), datetime(2026, 11, 2, 9, 5)
+    record_sentiment(
+        shop,
+        [
+            SentimentPoint("web-2", -0.6, cross),
+            SentimentPoint("web-2", 0.4, calm),
+            SentimentPoint("someone-else", -1.0, calm),
+        ],
+    )
     shop.commit()
-    record_sentiment(shop, "web-2", -0.6)
 
     profile = customer_profile(shop, customer)
 
@@ -84,7 +93,10 @@ def test_profile_gathers_every_channel(shop: Session) -> None:
     assert profile.products["purchase"], "ordered products are listed as bought"
     assert [(r.sender_id, r.rating) for r in profile.csat] == [("wa-2", 4)]
     assert profile.average_csat == 4
-    assert [(s.sender_id, s.score) for s in profile.sentiment] == [("web-2", -0.6)]
+    assert profile.sentiment == [
+        SentimentPoint("web-2", 0.4, calm),
+        SentimentPoint("web-2", -0.6, cross),
+    ]
     as_json = profile.to_dict()
     assert as_json["conversations"][0]["linked_at"].startswith(str(datetime.utcnow().year))
 
