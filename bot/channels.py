@@ -30,6 +30,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 from bot.rate_limits import channel_limiter, client_ip, limited
+from bot.retries import MAX_MESSAGE_ID_CHARS, MESSAGE_ID
 from shopdesk.secrets import api_token
 from shopdesk.settings import get_settings
 
@@ -97,6 +98,14 @@ def parse_webhook_body(raw: bytes, max_message_chars: int) -> dict[str, Any]:
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise WebhookError('"metadata" must be a JSON object when given.')
+    message_id = body.get("message_id")
+    if message_id is not None and (
+        not isinstance(message_id, str) or not message_id or len(message_id) > MAX_MESSAGE_ID_CHARS
+    ):
+        raise WebhookError(
+            f'"message_id" must be a string of 1-{MAX_MESSAGE_ID_CHARS} characters: the '
+            "client's own id of the message, the same when it sends the message again."
+        )
     channel = body.get("input_channel")
     if channel is not None and (not isinstance(channel, str) or len(channel) > MAX_SENDER_CHARS):
         raise WebhookError(
@@ -139,13 +148,18 @@ class ShopRestInput(RestInput):
             if too_many is not None:
                 return too_many
             collector = CollectingOutputChannel()
+            metadata, message_id = body.get("metadata"), body.get("message_id")
+            if message_id is not None:
+                # A retry with the same id is answered from the stored conversation.
+                metadata = {**(metadata or {}), MESSAGE_ID: message_id}
             await on_new_message(
                 UserMessage(
                     body["message"],
                     collector,
                     body["sender"],
                     input_channel=body.get("input_channel") or self.name(),
-                    metadata=body.get("metadata"),
+                    metadata=metadata,
+                    message_id=message_id,
                 )
             )
             return response.json(collector.messages)
@@ -242,8 +256,12 @@ def parse_user_event(
     if not isinstance(metadata, dict):
         raise WebhookError("The message metadata must be an object.")
     message_id = data.get("message_id")
-    if message_id is not None and (not isinstance(message_id, str) or len(message_id) > 64):
-        raise WebhookError("message_id must be a string of at most 64 characters.")
+    if message_id is not None and (
+        not isinstance(message_id, str) or len(message_id) > MAX_MESSAGE_ID_CHARS
+    ):
+        raise WebhookError(
+            f"message_id must be a string of at most {MAX_MESSAGE_ID_CHARS} characters."
+        )
     check_text([message, metadata, message_id])
     return session_id, message, metadata, message_id
 
@@ -456,13 +474,14 @@ class ShopSocketIOInput(SocketIOInput):
                 logger.info("Message %s of %s arrived again; answered once.", message_id, sender)
                 return {"ok": True, "duplicate": True}
             if message_id:
-                metadata = {**metadata, "message_id": message_id}
+                metadata = {**metadata, MESSAGE_ID: message_id}
             message = UserMessage(
                 text,
                 ShopSocketIOOutput(sio, self.bot_message_evt),
                 sender,
                 input_channel=self.name(),
                 metadata=metadata,
+                message_id=message_id or None,
             )
             # Acknowledged on receipt; the answer follows as bot events (Rasa's lock store
             # keeps the conversation's messages in order).

@@ -32,7 +32,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 
-from bot import faults
+from bot import faults, retries
 from bot.model_check import model_argument, model_problem
 
 #: Environment variable holding the token of Rasa's HTTP API.
@@ -79,6 +79,8 @@ def apply() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
     faults.install()
+    # A message sent again with its message id is answered once (bot/retries.py).
+    retries.install()
     # Metrics and health routes (docs/operations.md); imported here, where the server starts.
     from bot import observability
 

@@ -57,14 +57,22 @@ def tracker_store_config(url: str, cache_size: int, redact_pii: bool = False) ->
 
 
 def lock_store_config(url: str) -> dict:
-    """Rasa's Redis lock store settings for a ``redis://host:port/db`` URL."""
+    """Lock store settings for a ``redis://host:port/db`` URL.
+
+    The store is bot/lock_store.py's: Rasa's own Redis lock store is not safe across
+    replicas (RasaHQ/rasa#9213, docs/deploy.md).
+    """
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme != "redis" or not parsed.hostname:
         raise ServerFailedToStart(
             f"SHOPDESK_LOCK_STORE_URL must be a Redis URL such as redis://127.0.0.1:6379/1, "
             f"got {url!r}"
         )
-    config = {"type": "redis", "url": parsed.hostname, "port": parsed.port or 6379}
+    config = {
+        "type": "bot.lock_store.AtomicRedisLockStore",
+        "url": parsed.hostname,
+        "port": parsed.port or 6379,
+    }
     if parsed.path.strip("/"):
         config["db"] = int(parsed.path.strip("/"))
     if parsed.password:
@@ -253,6 +261,17 @@ def start_storefront(
     return process
 
 
+def server_environment(settings: Settings) -> dict[str, str]:
+    """The environment both servers start with: this one plus the settings they share."""
+    return {
+        **os.environ,
+        "SHOPDESK_DATA_DIR": str(settings.data_dir),
+        "SHOPDESK_DATABASE_URL": settings.database_url,
+        "SHOPDESK_ACTION_TOKEN": action_token(settings),
+        "SHOPDESK_LOG_FORMAT": settings.log_format,
+    }
+
+
 def start_bot(
     settings: Settings,
     model: Path,
@@ -269,43 +288,22 @@ def start_bot(
         raise ServerFailedToStart(problem)
     token = api_token(settings)
     endpoints = write_endpoints(settings, settings.data_dir / "endpoints.yml")
-    env = {
-        **os.environ,
-        "SHOPDESK_DATA_DIR": str(settings.data_dir),
-        "SHOPDESK_DATABASE_URL": settings.database_url,
-        "SHOPDESK_ACTION_TOKEN": action_token(settings),
-        "SHOPDESK_LOG_FORMAT": settings.log_format,
-    }
     # The verification key is the action server's alone: the Rasa server never gets it.
     action_env = {
-        **env,
+        **server_environment(settings),
         "SHOPDESK_VERIFICATION_KEY": verification_key(settings),
         "SANIC_WORKERS": "1",
     }
-    rasa_env = {**env, "SANIC_WORKERS": str(settings.rasa_workers), "SHOPDESK_API_TOKEN": token}
-    # The channels' rate limits as ``settings`` has them (a caller may have replaced them).
-    rasa_env.update(
-        SHOPDESK_RATE_LIMIT_SENDER=str(settings.rate_limit_sender),
-        SHOPDESK_RATE_LIMIT_IP=str(settings.rate_limit_ip),
-        SHOPDESK_RATE_LIMIT_REDIS_URL=settings.rate_limit_redis,
-    )
-    rasa_env.pop("SHOPDESK_VERIFICATION_KEY", None)
-    if settings.rasa_workers > 1:
-        # Each worker counts in files of its own there; /metrics adds them up (prometheus_client).
-        rasa_env["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_metrics_dir(settings))
-
-    def output(name: str):
-        if log_dir is None:
-            return None
+    log = None
+    if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
-        return open(log_dir / f"{name}.log", "ab")
-
+        log = open(log_dir / "action-server.log", "ab")
     action_server = subprocess.Popen(
         [sys.executable, "-m", "actions.server", "--port", str(settings.action_port)],
         cwd=settings.process_dir,
         env=action_env,
-        stdout=output("action-server"),
-        stderr=subprocess.STDOUT if log_dir else None,
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
     )
     # The Rasa server starts only once the action server answers: a shopper's first message
     # must never meet a Rasa server whose actions fail with "connection refused".
@@ -316,14 +314,58 @@ def start_bot(
     except ServerFailedToStart:
         stop_processes(action_server)
         raise
+    try:
+        rasa_server = start_rasa_server(
+            settings, model, endpoints=endpoints, log_dir=log_dir, timeout=timeout
+        )
+    except ServerFailedToStart:
+        stop_processes(action_server)
+        raise
+    return RunningBot(action_server, rasa_server, token)
+
+
+def start_rasa_server(
+    settings: Settings,
+    model: Path,
+    *,
+    endpoints: Path | None = None,
+    log_dir: Path | None = None,
+    log_name: str = "rasa-server",
+    timeout: float = 240.0,
+) -> subprocess.Popen:
+    """Start one Rasa server on ``settings.rasa_port`` and wait until its API answers.
+
+    Its action server (``settings.action_port``) must be running. Several calls with different
+    ports and one conversation store and lock store start replicas, as a deployment runs them.
+    """
+    if endpoints is None:
+        endpoints = write_endpoints(settings, settings.data_dir / "endpoints.yml")
+    token = api_token(settings)
+    env = {
+        **server_environment(settings),
+        "SANIC_WORKERS": str(settings.rasa_workers),
+        "SHOPDESK_API_TOKEN": token,
+        # The channels' rate limits as ``settings`` has them (a caller may have replaced them).
+        "SHOPDESK_RATE_LIMIT_SENDER": str(settings.rate_limit_sender),
+        "SHOPDESK_RATE_LIMIT_IP": str(settings.rate_limit_ip),
+        "SHOPDESK_RATE_LIMIT_REDIS_URL": settings.rate_limit_redis,
+    }
+    # The verification key is the action server's alone: the Rasa server never gets it.
+    env.pop("SHOPDESK_VERIFICATION_KEY", None)
+    if settings.rasa_workers > 1:
+        # Each worker counts in files of its own there; /metrics adds them up (prometheus_client).
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_metrics_dir(settings))
+    log = None
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(log_dir / f"{log_name}.log", "ab")
     rasa_server = subprocess.Popen(
         rasa_command(settings, model, endpoints),
         cwd=settings.process_dir,
-        env=rasa_env,
-        stdout=output("rasa-server"),
-        stderr=subprocess.STDOUT if log_dir else None,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
     )
-    bot = RunningBot(action_server, rasa_server, token)
     try:
         wait_until_up(
             f"http://127.0.0.1:{settings.rasa_port}/", rasa_server, "Rasa server", timeout
@@ -335,6 +377,6 @@ def start_bot(
             timeout,
         )
     except ServerFailedToStart:
-        bot.stop()
+        stop_processes(rasa_server)
         raise
-    return bot
+    return rasa_server

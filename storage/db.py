@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -114,3 +117,24 @@ def create_engine_for(url: str | URL, *, echo: bool = False) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker:
     """Return a ``sessionmaker`` producing 2.0-style sessions bound to ``engine``."""
     return sessionmaker(bind=engine, class_=Session, future=True, expire_on_commit=False)
+
+
+@contextmanager
+def temporary_database(admin_url: str | URL, prefix: str = "shopdesk_tmp") -> Iterator[str]:
+    """URL of a new, uniquely named PostgreSQL database, dropped (with its connections) after.
+
+    ``admin_url`` is a database of the same server whose user may create databases.
+    :class:`DatabaseUnavailable` when the server cannot be reached.
+    """
+    admin = create_engine_for(admin_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

@@ -1,18 +1,17 @@
 """Test-wide settings (no model hub, quiet TensorFlow) and a fresh PostgreSQL database."""
 
 import os
-import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from storage.db import DatabaseUnavailable, create_engine_for  # noqa: E402  (after the env)
+from storage.db import DatabaseUnavailable, temporary_database  # noqa: E402  (after the env)
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 POSTGRES_HELP = (
@@ -23,20 +22,26 @@ POSTGRES_HELP = (
 )
 
 
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database (:func:`storage.db.temporary_database`); fails the test
+    with how to start PostgreSQL when it is not running."""
+    try:
+        with temporary_database(POSTGRES_ADMIN_URL, "shopdesk_test") as url:
+            yield url
+    except DatabaseUnavailable as exc:
+        pytest.fail(f"{POSTGRES_HELP}\n({exc})", pytrace=False)
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """URL of a new, uniquely named PostgreSQL database, dropped after the test."""
-    admin = create_engine_for(POSTGRES_ADMIN_URL)
-    name = f"shopdesk_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except DatabaseUnavailable as exc:
-        admin.dispose()
-        pytest.fail(f"{POSTGRES_HELP}\n({exc})", pytrace=False)
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url() -> Iterator[str]:
+    """URL of a new PostgreSQL database shared by a test module, dropped after it."""
+    with postgres_database() as url:
+        yield url

@@ -57,7 +57,7 @@ def test_several_workers_share_a_redis_lock_store(tmp_path: Path) -> None:
     )
     endpoints = yaml.safe_load(write_endpoints(settings, tmp_path / "e.yml").read_text())
     assert endpoints["lock_store"] == {
-        "type": "redis",
+        "type": "bot.lock_store.AtomicRedisLockStore",
         "url": "10.0.0.5",
         "port": 6380,
         "db": 2,
