@@ -21,7 +21,14 @@ from rasa_sdk.forms import FormValidationAction
 from sqlalchemy.orm import Session
 
 from actions.address import AddressFormatError, parse_address
-from actions.base import ShopAction, UsesShopServices, entity_values, first_entity, shopper_text
+from actions.base import (
+    ShopAction,
+    UsesShopServices,
+    entity_values,
+    first_entity,
+    likeliest_intent,
+    shopper_text,
+)
 from actions.conversation import clear_flow_slots
 from actions.handoff import hand_over
 from actions.order_presenter import (
@@ -36,6 +43,7 @@ from actions.order_presenter import (
     return_outcome_text,
 )
 from actions.profile import greeting_for, link_verified
+from actions.return_reason import asks_instead_of_answering
 from actions.verification import verified_customer, verified_slots
 from retrieval.knowledge_base import KNOWLEDGE_TOPICS
 from storage.orders import (
@@ -88,6 +96,22 @@ ORDER_CHECK_OFFERS = {
 _OWN_ORDER_TIMING = re.compile(
     r"\b(how long|how many days|how soon|when|take|takes|arrive|get (it|my money))\b", re.I
 )
+
+
+#: What the bot says when nothing in the knowledge base answers a question.
+NOT_SURE = "I'm not sure about that one and I'd rather not guess."
+
+
+def knowledge_topic(intent: str | None) -> str | None:
+    """The knowledge base topic an intent names (shipping_info, return_policy, ...), or None."""
+    return intent if intent in KNOWLEDGE_TOPICS else None
+
+
+def policy_answer(services: Any, text: str, topic: str | None) -> str | None:
+    """The knowledge base's answer to a policy question (the best of ``topic``'s entries when
+    one is close enough), or None when no entry is close enough to answer."""
+    answer = services.knowledge_index.answer(text, topic=topic)
+    return answer.text if answer else None
 
 
 def order_check_offer(topic: str | None, text: str) -> tuple[OrderFlow, str] | None:
@@ -567,25 +591,44 @@ class ActionAnswerPolicy(ShopAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        topic = intent if intent in KNOWLEDGE_TOPICS else None
-        answer = self.services.knowledge_index.answer(shopper_text(tracker), topic=topic)
+        topic = knowledge_topic((tracker.latest_message.get("intent") or {}).get("name"))
+        text = shopper_text(tracker)
+        answer = policy_answer(self.services, text, topic)
         if answer is None:
             dispatcher.utter_message(
-                text="I'm not sure about that one and I'd rather not guess. "
-                "Shall I pass you to a person from our team?",
-                buttons=YES_NO,
+                text=f"{NOT_SURE} Shall I pass you to a person from our team?", buttons=YES_NO
             )
             return [SlotSet("pending_confirmation", "handoff")]
-        text = shopper_text(tracker)
         offer = None if tracker.active_loop_name else order_check_offer(topic, text)
         if offer is None:
-            dispatcher.utter_message(text=answer.text)
+            dispatcher.utter_message(text=answer)
             return [SlotSet("last_flow", topic or "policy")]
         flow, question = offer
-        dispatcher.utter_message(text=f"{answer.text}\n\n{question}", buttons=YES_NO)
+        dispatcher.utter_message(text=f"{answer}\n\n{question}", buttons=YES_NO)
         return [
             SlotSet("last_flow", topic),
             SlotSet("requested_flow", flow.value),
             SlotSet("pending_confirmation", "check_order"),
         ]
+
+
+class ValidateReturnForm(UsesShopServices, FormValidationAction):
+    """Takes the reason for a return; a question asked instead is answered, and the reason
+    asked for again (:func:`actions.return_reason.asks_instead_of_answering`)."""
+
+    def name(self) -> str:
+        return "validate_return_form"
+
+    def validate_return_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        intent, confidence = likeliest_intent(tracker)
+        if not asks_instead_of_answering(text, intent, confidence):
+            return {"return_reason": value}
+        answer = policy_answer(self.services, text, knowledge_topic(intent))
+        dispatcher.utter_message(
+            text=answer or f'{NOT_SURE} Say "talk to a person" if you\'d like one of our team.'
+        )
+        # Emptied, the reason is asked for again and the form stays active.
+        return {"return_reason": None}

@@ -88,7 +88,9 @@ def test_return_with_a_policy_question_inside_the_form(bot):
         "you can return" in answer and "can't be returned" in answer and "final" in answer.lower()
     )
     assert "Why are you returning" in answer
-    policy = bot.text("s-return", "how long do refunds take once you get the parcel back?")
+    # Asked for the reason, a question (the NLU may not see a policy intent in it) is answered
+    # and the reason asked again, never stored as the reason (issue 18).
+    policy = bot.text("s-return", "how long does a refund take?")
     assert "business days" in policy and "Why are you returning" in policy
     done = bot.text("s-return", "they are too small")
     assert "RMA" in done
