@@ -17,13 +17,16 @@ one Lua script that Redis runs atomically:
   the number in one step, so no two messages get the same ticket;
 * a message is served when its ticket is the lowest one queued; tickets past their deadline
   (a server that was killed, or stopped for longer than the lease) are dropped first;
-* a waiting or served ticket is renewed every third of its lease (``lease_seconds``, default
-  10 s) for at most ``lock_lifetime`` seconds (Rasa's ``TICKET_LOCK_LIFETIME``, default 60):
-  a killed server blocks its conversations for one lease, not a whole lifetime;
+* a waiting or served ticket is a lease (``lease_seconds``, default 10 s) its server renews
+  every third of the lease for as long as the message waits or is handled: a killed server
+  blocks its conversations for one lease (Rasa's tickets live 60 s, ``TICKET_LOCK_LIFETIME``),
+  and a message handled for longer than that keeps its conversation (Rasa's ticket expires and
+  the next message is handled at the same time);
 * releasing removes only the caller's own ticket, and deletes the keys once the queue is empty.
 
 Deadlines use the Redis server's clock, so servers whose clocks differ agree. A waiter checks
-every ``poll_seconds`` (default 0.02 s; Rasa's store waits a whole second between checks).
+after ``poll_seconds`` (default 0.02 s), then twice as long each time up to 0.25 s (Rasa's
+store waits a whole second between checks).
 Use it from ``endpoints.yml`` (``shopdesk run`` and ``shopdesk serve rasa`` write this when
 ``SHOPDESK_LOCK_STORE_URL`` is set)::
 
@@ -39,7 +42,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -53,6 +55,7 @@ logger = logging.getLogger(__name__)
 KEY_PREFIX = "shopdesk:lock:"
 DEFAULT_LEASE_SECONDS = 10.0
 DEFAULT_POLL_SECONDS = 0.02
+MAX_POLL_SECONDS = 0.25
 DEFAULT_SOCKET_TIMEOUT = 10.0
 
 # KEYS: queue (sorted set of ticket numbers), tickets (hash: number -> deadline in ms, and
@@ -176,21 +179,19 @@ class AtomicRedisLockStore(LockStore):
     ) -> AsyncIterator[TicketLock]:
         """Hold the conversation's lock: wait for this message's turn, keep it while handled.
 
-        The lock is kept (renewed) for at most ``lock_lifetime`` seconds; waiting longer than
-        that for earlier messages raises :class:`LockError`. ``wait_time_in_seconds`` (Rasa's
-        polling interval) is not used: this store polls every ``poll_seconds``.
+        The ticket lives as long as this server renews it (every third of the lease), waiting
+        or served; Rasa's ``lock_lifetime`` and ``wait_time_in_seconds`` are not used (a
+        message handled for longer than Rasa's 60 s lifetime keeps its conversation, and a
+        waiter checks after ``poll_seconds``, backing off to :data:`MAX_POLL_SECONDS`).
         """
         ticket = await self.issue(conversation_id)
         try:
-            deadline = time.monotonic() + lock_lifetime
+            wait = self.poll_seconds
             while not await self.try_acquire(conversation_id, ticket):
-                if time.monotonic() > deadline:
-                    raise LockError(
-                        f"Could not acquire the lock of conversation '{conversation_id}' "
-                        f"within {lock_lifetime:g} s: earlier messages are still handled."
-                    )
-                await asyncio.sleep(self.poll_seconds)
-            renewal = asyncio.create_task(self._renew(conversation_id, ticket, lock_lifetime))
+                await asyncio.sleep(wait)
+                # Many waiting messages must not keep the servers busy asking.
+                wait = min(2 * wait, MAX_POLL_SECONDS)
+            renewal = asyncio.create_task(self._renew(conversation_id, ticket))
             try:
                 yield TicketLock(conversation_id)
             finally:
@@ -200,17 +201,17 @@ class AtomicRedisLockStore(LockStore):
         finally:
             await asyncio.shield(self.release(conversation_id, ticket))
 
-    async def _renew(self, conversation_id: str, ticket: int, lifetime: float) -> None:
-        """Renew the served ticket every third of its lease, for at most ``lifetime`` s."""
-        stop = time.monotonic() + lifetime
-        while time.monotonic() < stop:
+    async def _renew(self, conversation_id: str, ticket: int) -> None:
+        """Renew the served ticket every third of its lease until cancelled."""
+        while True:
             await asyncio.sleep(self.lease_ms / 3000)
             try:
                 await self.try_acquire(conversation_id, ticket)
             except LockError:
                 logger.warning(
-                    "The lock of conversation '%s' expired while its message was handled; "
-                    "another message of it may be handled at the same time.",
+                    "The lock of conversation '%s' expired while its message was handled "
+                    "(this server stalled for longer than the lease); another message of it "
+                    "may be handled at the same time.",
                     conversation_id,
                 )
                 return

@@ -16,21 +16,14 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from bot.faults import LOCK_STORE, outage_of
 from bot.lock_store import AtomicRedisLockStore
 from shopdesk.serve import lock_store_config
+from tests.helpers.services import REDIS, require_redis
 
-REDIS = ("127.0.0.1", 6379)
 DB = 6
 
 
 @pytest.fixture(autouse=True)
 def redis_running() -> None:
-    try:
-        socket.create_connection(REDIS, timeout=2).close()
-    except OSError as exc:
-        pytest.fail(
-            f"Redis is not running on {REDIS[0]}:{REDIS[1]} (needed for the lock store tests): "
-            f"{exc}. Start it with: redis-server --daemonize yes",
-            pytrace=False,
-        )
+    require_redis("the lock store tests")
 
 
 @pytest.fixture
