@@ -222,7 +222,7 @@ def _print(metrics: dict[str, Any]) -> None:
 
 
 def _markdown(metrics: dict[str, Any], data_name: str, note: str) -> str:
-    from shopdesk.bench.report import stamp
+    from shopdesk.bench.report import stamp_with_load
 
     def met(value: float, goal: float, higher: bool = True) -> str:
         return "yes" if (value >= goal if higher else value <= goal) else "**no**"
@@ -251,16 +251,12 @@ def _markdown(metrics: dict[str, Any], data_name: str, note: str) -> str:
         + " |"
     )
     weights = ", ".join(f"{k} {v:g}" for k, v in metrics["weights"].items())
-    load_start, load_end = metrics["load_average"]
     hr10, ndcg10, train = metrics["hr@10"], metrics["ndcg@10"], metrics["train_seconds"]
     p95 = metrics["latency_ms_p95"]
     lines = [
         "## Recommender (`shopdesk bench recsys`)",
         "",
-        stamp()
-        + f" PyTorch threads: {metrics['threads']}; load average {load_start} at the start, "
-        f"{load_end} at the end (other work shared the {os.cpu_count()} cores)."
-        + (f" {note}" if note else ""),
+        stamp_with_load(metrics["threads"], metrics["load_average"], note),
         "",
         f"Data: `{data_name}` ({metrics['users']} users, {metrics['items']} items, "
         f"{metrics['interactions']} interactions). Leave-one-out: last item per user for test, "

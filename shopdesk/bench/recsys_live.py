@@ -114,7 +114,7 @@ def _cost_ms(recommender: Any, split: LiveSplit) -> dict[str, float]:
 
 def markdown(metrics: dict[str, Any], data_name: str, note: str) -> str:
     """The ``recsys-live`` section of docs/benchmarks.md."""
-    from shopdesk.bench.report import stamp
+    from shopdesk.bench.report import stamp_with_load
 
     rows = ["| Ranking | HR@10 | NDCG@10 |", "|---|---|---|"]
     for key, label in (
@@ -125,15 +125,11 @@ def markdown(metrics: dict[str, Any], data_name: str, note: str) -> str:
         values = metrics[key]
         rows.append(f"| {label} | {values['hr@10']:.4f} | {values['ndcg@10']:.4f} |")
     cost = metrics["cost_ms"]
-    load_start, load_end = metrics["load_average"]
     return "\n".join(
         [
             "## Recommender with live behaviour (`shopdesk bench recsys --live`)",
             "",
-            stamp()
-            + f" PyTorch threads: {metrics['threads']}; load average {load_start} at the start, "
-            f"{load_end} at the end (other work shared the {os.cpu_count()} cores)."
-            + (f" {note}" if note else ""),
+            stamp_with_load(metrics["threads"], metrics["load_average"], note),
             "",
             f"Data: `{data_name}` ({metrics['users']} users, {metrics['items']} items). "
             f"{metrics['test_users']} test users sampled (seeded) among those with at least 4 "

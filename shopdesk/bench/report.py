@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,6 +41,19 @@ def machine_description() -> str:
 def stamp() -> str:
     """ "measured on <machine>, <UTC date and time>"."""
     return f"Measured on {machine_description()}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC."
+
+
+def stamp_with_load(threads: int, load_average: Sequence[float], note: str = "") -> str:
+    """:func:`stamp`, the PyTorch threads and the load average at the start and the end.
+
+    For a benchmark that trains on a shared machine; ``note`` (if any) follows.
+    """
+    load_start, load_end = load_average
+    return (
+        stamp() + f" PyTorch threads: {threads}; load average {load_start} at the start, "
+        f"{load_end} at the end (other work shared the {os.cpu_count()} cores)."
+        + (f" {note}" if note else "")
+    )
 
 
 def benchmarks_page() -> Path:

@@ -42,6 +42,7 @@ def test_the_benchmark_learns_an_obvious_sequence_and_writes_its_metrics(tmp_pat
     section = _markdown(metrics, "cycles.txt", "")
     assert all(name in section for name, _, _ in BEAUTY_ANCHORS)
     assert f"**{metrics['hr@10']:.4f}**" in section and "all** items" in section
+    assert f"PyTorch threads: {metrics['threads']}; load average" in section
 
 
 def test_a_missing_data_file_is_an_error(tmp_path: Path) -> None:

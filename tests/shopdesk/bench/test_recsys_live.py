@@ -51,3 +51,4 @@ def test_live_fold_in_finds_the_next_item_that_a_frozen_history_misses(tmp_path:
     section = markdown(metrics, "cycles.txt", "")
     assert f"| {live['hr@10']:.4f} | {live['ndcg@10']:.4f} |" in section
     assert "frozen" in section and "ms mean" in section
+    assert f"PyTorch threads: {metrics['threads']}; load average" in section
