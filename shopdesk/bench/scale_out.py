@@ -36,7 +36,13 @@ import sqlalchemy as sa
 
 from shopdesk.bench.metrics import percentile
 from shopdesk.bench.report import stamp, update_section
-from shopdesk.serve import ServerFailedToStart, start_bot, start_rasa_server, stop_processes
+from shopdesk.serve import (
+    ServerFailedToStart,
+    start_bot,
+    start_rasa_server,
+    stop_processes,
+    write_endpoints,
+)
 from shopdesk.settings import Settings, get_settings
 from shopdesk.training import latest_model
 from storage.db import create_engine_for, temporary_database
@@ -285,11 +291,13 @@ def start_replicas(
     settings: Settings, model: Path, ports: Sequence[int], log_dir: Path
 ) -> list[subprocess.Popen]:
     """Start a Rasa server on each port (the first alone: it creates the tables)."""
+    endpoints = write_endpoints(settings, settings.data_dir / "endpoints-replicas.yml")
 
     def start(port: int) -> subprocess.Popen:
         return start_rasa_server(
             dataclasses.replace(settings, rasa_port=port),
             model,
+            endpoints=endpoints,
             log_dir=log_dir,
             log_name=f"rasa-{port}",
         )
@@ -382,37 +390,35 @@ def run(args: argparse.Namespace) -> int:
         raise ServerFailedToStart("No trained shop model: run 'shopdesk demo --no-serve' first.")
     ports = [args.base_port + i for i in range(args.replicas)]
     results = []
-    variants = [False] if args.skip_kill else [False, True]
-    for killing in variants:
-        # Each variant on new servers and a new database: the kill leaves one replica dead.
-        with temporary_database(args.postgres, "shopdesk_scale_out") as conversations_url:
-            settings = dataclasses.replace(
-                base,
-                tracker_store_url=conversations_url,
-                lock_store_url=args.lock_store,
-                rasa_workers=1,
-                rasa_port=ports[0],
-                action_port=args.base_port + 50,
-                rate_limit_ip=0,
-                rate_limit_sender=0,
-            )
-            log_dir = base.data_dir / "logs" / "scale-out"
-            bot = start_bot(settings, model, log_dir=log_dir)
-            replicas = [bot.rasa_server]
-            try:
-                replicas += start_replicas(settings, model, ports[1:], log_dir)
-                urls = [f"http://127.0.0.1:{port}" for port in ports]
-                result = measure(
-                    urls,
-                    conversations_url,
-                    args.conversations,
-                    args.messages,
-                    kill=partial(os.kill, replicas[0].pid, signal.SIGKILL) if killing else None,
+    with temporary_database(args.postgres, "shopdesk_scale_out") as conversations_url:
+        settings = dataclasses.replace(
+            base,
+            tracker_store_url=conversations_url,
+            lock_store_url=args.lock_store,
+            rasa_workers=1,
+            rasa_port=ports[0],
+            action_port=args.base_port + 50,
+            rate_limit_ip=0,
+            rate_limit_sender=0,
+        )
+        log_dir = base.data_dir / "logs" / "scale-out"
+        bot = start_bot(settings, model, log_dir=log_dir)
+        replicas = [bot.rasa_server]
+        try:
+            replicas += start_replicas(settings, model, ports[1:], log_dir)
+            urls = [f"http://127.0.0.1:{port}" for port in ports]
+            results.append(measure(urls, conversations_url, args.conversations, args.messages))
+            print(json.dumps(asdict(results[-1])), flush=True)
+            if not args.skip_kill:
+                # New conversations on the same servers; the first replica dies a third of
+                # the way.
+                kill = partial(os.kill, replicas[0].pid, signal.SIGKILL)
+                results.append(
+                    measure(urls, conversations_url, args.conversations, args.messages, kill)
                 )
-            finally:
-                stop_processes(*replicas, bot.action_server)
-        print(json.dumps(asdict(result)), flush=True)
-        results.append(result)
+                print(json.dumps(asdict(results[-1])), flush=True)
+        finally:
+            stop_processes(*replicas, bot.action_server)
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for r in results], indent=2))
     update_section("scale-out", markdown(results, args.conversations, args.messages))
