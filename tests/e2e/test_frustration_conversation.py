@@ -72,7 +72,7 @@ def test_a_calm_shopper_is_not_offered_a_person(bot) -> None:
     assert offer_in(replies) is None
     assert "email" in text_of(replies).lower()
     slots = bot.slots(sender)
-    assert slots["frustration"] == 0.0 and not slots["frustrated"]
+    assert slots["frustration"] < bot.settings.frustration_threshold and not slots["frustrated"]
 
 
 def test_the_offer_comes_once_per_conversation(bot) -> None:
