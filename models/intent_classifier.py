@@ -80,6 +80,9 @@ FROZEN_PASS_BATCH_SIZE = 128
 #: Smallest drop in validation loss that counts as an improvement for early stopping.
 MIN_LOSS_IMPROVEMENT = 1e-4
 
+#: Softmax temperatures tried when calibrating confidences: 0.1 to 10, evenly on a log scale.
+TEMPERATURE_GRID = tuple(10 ** (step / 50) for step in range(-50, 51))
+
 
 def _require_int(name: str, value: Any, minimum: int, maximum: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
@@ -143,6 +146,15 @@ class IntentClassifierConfig:
     #: once over the training data and only the top layers and the head train per epoch, which
     #: makes an epoch several times cheaper (0 trains the head alone on frozen embeddings).
     trainable_layers: int | None = None
+    #: Fit one softmax temperature on the held-out validation examples after training
+    #: (temperature scaling, Guo et al. 2017), so a confidence means about how often the top
+    #: intent is right. Label smoothing and early stopping leave the raw softmax under-confident,
+    #: which sends right answers below the bot's fallback threshold. Never changes the ranking.
+    calibrate_confidence: bool = True
+    #: Weigh each intent's examples in the loss by the inverse of its share of the training
+    #: examples, so intents with many (entity-augmented) examples do not pull unfamiliar
+    #: messages towards themselves.
+    balance_classes: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.base_model, str) or not self.base_model.strip():
@@ -166,6 +178,11 @@ class IntentClassifierConfig:
             _require_int("num_threads", self.num_threads, 1)
         if self.trainable_layers is not None:
             _require_int("trainable_layers", self.trainable_layers, 0)
+        for name in ("calibrate_confidence", "balance_classes"):
+            if not isinstance(getattr(self, name), bool):
+                raise IntentConfigError(
+                    f"{name} must be true or false, got {getattr(self, name)!r}"
+                )
         if self.inference_dtype not in INFERENCE_DTYPES:
             raise IntentConfigError(
                 f"inference_dtype must be one of {', '.join(INFERENCE_DTYPES)}, "
@@ -263,7 +280,10 @@ class _IntentNetwork(nn.Module):
         self.head = nn.Linear(encoder.config.hidden_size, num_labels)
 
     def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **extra: torch.Tensor
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        **extra: torch.Tensor,
     ) -> torch.Tensor:
         """Logits, one row per text."""
         output = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra)
@@ -289,7 +309,10 @@ class _IntentNetwork(nn.Module):
     ) -> torch.Tensor:
         """Token states entering transformer layer ``layer`` (0: the embeddings' output)."""
         output = self.encoder(
-            input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True, **extra
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            output_hidden_states=True,
+            **extra,
         )
         return output.hidden_states[layer]
 
@@ -342,6 +365,27 @@ class _FrozenStates:
         lengths = torch.tensor([len(state) for state in chosen])
         mask = (torch.arange(hidden.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)).long()
         return hidden, mask
+
+
+def fit_temperature(logits: torch.Tensor, targets: torch.Tensor) -> float:
+    """The softmax temperature (from :data:`TEMPERATURE_GRID`) that minimises the cross-entropy
+    of held-out ``logits`` against ``targets``; 1.0 without examples."""
+    if len(targets) == 0:
+        return 1.0
+    with torch.no_grad():
+        losses = [
+            nn.functional.cross_entropy(logits.float() / temperature, targets).item()
+            for temperature in TEMPERATURE_GRID
+        ]
+    return TEMPERATURE_GRID[min(range(len(losses)), key=losses.__getitem__)]
+
+
+def class_weights(label_ids: Sequence[int], num_labels: int) -> torch.Tensor:
+    """Loss weight per label: the inverse of its share of ``label_ids``, averaging 1 over the
+    examples (a label without examples gets 0)."""
+    counts = torch.bincount(torch.tensor(label_ids), minlength=num_labels).float()
+    weights = torch.where(counts > 0, len(label_ids) / (num_labels * counts.clamp(min=1)), 0.0)
+    return weights
 
 
 def _check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:
@@ -424,7 +468,10 @@ class IntentClassifier(IntentModel):
         labels: Sequence[str],
         config: IntentClassifierConfig,
         training_data: str | None = None,
+        temperature: float = 1.0,
     ) -> None:
+        if not temperature > 0:
+            raise IntentConfigError(f"the softmax temperature must be above 0, got {temperature}")
         self._tokenizer = tokenizer
         #: Float32 master weights: trained, saved and used for validation.
         self._network = network.eval()
@@ -433,6 +480,8 @@ class IntentClassifier(IntentModel):
         self.config = config
         #: :func:`training_fingerprint` of the examples the model was trained on.
         self.training_data = training_data
+        #: Logits are divided by this before the softmax (:func:`fit_temperature`; 1.0: raw).
+        self.temperature = temperature
         #: Per-epoch results of the training run that produced this model (empty after load).
         self.history: list[EpochResult] = []
         #: The kept model's top intent for each held-out validation example (empty after load
@@ -463,7 +512,12 @@ class IntentClassifier(IntentModel):
         """The same trained weights, predicting in another number format (``inference_dtype``)."""
         config = replace(self.config, inference_dtype=inference_dtype)
         return IntentClassifier(
-            self._tokenizer, self._network, self._labels, config, self.training_data
+            self._tokenizer,
+            self._network,
+            self._labels,
+            config,
+            self.training_data,
+            self.temperature,
         )
 
     # ---------------------------------------------------------------- training
@@ -495,7 +549,11 @@ class IntentClassifier(IntentModel):
             tokenizer, encoder = _load_pretrained(resolve_pretrained(config.base_model))
             network = _IntentNetwork(encoder, len(label_names), config.dropout)
             classifier = cls(
-                tokenizer, network, label_names, config, training_fingerprint(texts, labels)
+                tokenizer,
+                network,
+                label_names,
+                config,
+                training_fingerprint(texts, labels),
             )
             train_ids, validation_ids = stratified_split(
                 label_ids, config.validation_fraction, config.seed, always_train
@@ -523,7 +581,11 @@ class IntentClassifier(IntentModel):
             if parameter.requires_grad:
                 (no_decay if parameter.ndim < 2 else decay).append(parameter)
         groups = [
-            {"params": decay, "weight_decay": config.weight_decay, "lr": config.learning_rate},
+            {
+                "params": decay,
+                "weight_decay": config.weight_decay,
+                "lr": config.learning_rate,
+            },
             {"params": no_decay, "weight_decay": 0.0, "lr": config.learning_rate},
             {
                 "params": list(self._network.head.parameters()),
@@ -564,7 +626,10 @@ class IntentClassifier(IntentModel):
         self._network.eval()
         with torch.no_grad():
             for start in tqdm(
-                starts, desc="Encoding with the frozen layers", unit="batch", disable=not progress
+                starts,
+                desc="Encoding with the frozen layers",
+                unit="batch",
+                disable=not progress,
             ):
                 batch = by_length[start : start + FROZEN_PASS_BATCH_SIZE]
                 encoded = self._encode([texts[i] for i in batch])
@@ -612,7 +677,8 @@ class IntentClassifier(IntentModel):
             result = EpochResult(epoch, train_loss, validation_loss, accuracy)
             self.history.append(result)
             epochs.set_postfix(
-                loss=f"{train_loss:.3f}", val_acc="-" if accuracy is None else f"{accuracy:.3f}"
+                loss=f"{train_loss:.3f}",
+                val_acc="-" if accuracy is None else f"{accuracy:.3f}",
             )
             if (
                 validation_loss is not None
@@ -624,12 +690,19 @@ class IntentClassifier(IntentModel):
         epochs.close()
         stopper.restore_best(self._network)
         if validation_ids:
-            probabilities = self._held_out_logits(validation_texts).softmax(dim=-1)
+            logits = self._held_out_logits(validation_texts)
+            if config.calibrate_confidence:
+                self.temperature = fit_temperature(logits, torch.tensor(validation_ids))
+                logger.info("Confidence calibration: softmax temperature %.3f", self.temperature)
+            probabilities = (logits / self.temperature).softmax(dim=-1)
             confidences, positions = probabilities.max(dim=-1)
             self.validation_predictions = [
                 ValidationPrediction(self._labels[gold], self._labels[guess], confidence)
                 for gold, guess, confidence in zip(
-                    validation_ids, positions.tolist(), confidences.tolist(), strict=True
+                    validation_ids,
+                    positions.tolist(),
+                    confidences.tolist(),
+                    strict=True,
                 )
             ]
 
@@ -642,7 +715,12 @@ class IntentClassifier(IntentModel):
         scheduler: torch.optim.lr_scheduler.LRScheduler,
     ) -> float:
         """One pass over the examples in ``order``; returns the mean training loss."""
-        loss_fn = nn.CrossEntropyLoss(label_smoothing=self.config.label_smoothing)
+        loss_fn = nn.CrossEntropyLoss(
+            weight=class_weights(label_ids, len(self._labels))
+            if self.config.balance_classes
+            else None,
+            label_smoothing=self.config.label_smoothing,
+        )
         self._network.train()
         total_loss = 0.0
         for start in range(0, len(order), self.config.batch_size):
@@ -717,7 +795,7 @@ class IntentClassifier(IntentModel):
         if not texts:
             return []
         logits = self._logits(list(texts), self._inference_network)
-        probabilities = logits.softmax(dim=-1)
+        probabilities = (logits / self.temperature).softmax(dim=-1)
         confidences, positions = probabilities.sort(dim=-1, descending=True, stable=True)
         return [
             [
@@ -744,7 +822,11 @@ class IntentClassifier(IntentModel):
             self._tokenizer.save_pretrained(staging / TOKENIZER_DIR)
             head_state = {k: v.contiguous() for k, v in self._network.head.state_dict().items()}
             save_file(head_state, staging / HEAD_FILE)
-            metadata = {"labels": self._labels, "config": self.config.as_dict()}
+            metadata = {
+                "labels": self._labels,
+                "config": self.config.as_dict(),
+                "temperature": self.temperature,
+            }
             (staging / CONFIG_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
 
     @classmethod
@@ -762,6 +844,7 @@ class IntentClassifier(IntentModel):
             metadata = json.loads(config_path.read_text(encoding="utf-8"))
             config = IntentClassifierConfig.from_mapping(metadata["config"])
             labels = [str(label) for label in metadata["labels"]]
+            temperature = float(metadata.get("temperature", 1.0))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CorruptIntentModelError(
                 f"{config_path} is broken ({type(exc).__name__}: {exc}); {ARTEFACT.fix}"
@@ -783,7 +866,17 @@ class IntentClassifier(IntentModel):
             ) from exc
         network = _IntentNetwork(encoder, len(labels), config.dropout)
         network.head.load_state_dict(head_state)
-        return cls(tokenizer, network, labels, config, manifest.get("training_data"))
+        try:
+            return cls(
+                tokenizer,
+                network,
+                labels,
+                config,
+                manifest.get("training_data"),
+                temperature,
+            )
+        except IntentConfigError as exc:
+            raise CorruptIntentModelError(f"{config_path}: {exc}; {ARTEFACT.fix}") from exc
 
 
 def training_fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:

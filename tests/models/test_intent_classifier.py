@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from models.intent_classifier import (
     IntentClassifier,
     IntentClassifierConfig,
+    fit_temperature,
     stratified_split,
     training_fingerprint,
 )
@@ -106,6 +109,43 @@ def test_load_gives_identical_predictions(classifier: IntentClassifier, saved_di
     texts = [text for text, _ in HELD_OUT]
     assert loaded.labels == classifier.labels
     assert loaded.predict_batch(texts) == classifier.predict_batch(texts)
+
+
+def test_fitted_temperature_recovers_how_overconfident_the_logits_are() -> None:
+    """Labels drawn from softmax(z / 2): the temperature that calibrates z is about 2."""
+    generator = torch.Generator().manual_seed(3)
+    logits = torch.randn(20_000, 5, generator=generator) * 3
+    targets = torch.multinomial((logits / 2).softmax(dim=-1), 1, generator=generator).squeeze(1)
+    assert fit_temperature(logits, targets) == pytest.approx(2.0, rel=0.1)
+    assert fit_temperature(logits[:0], targets[:0]) == 1.0
+
+
+def test_calibrated_temperature_is_saved_and_used_after_load(
+    classifier: IntentClassifier, saved_dir: Path
+) -> None:
+    metadata = json.loads((saved_dir / "config.json").read_text())
+    assert metadata["temperature"] == classifier.temperature != 1.0
+    loaded = IntentClassifier.load(saved_dir)
+    assert loaded.temperature == classifier.temperature
+    ranking = loaded.predict("where is my parcel")
+    raw = IntentClassifier.load(saved_dir)
+    raw.temperature = 1.0
+    raw_ranking = raw.predict("where is my parcel")
+    assert [s.intent for s in ranking] == [s.intent for s in raw_ranking]
+    assert ranking[0].confidence != pytest.approx(raw_ranking[0].confidence, abs=1e-3)
+
+
+def test_model_with_a_broken_temperature_says_to_retrain(saved_dir: Path, tmp_path: Path) -> None:
+    for path in saved_dir.iterdir():
+        target = tmp_path / path.name
+        if path.is_dir():
+            shutil.copytree(path, target)
+        else:
+            shutil.copy(path, target)
+    metadata = json.loads((saved_dir / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**metadata, "temperature": 0}))
+    with pytest.raises(IntentModelLoadError, match="temperature.*shopdesk train --force"):
+        IntentClassifier.load(tmp_path)
 
 
 def test_load_of_missing_model_says_to_train(tmp_path: Path) -> None:
