@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 
@@ -15,10 +14,7 @@ from retrieval.product_index import ProductIndex
 from shopdesk.settings import Settings
 from storage.catalog import iter_product_records
 from storage.db import create_engine_for, session_factory
-from storage.demo_store import seed_demo_store
-from storage.migrations import upgrade
-
-SEEDED_ON = date(2025, 3, 14)
+from tests.helpers.demo_shop import seed_small_store
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +23,8 @@ def services(tmp_path_factory) -> Iterator[ShopServices]:
     home = tmp_path_factory.mktemp("actions")
     settings = Settings(data_dir=home, database_url=f"sqlite:///{home / 'shop.db'}")
     engine = create_engine_for(settings.database_url)
-    upgrade(engine)
+    seed_small_store(engine, products=400)
     sessions = session_factory(engine)
-    with sessions() as session:
-        seed_demo_store(session, SEEDED_ON, product_count=400, progress=False)
     with sessions() as session:
         records = list(iter_product_records(session))
     encoder = TextEncoder("bundled:all-MiniLM-L6-v2")

@@ -3,42 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from shopdesk.operations import refresh_index, seed_demo
 from shopdesk.serve import start_bot
-from shopdesk.settings import PROJECT_ROOT, Settings, get_settings
+from shopdesk.settings import Settings, get_settings
 from shopdesk.training import train_bot
 from storage.db import create_engine_for, session_factory
+from tests.helpers.demo_shop import environment, seed_and_index
+from tests.helpers.live_shop import free_port, quick_config
 
 E2E_PRODUCTS = 600
 E2E_EPOCHS = 4
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def small_config(path: Path) -> Path:
-    """The bot's config.yml with fewer classifier epochs, so the test trains in about a minute."""
-    config = yaml.safe_load((PROJECT_ROOT / "bot" / "config.yml").read_text())
-    for component in config["pipeline"]:
-        if component["name"].endswith("BertIntentClassifier"):
-            component["epochs"] = E2E_EPOCHS
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
 
 
 @dataclass
@@ -117,19 +97,12 @@ def bot(tmp_path_factory) -> BotClient:
         # Every test talks from loopback: one address for all their conversations.
         "SHOPDESK_RATE_LIMIT_IP": "0",
     }
-    saved = {k: os.environ.get(k) for k in overrides}
-    os.environ.update(overrides)
-    settings = get_settings()
-    seed_demo(settings, products=E2E_PRODUCTS)
-    refresh_index(settings)
-    model = train_bot(settings, config=small_config(home / "config.yml"))
-    running = start_bot(settings, model, log_dir=home / "logs")
-    try:
-        yield BotClient(f"http://127.0.0.1:{settings.rasa_port}", running.token, settings)
-    finally:
-        running.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with environment(overrides):
+        settings = get_settings()
+        seed_and_index(settings, E2E_PRODUCTS)
+        model = train_bot(settings, config=quick_config(home / "config.yml", E2E_EPOCHS))
+        running = start_bot(settings, model, log_dir=home / "logs")
+        try:
+            yield BotClient(f"http://127.0.0.1:{settings.rasa_port}", running.token, settings)
+        finally:
+            running.stop()

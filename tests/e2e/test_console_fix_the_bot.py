@@ -22,10 +22,11 @@ from console.rasa_client import RasaClient
 from console.staff import add_staff
 from shopdesk.settings import PROJECT_ROOT
 from shopdesk.training import latest_model, train_bot
-from tests.e2e.conftest import BotClient, small_config
+from tests.e2e.conftest import E2E_EPOCHS, BotClient
 from tests.helpers.browser import VIEWPORT, launch_chromium
 from tests.helpers.console import PASSWORD
 from tests.helpers.console_server import serve_console
+from tests.helpers.live_shop import quick_config
 
 #: Shopper messages in words the training data does not use, each with the intent it means.
 #: The test model misunderstands some of them (which ones depends on the training run); the
@@ -84,7 +85,7 @@ def test_a_labelled_message_is_understood_after_retraining(
     settings = replace(bot.settings, reviewed_examples=tmp_path / "reviewed.yml")
     with bot.session() as session:
         add_staff(session, ANNOTATOR, PASSWORD, "annotator", "Ada")
-    train = partial(train_bot, config=small_config(tmp_path / "config.yml"))
+    train = partial(train_bot, config=quick_config(tmp_path / "config.yml", E2E_EPOCHS))
     page = chromium.new_context(viewport=VIEWPORT).new_page()
     page.set_default_timeout(60_000)
     try:

@@ -28,13 +28,13 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from shopdesk.operations import refresh_index, seed_demo
 from shopdesk.secrets import action_token, verification_key
 from shopdesk.serve import RunningBot, ServerFailedToStart, start_bot, wait_until_up
 from shopdesk.settings import PROJECT_ROOT, Settings, get_settings
 from shopdesk.training import latest_model
 from storage.outages import APOLOGY, TALK_TO_A_PERSON
 from tests.e2e.conftest import E2E_PRODUCTS, BotClient
+from tests.helpers.demo_shop import environment, seed_and_index
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -161,34 +161,27 @@ def shop(bot, free_port, tmp_path_factory) -> Iterator[FaultyShop]:
         "SHOPDESK_WIDGET_ORIGINS": SHOP_ORIGIN,
         "SHOPDESK_INDEX_DIR": "",
     }
-    saved = {key: os.environ.get(key) for key in overrides}
-    os.environ.update(overrides)
     faulty = None
-    try:
-        settings = get_settings()
-        seed_demo(settings, products=E2E_PRODUCTS)
-        refresh_index(settings)
-        running = start_bot(settings, latest_model(bot.settings.rasa_model_dir), log_dir=logs)
-        client = BotClient(f"http://127.0.0.1:{settings.rasa_port}", running.token, settings)
-        faulty = FaultyShop(
-            client, running, settings, shop_db, conversations_db, redis_port, redis, logs
-        )
-        yield faulty
-    finally:
-        if faulty is not None:
-            faulty.running.stop()
-            redis = faulty.redis
-        redis.terminate()
-        redis.wait(10)
-        unblock(shop_db)
-        unblock(conversations_db)
-        admin(f"DROP DATABASE IF EXISTS {shop_db} WITH (FORCE)")
-        admin(f"DROP DATABASE IF EXISTS {conversations_db} WITH (FORCE)")
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with environment(overrides):
+        try:
+            settings = get_settings()
+            seed_and_index(settings, E2E_PRODUCTS)
+            running = start_bot(settings, latest_model(bot.settings.rasa_model_dir), log_dir=logs)
+            client = BotClient(f"http://127.0.0.1:{settings.rasa_port}", running.token, settings)
+            faulty = FaultyShop(
+                client, running, settings, shop_db, conversations_db, redis_port, redis, logs
+            )
+            yield faulty
+        finally:
+            if faulty is not None:
+                faulty.running.stop()
+                redis = faulty.redis
+            redis.terminate()
+            redis.wait(10)
+            unblock(shop_db)
+            unblock(conversations_db)
+            admin(f"DROP DATABASE IF EXISTS {shop_db} WITH (FORCE)")
+            admin(f"DROP DATABASE IF EXISTS {conversations_db} WITH (FORCE)")
 
 
 def is_apology(replies: list[dict]) -> bool:

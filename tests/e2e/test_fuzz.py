@@ -15,8 +15,6 @@ parsers. Per-endpoint budgets keep the run to a few minutes; ``FUZZ_SCALE`` mult
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -35,9 +33,11 @@ from hypothesis import strategies as st
 
 from shopdesk.serve import start_bot
 from shopdesk.settings import get_settings
+from shopdesk.training import latest_model
 from tests.helpers.console_server import serve_console
+from tests.helpers.demo_shop import environment
 from tests.helpers.fake_platforms import SECRETS, fake_platforms
-from tests.helpers.platform_requests import twilio_signature
+from tests.helpers.platform_requests import messenger_signature, slack_signature, twilio_signature
 
 pytestmark = pytest.mark.e2e
 
@@ -147,28 +147,23 @@ def shop(bot, free_port) -> Iterator[Shop]:
             "SHOPDESK_RATE_LIMIT_SENDER": "0",
             "SHOPDESK_RATE_LIMIT_IP": "0",
         }
-        saved = {name: os.environ.get(name) for name in overrides}
-        os.environ.update(overrides)
-        shop_settings = get_settings()
-        model = max(shop_settings.rasa_model_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-        logs = shop_settings.data_dir / "logs-fuzz"
-        running = start_bot(shop_settings, model, log_dir=logs)
-        try:
-            with serve_console(
-                shop_settings, rasa_url=f"http://127.0.0.1:{shop_settings.rasa_port}"
-            ) as console_url:
-                yield Shop(
-                    f"http://127.0.0.1:{shop_settings.rasa_port}",
-                    console_url,
-                    logs / "rasa-server.log",
-                )
-        finally:
-            running.stop()
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        with environment(overrides):
+            shop_settings = get_settings()
+            logs = shop_settings.data_dir / "logs-fuzz"
+            running = start_bot(
+                shop_settings, latest_model(shop_settings.rasa_model_dir), log_dir=logs
+            )
+            try:
+                with serve_console(
+                    shop_settings, rasa_url=f"http://127.0.0.1:{shop_settings.rasa_port}"
+                ) as console_url:
+                    yield Shop(
+                        f"http://127.0.0.1:{shop_settings.rasa_port}",
+                        console_url,
+                        logs / "rasa-server.log",
+                    )
+            finally:
+                running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -362,7 +357,6 @@ def test_twilio_webhook(shop, client):
 
 
 def test_messenger_webhook(shop, client):
-    secret = SECRETS["SHOPDESK_MESSENGER_APP_SECRET"].encode()
     event = shaped("sender", "recipient", "message", "postback", "timestamp")
     page = st.fixed_dictionaries(
         {"object": st.sampled_from(["page", "user", ""])},
@@ -377,11 +371,13 @@ def test_messenger_webhook(shop, client):
     @budget(800)
     @given(body=st.one_of(page, bodies("object", "entry")))
     def fuzz(body: bytes) -> None:
-        signature = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
         reply = client.post(
             f"{shop.url}/webhooks/facebook/webhook",
             content=body,
-            headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+            headers={
+                "Content-Type": "application/json",
+                "X-Hub-Signature-256": messenger_signature(body),
+            },
         )
         check(reply, "messenger")
 
@@ -389,7 +385,6 @@ def test_messenger_webhook(shop, client):
 
 
 def test_slack_webhook(shop, client):
-    secret = SECRETS["SHOPDESK_SLACK_SIGNING_SECRET"].encode()
     callback = st.fixed_dictionaries(
         {"type": st.sampled_from(["event_callback", "url_verification", "block_actions", ""])},
         optional={
@@ -405,15 +400,14 @@ def test_slack_webhook(shop, client):
         content_type=st.sampled_from(["application/json", "application/x-www-form-urlencoded"]),
     )
     def fuzz(body: bytes, content_type: str) -> None:
-        stamp = str(int(time.time()))
-        signature = "v0=" + hmac.new(secret, f"v0:{stamp}:".encode() + body, "sha256").hexdigest()
+        stamp = int(time.time())
         reply = client.post(
             f"{shop.url}/webhooks/slack/webhook",
             content=body,
             headers={
                 "Content-Type": content_type,
-                "X-Slack-Request-Timestamp": stamp,
-                "X-Slack-Signature": signature,
+                "X-Slack-Request-Timestamp": str(stamp),
+                "X-Slack-Signature": slack_signature(stamp, body),
             },
         )
         check(reply, "slack")

@@ -9,7 +9,6 @@ payloads, signed as each platform documents (tests/helpers/platform_requests.py)
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -21,6 +20,8 @@ import pytest
 from bot.messaging.common import conversation_id
 from shopdesk.serve import start_bot
 from shopdesk.settings import get_settings
+from shopdesk.training import latest_model
+from tests.helpers.demo_shop import environment
 from tests.helpers.fake_platforms import SECRETS, FakePlatforms, fake_platforms
 from tests.helpers.platform_requests import (
     TELEGRAM_API,
@@ -82,20 +83,16 @@ def messaging_bot(bot, free_port) -> Iterator[MessagingBot]:
             "SHOPDESK_SLACK_API_URL": platforms.url,
             "SHOPDESK_PUBLIC_URL": "",
         }
-        saved = {name: os.environ.get(name) for name in overrides}
-        os.environ.update(overrides)
-        settings = get_settings()
-        model = max(settings.rasa_model_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-        running = start_bot(settings, model, log_dir=settings.data_dir / "logs-messaging")
-        try:
-            yield MessagingBot(f"http://127.0.0.1:{settings.rasa_port}", running.token, platforms)
-        finally:
-            running.stop()
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        with environment(overrides):
+            settings = get_settings()
+            model = latest_model(settings.rasa_model_dir)
+            running = start_bot(settings, model, log_dir=settings.data_dir / "logs-messaging")
+            try:
+                yield MessagingBot(
+                    f"http://127.0.0.1:{settings.rasa_port}", running.token, platforms
+                )
+            finally:
+                running.stop()
 
 
 def telegram(bot: MessagingBot, update: dict) -> httpx.Response:

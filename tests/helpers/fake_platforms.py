@@ -9,7 +9,6 @@ report the messages it received (tests/helpers/messaging_server.py).
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.helpers.live_shop import free_port
 
 #: The channels' settings in the tests (none is real).
 SECRETS = {
@@ -92,13 +93,6 @@ class FakePlatforms:
         while len(self.to(prefix)) < count and time.monotonic() < deadline:
             time.sleep(0.05)
         return self.to(prefix)
-
-
-def free_port() -> int:
-    """A TCP port free on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

@@ -27,7 +27,8 @@ import aiohttp
 import httpx
 
 from shopdesk.settings import PROJECT_ROOT
-from tests.helpers.fake_platforms import SECRETS, FakePlatforms, Received, free_port
+from tests.helpers.fake_platforms import SECRETS, FakePlatforms, Received
+from tests.helpers.live_shop import free_port
 
 if TYPE_CHECKING:
     from sanic import Sanic

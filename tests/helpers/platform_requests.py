@@ -124,15 +124,18 @@ def messenger_text(text: str, mid: str, psid: str = "6543210") -> dict:
     return messenger_event({"mid": mid, "text": text}, psid=psid)
 
 
+def messenger_signature(raw: bytes) -> str:
+    """Meta's ``X-Hub-Signature-256``: ``sha256=`` and the HMAC-SHA256 of the body."""
+    secret = SECRETS["SHOPDESK_MESSENGER_APP_SECRET"].encode()
+    return "sha256=" + hmac.new(secret, raw, hashlib.sha256).hexdigest()
+
+
 def post_messenger(base_url: str, body: dict, signature: str | None = "sign") -> httpx.Response:
     """Post a body; ``"sign"`` adds ``X-Hub-Signature-256`` under the app secret."""
     raw = json.dumps(body).encode()
     headers = {"Content-Type": "application/json"}
     if signature == "sign":
-        secret = SECRETS["SHOPDESK_MESSENGER_APP_SECRET"].encode()
-        headers["X-Hub-Signature-256"] = (
-            "sha256=" + hmac.new(secret, raw, hashlib.sha256).hexdigest()
-        )
+        headers["X-Hub-Signature-256"] = messenger_signature(raw)
     elif signature is not None:
         headers["X-Hub-Signature-256"] = signature
     return httpx.post(
@@ -165,6 +168,12 @@ def slack_dm(
     }
 
 
+def slack_signature(stamp: int, raw: bytes) -> str:
+    """Slack's ``X-Slack-Signature``: ``v0=`` and the HMAC-SHA256 of ``v0:<stamp>:<body>``."""
+    secret = SECRETS["SHOPDESK_SLACK_SIGNING_SECRET"].encode()
+    return "v0=" + hmac.new(secret, f"v0:{stamp}:".encode() + raw, hashlib.sha256).hexdigest()
+
+
 def post_slack(
     base_url: str,
     raw: bytes,
@@ -182,9 +191,7 @@ def post_slack(
         **(headers or {}),
     }
     if signature == "sign":
-        secret = SECRETS["SHOPDESK_SLACK_SIGNING_SECRET"].encode()
-        base = f"v0:{stamp}:".encode() + raw
-        sent["X-Slack-Signature"] = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
+        sent["X-Slack-Signature"] = slack_signature(stamp, raw)
     elif signature is not None:
         sent["X-Slack-Signature"] = signature
     return httpx.post(

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from shopdesk.operations import refresh_index, seed_demo
+from shopdesk.operations import seed_demo
 from shopdesk.serve import RunningBot, start_bot, start_storefront, wait_until_up
 from shopdesk.settings import PROJECT_ROOT, Settings, get_settings
 from shopdesk.training import train_bot
 from tests.helpers.browser import VIEWPORT, launch_chromium
+from tests.helpers.demo_shop import environment, seed_and_index
 from tests.helpers.live_shop import API_TOKEN, add_hostile_product, free_port, quick_config
 
 SHOP_PRODUCTS = 600
@@ -58,41 +59,32 @@ def shop(tmp_path_factory) -> Iterator[LiveShop]:
         "SHOPDESK_RATE_LIMIT_IP": "0",
         "SHOPDESK_RASA_WORKERS": "2",
         "SHOPDESK_LOCK_STORE_URL": LOCK_STORE_URL,
+        # Unset: the shop's links go to this storefront (the settings' default).
+        "SHOPDESK_SHOP_URL": None,
     }
-    saved = {k: os.environ.get(k) for k in overrides}
-    os.environ.update(overrides)
-    overrides_shop_url = os.environ.pop("SHOPDESK_SHOP_URL", None)
-    settings = get_settings()
-    seed_demo(settings, products=SHOP_PRODUCTS)
-    add_hostile_product(settings)
-    refresh_index(settings)
-    model = train_bot(settings, config=quick_config(home / "config.yml"))
-    bot = start_bot(settings, model, log_dir=home / "logs")
-    try:
-        storefront = start_storefront(settings, log_dir=home / "logs")
-    except BaseException:
-        bot.stop()
-        raise
-    live = LiveShop(
-        settings,
-        model,
-        bot,
-        f"http://127.0.0.1:{settings.storefront_port}",
-        f"http://127.0.0.1:{settings.rasa_port}",
-    )
-    try:
-        yield live
-    finally:
-        storefront.terminate()
-        live.bot.stop()
-        storefront.wait(10)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        if overrides_shop_url is not None:
-            os.environ["SHOPDESK_SHOP_URL"] = overrides_shop_url
+    with environment(overrides):
+        settings = get_settings()
+        seed_and_index(settings, SHOP_PRODUCTS, also=add_hostile_product)
+        model = train_bot(settings, config=quick_config(home / "config.yml"))
+        bot = start_bot(settings, model, log_dir=home / "logs")
+        try:
+            storefront = start_storefront(settings, log_dir=home / "logs")
+        except BaseException:
+            bot.stop()
+            raise
+        live = LiveShop(
+            settings,
+            model,
+            bot,
+            f"http://127.0.0.1:{settings.storefront_port}",
+            f"http://127.0.0.1:{settings.rasa_port}",
+        )
+        try:
+            yield live
+        finally:
+            storefront.terminate()
+            live.bot.stop()
+            storefront.wait(10)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ new behaviour arrived (that is folded in at request time).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -22,9 +22,8 @@ from models.recommender.shop_data import (
 from storage.behaviour import conversation_events, record_events
 from storage.catalog import iter_product_records
 from storage.db import create_engine_for, session_factory
-from storage.demo_store import seed_demo_store
-from storage.migrations import upgrade
 from storage.schema import Customer, Interaction, Product
+from tests.helpers.demo_shop import seed_small_store
 
 FAST = RecommenderConfig(
     sequential=SequentialConfig(hidden=16, blocks=1, heads=1, epochs=2), als_iterations=3
@@ -35,11 +34,8 @@ FAST = RecommenderConfig(
 def sessions(tmp_path_factory):
     home = tmp_path_factory.mktemp("shop")
     engine = create_engine_for(f"sqlite:///{home / 'shop.db'}")
-    upgrade(engine)
-    factory = session_factory(engine)
-    with factory() as session:
-        seed_demo_store(session, date(2025, 3, 14), product_count=80, progress=False)
-    yield factory
+    seed_small_store(engine, products=80)
+    yield session_factory(engine)
     engine.dispose()
 
 
