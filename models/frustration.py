@@ -27,7 +27,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -428,12 +428,6 @@ class FrustrationModel:
             f"frustration model ({self.embedding_model}, threshold {self.threshold:.3f}, "
             f"{json.dumps(self.built_from, sort_keys=True)})"
         )
-
-    def as_dict(self) -> dict[str, object]:
-        """Everything but the weights (for reports)."""
-        summary = asdict(self)
-        summary.pop("weights")
-        return summary
 
 
 class FrustrationScorer:
