@@ -9,7 +9,11 @@ The one place where shopdesk reads a shopping message beyond its intent:
   colour, brand, size or price (:func:`plan_search`);
 * what a recommendation is based on: "what goes with X", "something like X", "a gift for
   a runner" (:func:`asks_for_complements`, :func:`asks_for_similar`,
-  :func:`gift_recipient`, :func:`anchor_phrase`).
+  :func:`gift_recipient`, :func:`anchor_phrase`);
+* the shopper's words for product types (:class:`ProductVocabulary`): everyday synonyms of
+  the catalog's types ("trousers" for pants, "duvet" for comforter), singular and plural
+  (:func:`singular`, :func:`plural`), and compounds the catalog does not list as such
+  ("yoga pants", "rain boots").
 
 Entities come in the NLU's parse format (dicts with ``entity``, ``value``, ``start`` and
 ``end``); nothing here imports Rasa, so the rules are tested on plain strings.
@@ -19,8 +23,9 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 from typing import Any
 
 from retrieval.filters import SearchFilters
@@ -310,3 +315,211 @@ def plan_search(
         change = "pricier"
     query = " ".join([previous.query, *extra]).strip()
     return PlannedSearch(query, filters, 0, True, change)
+
+
+def singular(word: str) -> str:
+    """A naive English singular ("shoes" -> "shoe", "accessories" -> "accessory")."""
+    lowered = word.lower()
+    if lowered.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if lowered.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if lowered.endswith("s") and not lowered.endswith(("ss", "us")):
+        return word[:-1]
+    return word
+
+
+def plural(word: str) -> str:
+    """A naive English plural.
+
+    "boot" -> "boots", "glass" -> "glasses", "accessory" -> "accessories".
+    """
+    lowered = word.lower()
+    if lowered.endswith("y") and len(word) > 2 and lowered[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if lowered.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    if lowered.endswith("ife"):
+        return word[:-2] + "ves"
+    return word + "s"
+
+
+#: Everyday words for product types, under the catalog's word for the same thing. A word is
+#: used only when the catalog sells its type (:meth:`ProductVocabulary.from_phrases`), and
+#: never in place of a word the catalog itself uses. Words are written in the singular and
+#: also found in the plural; words that only exist in the plural ("trousers") are written so
+#: and found only so. Left out on purpose: words with an everyday meaning that is not a
+#: product ("trainer", "throw", "light", "cup", "scent").
+PRODUCT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "t-shirt": ("tshirt", "t shirt", "tee shirt"),
+    "sweatshirt": ("sweater", "jumper"),
+    "pants": ("trousers", "slacks"),
+    "jogger pants": ("joggers", "sweatpants", "track pants", "trackpants"),
+    "jacket": ("blazer", "anorak"),
+    "coat": ("overcoat", "parka", "raincoat"),
+    "dress": ("gown", "frock"),
+    "sneaker": ("trainers",),
+    "sandal": ("flip-flop", "flip flop", "sliders"),
+    "boot": ("wellies", "wellington", "gumboot"),
+    "shoe": ("footwear",),
+    "comforter": ("duvet", "quilt"),
+    "pillow": ("cushion",),
+    "earbud": ("earphone",),
+    "headphones": ("headset",),
+    "smartwatch": ("smart watch",),
+    "power bank": ("portable charger", "battery pack"),
+    "phone case": ("phone cover",),
+    "electronics": ("gadgets",),
+    "fragrance": ("perfume", "cologne"),
+    "moisturizer": ("moisturiser", "lotion"),
+    "makeup": ("make-up", "cosmetics"),
+    "skincare": ("skin care",),
+    "haircare": ("hair care",),
+    "hair dryer": ("hairdryer", "blow dryer", "blow-dryer"),
+    "coffee maker": ("coffee machine",),
+    "french press": ("cafetiere",),
+    "bag": ("backpack", "rucksack", "daypack"),
+    "water bottle": ("flask",),
+    "yoga mat": ("exercise mat",),
+    "dumbbell": ("hand weight", "free weights"),
+    "plush toy": ("stuffed animal", "soft toy", "cuddly toy"),
+    "teddy bear": ("teddy",),
+    "jigsaw puzzle": ("jigsaw",),
+    "cookbook": ("recipe book", "cook book"),
+}  # fmt: skip
+#: Longest compound, in words, that a product-type mention grows to ("waterproof rain boots").
+MAX_COMPOUND_WORDS = 3
+_PLURAL_ONLY = re.compile(r"[^s]s$")
+_MODIFIER = re.compile(r"(?P<word>[a-z][a-z'-]*)\s+$", re.IGNORECASE)
+_JOINER = re.compile(r"[\s-]+")
+_WORD_ONLY = re.compile(r"[a-z][a-z'-]*")
+
+
+def _forms(word: str) -> list[str]:
+    """The singular and plural of a written word, or only the word if it is plural only."""
+    return [word] if _PLURAL_ONLY.search(word) else [word, _inflect(word, plural)]
+
+
+def _inflect(phrase: str, change: Any) -> str:
+    """``phrase`` with ``change`` (:func:`singular` or :func:`plural`) applied to its last word."""
+    *head, last = phrase.split(" ")
+    return " ".join([*head, change(last)])
+
+
+@dataclass(frozen=True)
+class ProductVocabulary:
+    """The shopper's words for the catalog's product types.
+
+    ``synonyms`` maps an everyday word, lower case, to the catalog's word in the same number
+    ("trousers" -> "pants", "duvet" -> "comforter"); ``modifiers`` are the words the catalog
+    puts before a product type ("rain" in "rain jacket", "yoga" in "yoga mat"), which a
+    shopper puts before other types too ("rain boots", "yoga pants").
+    """
+
+    synonyms: Mapping[str, str]
+    modifiers: frozenset[str]
+
+    @classmethod
+    def from_phrases(cls, phrases: Iterable[str]) -> ProductVocabulary:
+        """The vocabulary of a catalog's product-type phrases (its ``product_category`` table).
+
+        Synonyms come from :data:`PRODUCT_SYNONYMS`, kept only where the catalog has the
+        type; a phrase the catalog uses itself is never a synonym of another.
+        """
+        catalog = {phrase.lower() for phrase in phrases}
+        synonyms: dict[str, str] = {}
+        for target, words in PRODUCT_SYNONYMS.items():
+            one, many = _inflect(target, singular), _inflect(_inflect(target, singular), plural)
+            if one not in catalog and many not in catalog and target not in catalog:
+                continue
+            for word in words:
+                for form in _forms(word):
+                    if form not in catalog:
+                        synonyms[form] = many if _PLURAL_ONLY.search(form) else one
+        ignored = frozenset(_FILLER)
+        modifiers = {
+            word
+            for phrase in catalog - set(synonyms)
+            for word in phrase.split()[:-1]
+            if len(word) >= 3 and _WORD_ONLY.fullmatch(word) and word not in ignored
+        }
+        return cls(synonyms, frozenset(modifiers))
+
+    @cached_property
+    def _shopper_word(self) -> re.Pattern[str]:
+        words = sorted(self.synonyms, key=lambda word: (-len(word), word))
+        alternatives = "|".join(re.escape(word) for word in words) or r"(?!x)x"
+        return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+    def shopper_words(self, text: str) -> list[dict[str, Any]]:
+        """The everyday product words in ``text`` as ``product_category`` entities.
+
+        "any trousers?" -> ``[{"entity": "product_category", "value": "pants", ...}]``.
+        """
+        return [
+            {
+                "entity": "product_category",
+                "start": match.start(),
+                "end": match.end(),
+                "value": self.synonyms[" ".join(match.group().lower().split())],
+            }
+            for match in self._shopper_word.finditer(text)
+        ]
+
+    def catalog_word(self, value: str) -> str:
+        """The catalog's word for a shopper's word ("Trousers" -> "pants"); others unchanged."""
+        return self.synonyms.get(" ".join(value.lower().split()), value)
+
+    def refine(self, text: str, entities: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """The entities with the shopper's product words added and read as the shopper meant.
+
+        Everyday product words no other entity covers become ``product_category`` mentions
+        (:meth:`shopper_words`). A mention grows over the catalog modifiers and the category
+        mention right before it ("yoga" + "pants" -> "yoga pants", "rain" + "boots" -> "rain
+        boots", up to :data:`MAX_COMPOUND_WORDS` words), never over another entity (a colour,
+        a brand); its value is the catalog's word ("trousers" -> "pants", "wool trousers" ->
+        "wool pants"). Other entities are returned unchanged.
+        """
+        spans = [(int(item["start"]), int(item["end"])) for item in entities if "start" in item]
+        entities = [
+            *entities,
+            *(
+                word
+                for word in self.shopper_words(text)
+                if not any(s < word["end"] and word["start"] < e for s, e in spans)
+            ),
+        ]
+        others = [dict(item) for item in entities if item.get("entity") != "product_category"]
+        taken = [(int(item["start"]), int(item["end"])) for item in others if "start" in item]
+        mentions = sorted(
+            (dict(item) for item in entities if item.get("entity") == "product_category"),
+            key=lambda item: int(item.get("start", 0)),
+        )
+        refined: list[dict[str, Any]] = []
+        for mention in mentions:
+            if "start" not in mention or "end" not in mention:
+                refined.append(mention)
+                continue
+            start = int(mention["start"])
+            value = self.catalog_word(str(mention.get("value", text[start : mention["end"]])))
+            while len(text[start : mention["end"]].split()) < MAX_COMPOUND_WORDS:
+                before = refined[-1] if refined else None
+                if (
+                    before is not None
+                    and "end" in before
+                    and _JOINER.fullmatch(text[int(before["end"]) : start])
+                ):
+                    refined.pop()
+                    start, value = int(before["start"]), f"{before['value']} {value}"
+                    continue
+                modifier = _MODIFIER.search(text[:start])
+                if (
+                    modifier is None
+                    or modifier.group("word").lower() not in self.modifiers
+                    or any(s <= modifier.start("word") < e for s, e in taken)
+                ):
+                    break
+                start = modifier.start("word")
+                value = f"{modifier.group('word').lower()} {value}"
+            refined.append({**mention, "start": start, "value": value})
+        return sorted(others + refined, key=lambda item: int(item.get("start", 0)))

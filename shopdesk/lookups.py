@@ -7,6 +7,7 @@ brands, colours and categories.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,35 +16,8 @@ import yaml
 from sqlalchemy import distinct, select
 from sqlalchemy.orm import Session
 
+from retrieval.query_understanding import plural, singular
 from storage.schema import Category, Product, ProductVariant
-
-
-def singular(word: str) -> str:
-    """A naive English singular ("shoes" -> "shoe", "accessories" -> "accessory")."""
-    lowered = word.lower()
-    if lowered.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if lowered.endswith(("ches", "shes", "sses", "xes")):
-        return word[:-2]
-    if lowered.endswith("s") and not lowered.endswith(("ss", "us")):
-        return word[:-1]
-    return word
-
-
-def plural(word: str) -> str:
-    """A naive English plural.
-
-    "boot" -> "boots", "glass" -> "glasses", "accessory" -> "accessories".
-    """
-    lowered = word.lower()
-    if lowered.endswith("y") and len(word) > 2 and lowered[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    if lowered.endswith(("s", "x", "ch", "sh")):
-        return word + "es"
-    if lowered.endswith("ife"):
-        return word[:-2] + "ves"
-    return word + "s"
-
 
 #: A title word used in this many categories or more is a model name, not a product type.
 MODEL_WORD_CATEGORIES = 4
@@ -62,6 +36,12 @@ AMBIGUOUS_TYPE_WORDS = frozenset(
 )
 
 
+#: Words after which a title describes the product rather than names its type.
+_QUALIFIER = re.compile(r"\s+(?:with|for)\s+", re.IGNORECASE)
+#: A title's last word that says how the product is sold ("Set", "3-Pack", "Kit").
+_PACK_WORD = re.compile(r"(?:\d+-)?(?:set|pack|kit|bundle)s?")
+
+
 def product_type_phrases(titles: Iterable[tuple[str, str | None, str]]) -> list[str]:
     """Product types shoppers name ("rain jacket", "yoga pants") from (title, brand, category).
 
@@ -70,18 +50,25 @@ def product_type_phrases(titles: Iterable[tuple[str, str | None, str]]) -> list[
     more categories, such as "Tempo" or "Set") or holds a digit. The last word of a title is a
     type ("jacket"); a longer trailing phrase ("rain jacket") is one when it follows at least
     ``MIN_TYPE_PREDECESSORS`` different words. Singular and plural forms are both listed.
+    What follows "with" or "for" describes the product, not its type ("Teapot with Infuser"
+    is a teapot), and a trailing pack word names how it is sold ("Bike Light Set", "Crew
+    Socks 3-Pack"): the phrase before it is a type too ("bike light", "crew socks"), though
+    not its last word alone, which often means something else ("light").
     """
-    rows = []
+    rows: list[tuple[list[str], int]] = []
     word_categories: dict[str, set[str]] = defaultdict(set)
     for title, brand, category in titles:
         if brand and title.lower().startswith(brand.lower()):
             title = title[len(brand) :]
+        title = _QUALIFIER.split(title, maxsplit=1)[0]
         words = [w.strip(",.()") for w in title.lower().split() if w.strip(",.()")]
-        rows.append(words)
+        rows.append((words, 1))
+        if len(words) > 2 and _PACK_WORD.fullmatch(words[-1]):
+            rows.append((words[:-1], 2))
         for word in words:
             word_categories[word].add(category)
     predecessors: dict[tuple[str, ...], set[str]] = defaultdict(set)
-    for words in rows:
+    for words, shortest in rows:
         for size in range(1, min(MAX_TYPE_WORDS, len(words) - 1) + 1):
             suffix = tuple(words[-size:])
             if any(
@@ -89,7 +76,8 @@ def product_type_phrases(titles: Iterable[tuple[str, str | None, str]]) -> list[
                 for w in suffix
             ):
                 break
-            predecessors[suffix].add(words[-size - 1])
+            if size >= shortest:
+                predecessors[suffix].add(words[-size - 1])
     phrases: set[str] = set()
     for suffix, before in predecessors.items():
         wanted = 1 if len(suffix) == 1 else MIN_TYPE_PREDECESSORS

@@ -84,3 +84,21 @@ def test_catalog_tables_leave_out_words_that_need_their_neighbour(tmp_path):
     assert "power bank" in categories and "power banks" in categories
     assert "bank" not in categories and "case" not in categories
     assert categories.index("phone accessories") < categories.index("electronics")
+
+
+def test_product_types_leave_out_qualifiers_and_pack_words() -> None:
+    from shopdesk.lookups import product_type_phrases
+
+    titles = [
+        ("BrewMaster Leaf Teapot with Infuser", "BrewMaster", "Coffee & Tea"),
+        ("BrewMaster Stone Teapot with Infuser", "BrewMaster", "Coffee & Tea"),
+        ("Ridgeback Nova Bike Light Set", "Ridgeback", "Cycling"),
+        ("Ridgeback Beam Bike Light Set", "Ridgeback", "Cycling"),
+        ("Loomcraft Daily Crew Socks 3-Pack", "Loomcraft", "Socks"),
+        ("Loomcraft Sport Crew Socks 3-Pack", "Loomcraft", "Socks"),
+    ]
+    phrases = product_type_phrases(titles)
+    for wanted in ["teapot", "teapots", "bike light", "bike lights", "crew socks", "crew sock"]:
+        assert wanted in phrases
+    for unwanted in ["infuser", "teapot with infuser", "light", "lights"]:
+        assert unwanted not in phrases

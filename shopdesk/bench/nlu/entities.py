@@ -1,6 +1,7 @@
 """``shopdesk bench entities``: precision, recall and F1 of the production entity extractors.
 
-The extractors of bot/config.yml (catalog lookup tables + ShopAttributeExtractor patterns),
+The extractors of bot/config.yml (catalog lookup tables, ProductMentionExtractor's shopper
+words and compounds, ShopAttributeExtractor patterns),
 trained as ``rasa train`` trains them, scored on the annotated NLU test data by exact
 (type, span) matches.
 """
@@ -68,7 +69,8 @@ class ProductionEntityExtractors:
     """The entity extractors of bot/config.yml, trained as ``rasa train`` trains them.
 
     RegexEntityExtractor learns the catalog lookup tables merged with the NLU training data
-    (it only uses tables whose name is an annotated entity there), then ShopAttributeExtractor
+    (it only uses tables whose name is an annotated entity there), ProductMentionExtractor
+    learns the category table and reads shoppers' product words, then ShopAttributeExtractor
     adds its patterns. EntitySynonymMapper is left out: it changes values, not spans.
     """
 
@@ -85,6 +87,7 @@ class ProductionEntityExtractors:
         from rasa.shared.nlu.training_data.loading import load_data
         from rasa.shared.nlu.training_data.training_data import TrainingData
 
+        from bot.components.product_mentions import ProductMentionExtractor
         from bot.components.shop_attribute_extractor import ShopAttributeExtractor
 
         regex_config = next(
@@ -109,6 +112,10 @@ class ProductionEntityExtractors:
             TrainingData(lookup_tables=lookups)
         )
         self._regex.train(training_data)
+        self._mentions = ProductMentionExtractor.create(
+            {}, storage, Resource("product_mentions"), context
+        )
+        self._mentions.train(training_data)
         self._attributes = ShopAttributeExtractor.create(
             {}, storage, Resource("attributes"), context
         )
@@ -118,7 +125,7 @@ class ProductionEntityExtractors:
         from rasa.shared.nlu.training_data.message import Message
 
         messages = [Message(data={"text": text}) for text in texts]
-        self._attributes.process(self._regex.process(messages))
+        self._attributes.process(self._mentions.process(self._regex.process(messages)))
         return [{_span(entity) for entity in message.get("entities", [])} for message in messages]
 
 
