@@ -17,11 +17,13 @@ one Lua script that Redis runs atomically:
   the number in one step, so no two messages get the same ticket;
 * a message is served when its ticket is the lowest one queued; tickets past their deadline
   (a server that was killed, or stopped for longer than the lease) are dropped first;
-* a waiting or served ticket is a lease (``lease_seconds``, default 10 s) its server renews
-  every third of the lease for as long as the message waits or is handled: a killed server
-  blocks its conversations for one lease (Rasa's tickets live 60 s, ``TICKET_LOCK_LIFETIME``),
-  and a message handled for longer than that keeps its conversation (Rasa's ticket expires and
-  the next message is handled at the same time);
+* a waiting or served ticket is a lease (``lease_seconds``, default 30 s, so that a server
+  whose event loop is held up under full load keeps its tickets) that its server renews every
+  third of the lease while the message waits or is handled (at most 10 minutes: a message
+  handled longer is taken as stuck). A killed server blocks its conversations for one lease,
+  and a message handled for longer than Rasa's ticket lifetime (60 s, ``TICKET_LOCK_LIFETIME``)
+  keeps its conversation, where Rasa's ticket expires and the next message runs beside it. A
+  waiting message whose ticket lapsed because its own server stalled queues again;
 * releasing removes only the caller's own ticket, and deletes the keys once the queue is empty.
 
 Deadlines use the Redis server's clock, so servers whose clocks differ agree. A waiter checks
@@ -53,9 +55,11 @@ from redis import asyncio as redis_asyncio
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "shopdesk:lock:"
-DEFAULT_LEASE_SECONDS = 10.0
+DEFAULT_LEASE_SECONDS = 30.0
 DEFAULT_POLL_SECONDS = 0.02
 MAX_POLL_SECONDS = 0.25
+#: A message holding its conversation longer than this is stuck: its ticket is let go.
+MAX_HOLD_SECONDS = 600
 DEFAULT_SOCKET_TIMEOUT = 10.0
 
 # KEYS: queue (sorted set of ticket numbers), tickets (hash: number -> deadline in ms, and
@@ -147,6 +151,7 @@ class AtomicRedisLockStore(LockStore):
         self._issue = self.red.register_script(_ISSUE)
         self._try = self.red.register_script(_TRY)
         self._release = self.red.register_script(_RELEASE)
+        self._renewals: set[asyncio.Task] = set()
 
     def _keys(self, conversation_id: str) -> list[str]:
         base = self.key_prefix + conversation_id
@@ -180,40 +185,73 @@ class AtomicRedisLockStore(LockStore):
         """Hold the conversation's lock: wait for this message's turn, keep it while handled.
 
         The ticket lives as long as this server renews it (every third of the lease), waiting
-        or served; Rasa's ``lock_lifetime`` and ``wait_time_in_seconds`` are not used (a
-        message handled for longer than Rasa's 60 s lifetime keeps its conversation, and a
-        waiter checks after ``poll_seconds``, backing off to :data:`MAX_POLL_SECONDS`).
+        or served (at most :data:`MAX_HOLD_SECONDS` served); Rasa's ``lock_lifetime`` and
+        ``wait_time_in_seconds`` are not used (a message handled for longer than Rasa's 60 s
+        lifetime keeps its conversation, and a waiter checks after ``poll_seconds``, backing off
+        to :data:`MAX_POLL_SECONDS`).
         """
         ticket = await self.issue(conversation_id)
         try:
             wait = self.poll_seconds
-            while not await self.try_acquire(conversation_id, ticket):
+            while True:
+                try:
+                    if await self.try_acquire(conversation_id, ticket):
+                        break
+                except LockError:
+                    # This server stalled for longer than the lease while the message waited:
+                    # its ticket lapsed. It queues again, behind the messages queued since.
+                    logger.warning(
+                        "A waiting message of conversation '%s' lost its place in the queue "
+                        "(this server stalled for over %g s) and was queued again.",
+                        conversation_id,
+                        self.lease_ms / 1000,
+                    )
+                    ticket = await self.issue(conversation_id)
+                    continue
                 await asyncio.sleep(wait)
                 # Many waiting messages must not keep the servers busy asking.
                 wait = min(2 * wait, MAX_POLL_SECONDS)
-            renewal = asyncio.create_task(self._renew(conversation_id, ticket))
+            # The renewal is stopped by an event, never cancelled: a cancellation landing in
+            # the middle of a Redis call could be lost in the client, and the task would then
+            # renew the ticket (and block the conversation) after the message was handled.
+            handled = asyncio.Event()
+            renewal = asyncio.create_task(self._renew(conversation_id, ticket, handled))
+            self._renewals.add(renewal)
+            renewal.add_done_callback(self._renewals.discard)
             try:
                 yield TicketLock(conversation_id)
             finally:
-                renewal.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await renewal
+                handled.set()
         finally:
             await asyncio.shield(self.release(conversation_id, ticket))
 
-    async def _renew(self, conversation_id: str, ticket: int) -> None:
-        """Renew the served ticket every third of its lease until cancelled."""
-        while True:
-            await asyncio.sleep(self.lease_ms / 3000)
+    async def _renew(self, conversation_id: str, ticket: int, handled: asyncio.Event) -> None:
+        """Renew the served ticket every third of its lease until ``handled`` is set."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + MAX_HOLD_SECONDS
+        while not handled.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(handled.wait(), self.lease_ms / 3000)
+            if handled.is_set():
+                return
+            if loop.time() > give_up:
+                logger.warning(
+                    "A message of conversation '%s' has held its lock for %d s; the lock is "
+                    "let go so the conversation's next messages are handled.",
+                    conversation_id,
+                    MAX_HOLD_SECONDS,
+                )
+                return
             try:
                 await self.try_acquire(conversation_id, ticket)
             except LockError:
-                logger.warning(
-                    "The lock of conversation '%s' expired while its message was handled "
-                    "(this server stalled for longer than the lease); another message of it "
-                    "may be handled at the same time.",
-                    conversation_id,
-                )
+                if not handled.is_set():
+                    logger.warning(
+                        "The lock of conversation '%s' expired while its message was handled "
+                        "(this server stalled for longer than the lease); another message of "
+                        "it may be handled at the same time.",
+                        conversation_id,
+                    )
                 return
             except Exception as error:  # Redis away: the handling goes on, logged
                 logger.warning(
