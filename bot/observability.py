@@ -20,6 +20,7 @@ database and lock store answer: 503 with the problems otherwise).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from typing import Any
@@ -184,7 +185,9 @@ async def readiness_problems(agent: Agent | None) -> list[str]:
     redis = getattr(agent.lock_store, "red", None)
     if redis is not None:
         try:
-            await asyncio.to_thread(redis.ping)
+            answer = await asyncio.to_thread(redis.ping)
+            if inspect.isawaitable(answer):  # bot/lock_store.py's asyncio client
+                await answer
         except Exception as error:  # any failure means: not ready, and why
             problems.append(f"lock store (Redis): {type(error).__name__}: {error}")
     return problems

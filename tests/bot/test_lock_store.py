@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from rasa.core.lock import TicketLock
@@ -15,6 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.faults import LOCK_STORE, outage_of
 from bot.lock_store import AtomicRedisLockStore
+from bot.observability import readiness_problems
 from shopdesk.serve import lock_store_config
 from tests.helpers.services import REDIS, require_redis
 
@@ -194,3 +196,18 @@ def test_a_lock_store_that_is_down_is_reported_as_the_lock_store(conversation) -
     with pytest.raises(RedisConnectionError) as raised:
         asyncio.run(take())
     assert outage_of(raised.value) is LOCK_STORE
+
+
+def test_readiness_asks_the_atomic_lock_stores_redis(conversation) -> None:
+    """/readyz of a Rasa server reports a lock store whose Redis does not answer."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+
+    def agent(store: AtomicRedisLockStore) -> SimpleNamespace:
+        return SimpleNamespace(is_ready=lambda: True, tracker_store=None, lock_store=store)
+
+    assert asyncio.run(readiness_problems(agent(atomic_store()))) == []
+    down = AtomicRedisLockStore(port=closed, socket_timeout=1)
+    [problem] = asyncio.run(readiness_problems(agent(down)))
+    assert problem.startswith("lock store (Redis): ConnectionError")
