@@ -9,6 +9,7 @@ exactly Rasa's path. It keeps the channel name ``rest``, so the URL stays
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import inspect
 import json
@@ -329,6 +330,35 @@ class ShopAsyncServer(AsyncServer):
             )
 
 
+FAN_OUT_READY_SECONDS = 10.0
+
+
+async def subscribe_to_fan_out(sio: AsyncServer) -> None:
+    """Subscribes this worker to the Redis fan-out channel before any shopper connects.
+
+    python-socketio starts the Redis listener only on the first connection, so every emit
+    published before its SUBSCRIBE reached Redis was lost: after a restart the first shopper
+    to reconnect could miss ``session_confirm`` and their first replies.
+    """
+    manager = sio.manager
+    if not isinstance(manager, AsyncRedisManager) or sio.manager_initialized:
+        return
+    sio.manager_initialized = True
+    manager.initialize()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + FAN_OUT_READY_SECONDS
+    while not manager.pubsub.subscribed:
+        if loop.time() > deadline:
+            logger.warning(
+                "socket.io: not subscribed to the Redis channel after %.0f s; replies sent "
+                "from other workers may not reach shoppers until it is. Check that Redis "
+                "(SHOPDESK_SOCKETIO_REDIS_URL, else SHOPDESK_LOCK_STORE_URL) answers.",
+                FAN_OUT_READY_SECONDS,
+            )
+            return
+        await asyncio.sleep(0.05)
+
+
 class ShopSocketIOInput(SocketIOInput):
     """The widget's socket.io channel: Rasa's, fixed and checked, plus the staff endpoint.
 
@@ -338,7 +368,8 @@ class ShopSocketIOInput(SocketIOInput):
     * malformed, oversized and unknown events get an ``shopdesk_error`` event or are dropped
       with a log line; a message resent with the same ``message_id`` is handled once;
     * with a Redis URL the server uses python-socketio's ``AsyncRedisManager``, so an emit
-      from any worker reaches the worker holding the shopper's socket;
+      from any worker reaches the worker holding the shopper's socket; each worker subscribes
+      before it serves, and ``session_confirm`` goes straight to the local socket;
     * ``POST /webhooks/shopdesk/staff_message`` (API token) sends a staff message or a
       joined/left line to a shopper and keeps it in the transcript.
     """
@@ -407,6 +438,10 @@ class ShopSocketIOInput(SocketIOInput):
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         namespace = self.namespace
 
+        @bp.listener("after_server_start")
+        async def fan_out(*_: Any) -> None:
+            await subscribe_to_fan_out(sio)
+
         async def refuse(sid: str, reason: str) -> None:
             logger.info("socket.io event from %s dropped: %s", sid, reason)
             await sio.emit(ERROR_EVENT, {"error": reason}, room=sid, namespace=namespace)
@@ -452,7 +487,10 @@ class ShopSocketIOInput(SocketIOInput):
                     await entered
             session = await sio.get_session(sid, namespace=namespace)
             await sio.save_session(sid, {**session, "session_id": requested}, namespace=namespace)
-            await sio.emit("session_confirm", requested, room=sid, namespace=namespace)
+            # The socket is this worker's own: no round trip through the Redis fan-out.
+            await sio.emit(
+                "session_confirm", requested, room=sid, namespace=namespace, ignore_queue=True
+            )
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any = None, *_: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 import socketio
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
@@ -26,18 +27,22 @@ from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from sanic import Sanic
+from socketio import AsyncRedisManager
 
 from bot.channels import (
+    ShopAsyncServer,
     ShopSocketIOInput,
     WebhookError,
     parse_staff_message,
     parse_user_event,
+    subscribe_to_fan_out,
 )
 from bot.rate_limits import RateLimiter
 
 TOKEN = "channel-test-token"
 ORIGIN = "http://shop.test"
 SESSION = "0123456789abcdef0123456789abcdef"
+REDIS = "redis://127.0.0.1:6379/0"
 
 
 def _free_port() -> int:
@@ -291,3 +296,20 @@ async def test_a_session_over_its_message_limit_is_told_how_long_to_wait(server,
     assert "Too many messages" in (await next_event(events, "shopdesk_error"))["error"]
     assert len(server.received) == 2
     await client.disconnect()
+
+
+async def test_a_worker_listens_to_the_redis_fan_out_before_its_first_shopper():
+    """Emits from other workers (replies, session confirmations) are not lost after a restart."""
+    channel = f"shopdesk-socketio-test-{os.getpid()}"
+    sio = ShopAsyncServer(
+        async_mode="sanic", client_manager=AsyncRedisManager(REDIS, channel=channel)
+    )
+    redis = aioredis.Redis.from_url(REDIS)
+    try:
+        # python-socketio alone subscribes only when the first client connects.
+        assert await redis.pubsub_numsub(channel) == [(channel.encode(), 0)]
+        await subscribe_to_fan_out(sio)
+        assert await redis.pubsub_numsub(channel) == [(channel.encode(), 1)]
+    finally:
+        sio.manager.thread.cancel()
+        await redis.close()

@@ -45,6 +45,7 @@
   const URL_PATTERN = /\bhttps?:\/\/[^\s<>"')\]]+/g;
   const RATE_PAYLOAD = /^\/rate\{"rating":\s*"?(\d)"?\}$/;
   const ACK_TIMEOUT_MS = 10000;
+  const SESSION_RETRY_MS = 5000;
   const MAX_ENTRIES = 200;
 
   /** A random id of 128 bits, as 32 hex digits. */
@@ -252,6 +253,7 @@
 
     disconnectedCallback() {
       window.removeEventListener("storage", this.onStorage);
+      clearTimeout(this.sessionTimer);
       if (this.socket) this.socket.close();
     }
 
@@ -363,9 +365,10 @@
       });
       this.socket.on("connect", () => {
         this.confirmed = false;
-        this.socket.emit("session_request", { session_id: this.sessionId });
+        this.requestSession();
       });
       this.socket.on("session_confirm", () => {
+        clearTimeout(this.sessionTimer);
         this.confirmed = true;
         this.setState("online");
         this.showBanner("");
@@ -387,6 +390,14 @@
       this.socket.on("shopdesk_error", (error) => {
         this.add({ who: "line", text: String((error && error.error) || error) });
       });
+    }
+
+    /** Asks the server to resume this session, again every few seconds until it confirms. */
+    requestSession() {
+      clearTimeout(this.sessionTimer);
+      if (!this.socket.connected || this.confirmed) return;
+      this.socket.emit("session_request", { session_id: this.sessionId });
+      this.sessionTimer = setTimeout(() => this.requestSession(), SESSION_RETRY_MS);
     }
 
     /** Queues a message (kept in localStorage until the server acknowledges it) and sends it. */
