@@ -16,18 +16,12 @@ policy:
   is left to the rule that answers every yes: the handoff).
 
 Otherwise it predicts nothing and the other policies decide as usual. The scorer is
-:class:`models.frustration.FrustrationScorer`. Its learned part is trained by this policy's
-``train`` (so by ``rasa train`` / ``shopdesk train``, again whenever the labelled messages of
-``SHOPDESK_FRUSTRATION_DATA`` change) and saved inside the Rasa model; the sentence-embedding
-model it needs is loaded once when the server loads the model. The settings
-``SHOPDESK_FRUSTRATION_*`` turn scoring or the offer off and set the threshold without
-retraining (docs/personalisation.md).
+:class:`models.frustration.FrustrationScorer`; the settings ``SHOPDESK_FRUSTRATION_*`` turn
+scoring or the offer off and set the threshold without retraining (docs/personalisation.md).
 """
 
 from __future__ import annotations
 
-import functools
-import logging
 from typing import Any
 
 from rasa.core.constants import POLICY_PRIORITY
@@ -42,19 +36,8 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUtteranceRevert
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from models.frustration import (
-    ARTEFACT,
-    EMBEDDING_MODEL,
-    Conversation,
-    FrustrationModel,
-    FrustrationModelNotFound,
-    FrustrationScorer,
-)
-from models.frustration_training import file_fingerprint, train_from_file
-from retrieval.embeddings import TextEncoder
+from models.frustration import Conversation, FrustrationScorer
 from shopdesk.settings import get_settings
-
-logger = logging.getLogger(__name__)
 
 SCORE_SLOT = "frustration"
 SENTIMENT_SLOT = "sentiment"
@@ -63,14 +46,6 @@ OFFERED_SLOT = "frustration_offered"
 FALLBACK_INTENT = "nlu_fallback"
 #: Above Rasa's RulePolicy (4): when this policy predicts, it wins.
 PRIORITY = 6
-#: Where the trained model goes inside the policy's part of the Rasa model.
-MODEL_DIR = "frustration-model"
-
-
-@functools.lru_cache(maxsize=2)
-def shared_encoder(model_name: str) -> TextEncoder:
-    """One sentence-embedding model per process, however many policies load."""
-    return TextEncoder(model_name)
 
 
 def conversation_so_far(tracker: DialogueStateTracker) -> tuple[str, Conversation]:
@@ -131,46 +106,19 @@ class FrustrationPolicy(Policy):
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         settings = get_settings()
-        self.scoring = settings.frustration_scoring
-        self.scorer: FrustrationScorer | None = None
+        self.scorer = FrustrationScorer() if settings.frustration_scoring else None
         self.offer = settings.frustration_offer
         self.threshold = settings.frustration_threshold
         self.offer_action = str(config["offer_action"])
         self.declined_action = str(config["declined_action"])
         self.skip_intents = frozenset(config["skip_intents"])
 
-    @classmethod
-    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """Retrain when the labelled messages, the embedding model or the format change."""
-        data = get_settings().frustration_data
-        content = file_fingerprint(data) if data.is_file() else f"missing:{data}"
-        return f"{content}:{EMBEDDING_MODEL}:{ARTEFACT.format_version}"
-
     def train(
         self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
     ) -> Resource:
-        """Train the frustration model on the labelled messages (their ``tune`` split)."""
-        data = get_settings().frustration_data
-        with self._model_storage.write_to(self._resource) as directory:
-            if not data.is_file():
-                logger.warning(
-                    "No labelled support messages at %s (SHOPDESK_FRUSTRATION_DATA): the bot "
-                    "will not score frustration (docs/frustration-data.md).",
-                    data,
-                )
-                return self._resource
-            encoder = shared_encoder(EMBEDDING_MODEL)
-            model, tuned = train_from_file(data, encoder.encode, EMBEDDING_MODEL)
-            model.save(directory / MODEL_DIR)
-        logger.info(
-            "Trained the %s: cross-validated precision %.3f, recall %.3f on %s",
-            model.describe(),
-            tuned.precision,
-            tuned.recall,
-            data,
-        )
-        if self.scoring:
-            self.scorer = FrustrationScorer(model, encoder.encode)
+        """Nothing to learn: the scorer's weights and the threshold come from the benchmark."""
+        with self._model_storage.write_to(self._resource):
+            pass
         return self._resource
 
     @classmethod
@@ -182,23 +130,8 @@ class FrustrationPolicy(Policy):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> FrustrationPolicy:
-        """The policy with today's settings and the trained model (its embedding model is
-        loaded here, once)."""
-        policy = cls(config, model_storage, resource, execution_context)
-        if not policy.scoring:
-            return policy
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = FrustrationModel.load(directory / MODEL_DIR)
-        except (ValueError, FrustrationModelNotFound):
-            # Rasa raises ValueError for a resource it never persisted.
-            logger.warning(
-                "The Rasa model holds no frustration model (no labelled messages when it was "
-                "trained): frustration is not scored. Retrain with `shopdesk train --force`."
-            )
-            return policy
-        policy.scorer = FrustrationScorer(model, shared_encoder(model.embedding_model).encode)
-        return policy
+        """The policy with today's settings (nothing was persisted)."""
+        return cls(config, model_storage, resource, execution_context)
 
     def predict_action_probabilities(
         self,

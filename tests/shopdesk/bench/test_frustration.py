@@ -36,17 +36,19 @@ def write_labelled(path: Path) -> None:
         writer.writerows(rows)
 
 
-def test_the_bench_trains_on_tune_and_reports_test(tmp_path: Path, capsys) -> None:
+def test_the_bench_chooses_the_threshold_on_tune_and_reports_test(tmp_path: Path, capsys) -> None:
     data = tmp_path / "labelled.csv"
     write_labelled(data)
     assert main(["bench", "frustration", "--data", str(data)]) == 0
     out = capsys.readouterr().out
-    assert "tune (cross-validated): precision 1.000 recall 1.000" in out
+    assert "tune: precision 1.000 recall 1.000" in out
     test = next(line for line in out.splitlines() if line.startswith("test: "))
     precision, recall = (float(test.split()[i]) for i in (2, 4))
-    # The threshold sits at the lowest frustrated score seen in cross-validation, so some
-    # angry test messages may fall just below it; no calm one is flagged.
+    # The threshold sits at the lowest frustrated score seen on tune, so some angry test
+    # messages may fall just below it; no calm one is flagged.
     assert precision == 1.0 and recall > 0.5, test
+    # At the bot's default threshold every angry message and no calm one is flagged.
+    assert "(SHOPDESK_FRUSTRATION_THRESHOLD): precision 1.000 recall 1.000" in out
     assert "cost per message: CPU median" in out
 
 
