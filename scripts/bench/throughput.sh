@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Whole-bot throughput (1 and 2 Rasa workers) against a stock `rasa init` bot (needs no public
+# Whole-bot throughput (1 and 2 Rasa workers) against a stock `rasa init` bot (1 and 2 workers) (needs no public
 # data), and the time of a full training of the shop bot. Writes the section "throughput" of docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 .venv/bin/shopdesk demo --no-serve
 scripts/ensure-services.sh   # Redis, for the lock store of the 2-worker row
-.venv/bin/shopdesk bench throughput --messages 300 --concurrency 4 --rasa-workers 1 2 --measure-training
+.venv/bin/shopdesk bench throughput --messages 400 --concurrency 20 --rasa-workers 1 2 --stock-workers 1 2 --measure-training
