@@ -4,6 +4,7 @@ does not (RasaHQ/rasa#9213). Needs Redis on 127.0.0.1:6379 (``make test`` starts
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import uuid
 from types import SimpleNamespace
@@ -211,3 +212,32 @@ def test_readiness_asks_the_atomic_lock_stores_redis(conversation) -> None:
     down = AtomicRedisLockStore(port=closed, socket_timeout=1)
     [problem] = asyncio.run(readiness_problems(agent(down)))
     assert problem.startswith("lock store (Redis): ConnectionError")
+
+
+def test_a_waiting_message_whose_server_stalled_past_its_lease_queues_again(
+    conversation, caplog
+) -> None:
+    """Its ticket reached the head of the queue and lapsed while its server did not check (it
+    checks again after 0.5 s, the lease is 0.3 s): it queues again and is served, instead of
+    failing with LockError."""
+
+    async def run() -> list[str]:
+        holder = atomic_store()
+        stalled = atomic_store(lease_seconds=0.3, poll_seconds=0.5)
+        order: list[str] = []
+
+        async def waiting() -> None:
+            async with stalled.lock(conversation):
+                order.append("stalled")
+
+        async with holder.lock(conversation):
+            order.append("holder")
+            task = asyncio.create_task(waiting())
+            await asyncio.sleep(0.1)
+            order.append("holder done")
+        await asyncio.wait_for(task, timeout=10)
+        return order
+
+    caplog.set_level(logging.WARNING, logger="bot.lock_store")
+    assert asyncio.run(run()) == ["holder", "holder done", "stalled"]
+    assert "lost its place in the queue" in caplog.text
