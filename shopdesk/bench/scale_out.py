@@ -33,6 +33,7 @@ from pathlib import Path
 
 import aiohttp
 import sqlalchemy as sa
+import yaml
 
 from shopdesk.bench.metrics import percentile
 from shopdesk.bench.report import stamp, update_section
@@ -288,10 +289,18 @@ def check(sent: Sequence[SentMessage], stored: dict[str, list[StoredEvent]]) -> 
 
 
 def start_replicas(
-    settings: Settings, model: Path, ports: Sequence[int], log_dir: Path
+    settings: Settings,
+    model: Path,
+    ports: Sequence[int],
+    log_dir: Path,
+    endpoints: Path | None = None,
 ) -> list[subprocess.Popen]:
-    """Start a Rasa server on each port (the first alone: it creates the tables)."""
-    endpoints = write_endpoints(settings, settings.data_dir / "endpoints-replicas.yml")
+    """Start a Rasa server on each port (the first alone: it creates the tables).
+
+    They share ``endpoints`` (default: written from ``settings``).
+    """
+    if endpoints is None:
+        endpoints = write_endpoints(settings, settings.data_dir / "endpoints-replicas.yml")
 
     def start(port: int) -> subprocess.Popen:
         return start_rasa_server(
@@ -356,6 +365,15 @@ def measure(
     )
 
 
+def rasa_lock_store_endpoints(settings: Settings) -> Path:
+    """An endpoints file like shopdesk's, but with Rasa 3.6's own ``RedisLockStore``."""
+    path = write_endpoints(settings, settings.data_dir / "endpoints-rasa-lock-store.yml")
+    endpoints = yaml.safe_load(path.read_text())
+    endpoints["lock_store"]["type"] = "redis"
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
+    return path
+
+
 def markdown(results: Sequence[ScaleOutResult], conversations: int, messages: int) -> str:
     """The section of docs/benchmarks.md."""
     rows = "\n".join(
@@ -409,6 +427,22 @@ def run(args: argparse.Namespace) -> int:
             urls = [f"http://127.0.0.1:{port}" for port in ports]
             results.append(measure(urls, conversations_url, args.conversations, args.messages))
             print(json.dumps(asdict(results[-1])), flush=True)
+            if args.compare_rasa_lock_store:
+                # Three more replicas, the same in all but the lock store: Rasa's own.
+                stock_ports = [args.base_port + args.replicas + i for i in range(args.replicas)]
+                stock = start_replicas(
+                    settings, model, stock_ports, log_dir, rasa_lock_store_endpoints(settings)
+                )
+                replicas += stock
+                result = measure(
+                    [f"http://127.0.0.1:{port}" for port in stock_ports],
+                    conversations_url,
+                    args.conversations,
+                    args.messages,
+                )
+                results.append(dataclasses.replace(result, variant="Rasa's RedisLockStore"))
+                print(json.dumps(asdict(results[-1])), flush=True)
+                stop_processes(*stock)
             if not args.skip_kill:
                 # New conversations on the same servers; the first replica dies a third of
                 # the way.
@@ -443,5 +477,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--base-port", type=int, default=5205, help="replicas listen from here up; actions +50"
     )
     parser.add_argument("--skip-kill", action="store_true", help="only the run without a kill")
+    parser.add_argument(
+        "--compare-rasa-lock-store",
+        action="store_true",
+        help="also run the replicas with Rasa 3.6's own RedisLockStore (RasaHQ/rasa#9213)",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     parser.set_defaults(handler=run)
