@@ -6,11 +6,18 @@ grow with nothing useful:
 * Every action server response is checked with ``jsonschema.validate``, which validates the
   (constant) response schema against the JSON Schema meta-schema and builds a new validator
   on every call (forms call the action server twice per message). Here: one validator, built
-  once; same verdicts and error messages.
+  once; same verdicts and error messages. Each event is first checked against the one branch
+  of the schema's ``oneOf`` its ``event`` name selects (the others demand another name), which
+  is the same verdict without trying two dozen branches per event; a response that fails this
+  check is validated in full, so errors read as Rasa's.
 * Loading a conversation from the tracker store turns each stored event back into an object
   with ``Event.resolve_by_type``, which walks every ``Event`` subclass for every event (13% of
   the server's CPU on 20-message conversations). Here: the name → class lookup is remembered;
   a name not seen before still takes Rasa's own path (same classes, same errors).
+
+Two more come from profiling under the throughput benchmark (20 parallel conversations): the
+prediction graphs run without dask's scheduler (``bot/graph_runner.py``) and the RulePolicy
+decodes each rule once (``bot/rule_lookup.py``).
 
 It also gives ``rasa run`` the HTTP API token from ``SHOPDESK_API_TOKEN`` inside the process,
 so the token is never on a command line, refuses to start ``rasa run`` on a missing or damaged
@@ -32,7 +39,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 
-from bot import faults, retries
+from bot import faults, graph_runner, retries, rule_lookup
 from bot.model_check import model_argument, model_problem
 
 #: Environment variable holding the token of Rasa's HTTP API.
@@ -42,17 +49,54 @@ _RASA_RESOLVE_BY_TYPE = Event.resolve_by_type
 _EVENT_TYPES: dict[str, Any] = {}
 
 
-@lru_cache(maxsize=1)
-def _response_validator() -> Any:
-    """The validator of Rasa's action response schema, checked and built once."""
-    schema = RemoteAction.action_response_format_spec()
+def _validator(schema: dict[str, Any]) -> Any:
     cls = validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
 
 
+@lru_cache(maxsize=1)
+def _response_validator() -> Any:
+    """The validator of Rasa's action response schema, checked and built once."""
+    return _validator(RemoteAction.action_response_format_spec())
+
+
+@lru_cache(maxsize=1)
+def _quick_validators() -> tuple[Any, dict[str, Any]]:
+    """The response schema with its events unchecked, and one validator per event name.
+
+    Each event name's schema is Rasa's event schema with ``oneOf`` narrowed to the branch whose
+    ``const`` is that name: an event valid against it is valid against Rasa's schema, because
+    every other branch requires another name.
+    """
+    schema = RemoteAction.action_response_format_spec()
+    event_schema = schema["properties"]["events"]["items"]
+    outer = {**schema, "properties": {**schema["properties"], "events": {"type": "array"}}}
+    per_name = {}
+    for branch in event_schema["oneOf"]:
+        name = branch["properties"]["event"]["const"]
+        narrowed = {key: value for key, value in event_schema.items() if key != "oneOf"}
+        per_name[name] = _validator({**narrowed, "allOf": [branch]})
+    return _validator(outer), per_name
+
+
+def _quickly_valid(result: Any) -> bool:
+    """True only if ``result`` is valid against Rasa's response schema (False: not sure)."""
+    outer, per_name = _quick_validators()
+    if not outer.is_valid(result):
+        return False
+    for event in result.get("events") or []:
+        name = event.get("event") if isinstance(event, dict) else None
+        validator = per_name.get(name) if isinstance(name, str) else None
+        if validator is None or not validator.is_valid(event):
+            return False
+    return True
+
+
 def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
-    """``RemoteAction._validate_action_result`` with a cached validator (same errors as Rasa's)."""
+    """``RemoteAction._validate_action_result`` with cached validators (same errors as Rasa's)."""
+    if _quickly_valid(result):
+        return True
     error = exceptions.best_match(_response_validator().iter_errors(result))
     if error is not None:
         error.message += (
@@ -79,6 +123,8 @@ def apply() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
     faults.install()
+    graph_runner.install()
+    rule_lookup.install()
     # A message sent again with its message id is answered once (bot/retries.py).
     retries.install()
     # Metrics and health routes (docs/operations.md); imported here, where the server starts.

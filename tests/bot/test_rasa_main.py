@@ -15,10 +15,35 @@ VALID = [
     },
     {"events": [], "responses": []},
     {"events": [{"event": "action_execution_rejected", "name": "x"}], "responses": []},
+    {
+        "events": [
+            {"event": "bot", "text": "hi", "data": {"custom": {"products": [{"id": 1}]}}},
+            {
+                "event": "user",
+                "text": "where is 10002?",
+                "parse_data": {
+                    "intent": {"name": "order_status", "confidence": 0.9},
+                    "entities": [{"entity": "order_number", "value": "10002", "start": 12}],
+                },
+            },
+            {"event": "action", "name": "action_listen", "policy": None},
+            {"event": "active_loop", "name": None, "timestamp": 1.5},
+        ],
+        "responses": [{"custom": {"type": "product_list"}}],
+    },
 ]
 INVALID = [
     {"events": [{"event": "no_such_event"}], "responses": []},
     {"events": [{"name": "missing the event key"}], "responses": []},
+    # Each fails only inside the branch its event name selects, or around it.
+    {"events": [{"event": "slot", "name": "email"}], "responses": []},
+    {"events": [{"event": "user", "parse_data": {"intent": {"name": 3}}}], "responses": []},
+    {"events": [{"event": "entities", "entities": [{"entity": "x"}]}], "responses": []},
+    {"events": [{"event": "bot", "timestamp": "yesterday"}], "responses": []},
+    {"events": [{"event": ["slot"]}], "responses": []},
+    {"events": ["slot"], "responses": []},
+    {"events": [{"event": "action"}], "responses": ["text"]},
+    {"events": None, "responses": []},
 ]
 
 

@@ -235,3 +235,36 @@ async def test_conversations_on_postgresql(domain: Domain, postgres_url: str) ->
     assert stored(await rasas.retrieve("ann")) == stored(last)
     store.engine.dispose()
     rasas.engine.dispose()
+
+
+async def test_rows_are_rasas_written_in_one_insert_on_one_pooled_connection(
+    domain: Domain, tmp_path: Path
+) -> None:
+    ours = caching_store(domain, str(tmp_path / "ours.db"))
+    rasas = plain_store(domain, str(tmp_path / "rasas.db"))
+    first = [SlotSet("order_number", "10006"), *message("my order?", "order_status", "Which?")]
+    second = [
+        UserUttered("10006", {"name": "inform"}, [{"entity": "order_number", "value": "10006"}]),
+        *message("thanks", "thank", "You're welcome."),
+    ]
+    connects: list[object] = []
+    sa.event.listen(ours.engine, "connect", lambda *args: connects.append(args))
+    statements = count_queries(ours)
+    for store in (ours, rasas):
+        tracker = DialogueStateTracker.from_events("ann", first, slots=domain.slots)
+        await store.save(tracker)
+        for event in second:
+            tracker.update(event)
+        await store.save(tracker)
+    assert sum(s.lstrip().lower().startswith("insert") for s in statements) == 2
+    assert len(connects) == 1
+
+    def rows(store: SQLTrackerStore) -> list[tuple]:
+        with store.engine.connect() as connection:
+            return connection.exec_driver_sql(
+                "SELECT sender_id, type_name, timestamp, intent_name, action_name, data "
+                "FROM events ORDER BY id"
+            ).fetchall()
+
+    assert rows(ours) == rows(rasas)
+    assert len(rows(ours)) == len(first) + len(second)
