@@ -92,6 +92,8 @@ def test_return_with_a_policy_question_inside_the_form(bot):
     # and the reason asked again, never stored as the reason (issue 18).
     policy = bot.text("s-return", "how long does a refund take?")
     assert "business days" in policy and "Why are you returning" in policy
+    slots = bot.slots("s-return")
+    assert slots["requested_slot"] == "return_reason" and slots["return_reason"] is None
     done = bot.text("s-return", "they are too small")
     assert "RMA" in done
     with bot.session() as session:
