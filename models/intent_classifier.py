@@ -381,11 +381,11 @@ def fit_temperature(logits: torch.Tensor, targets: torch.Tensor) -> float:
 
 
 def class_weights(label_ids: Sequence[int], num_labels: int) -> torch.Tensor:
-    """Loss weight per label: the inverse of its share of ``label_ids``, averaging 1 over the
-    examples (a label without examples gets 0)."""
+    """Loss weight per label: the inverse of its share of ``label_ids``, scaled to average 1 over
+    the examples (a label without examples gets 0)."""
     counts = torch.bincount(torch.tensor(label_ids), minlength=num_labels).float()
-    weights = torch.where(counts > 0, len(label_ids) / (num_labels * counts.clamp(min=1)), 0.0)
-    return weights
+    present = int((counts > 0).sum())
+    return torch.where(counts > 0, len(label_ids) / (present * counts.clamp(min=1)), 0.0)
 
 
 def _check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:

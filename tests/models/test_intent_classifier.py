@@ -13,6 +13,7 @@ import torch
 from models.intent_classifier import (
     IntentClassifier,
     IntentClassifierConfig,
+    class_weights,
     fit_temperature,
     stratified_split,
     training_fingerprint,
@@ -118,6 +119,15 @@ def test_fitted_temperature_recovers_how_overconfident_the_logits_are() -> None:
     targets = torch.multinomial((logits / 2).softmax(dim=-1), 1, generator=generator).squeeze(1)
     assert fit_temperature(logits, targets) == pytest.approx(2.0, rel=0.1)
     assert fit_temperature(logits[:0], targets[:0]) == 1.0
+
+
+def test_class_weights_give_rare_intents_more_weight_per_example() -> None:
+    """Intent 0 has 6 examples, intent 1 has 2, intent 2 none: each present intent then weighs
+    the same in total, and the weights average 1 over the examples."""
+    weights = class_weights([0, 0, 0, 0, 0, 0, 1, 1], 3).tolist()
+    assert weights == pytest.approx([8 / 12, 8 / 4, 0.0])
+    assert 6 * weights[0] + 2 * weights[1] == pytest.approx(8)
+    assert 6 * weights[0] == pytest.approx(2 * weights[1])
 
 
 def test_calibrated_temperature_is_saved_and_used_after_load(
