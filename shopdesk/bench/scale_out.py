@@ -60,6 +60,8 @@ MESSAGES = (
     "Voltra headphones",
     "thanks!",
 )
+#: The run on Rasa 3.6's own Redis lock store (``--compare-rasa-lock-store``).
+RASA_LOCK_STORE = "same replicas with Rasa's RedisLockStore (RasaHQ/rasa#9213)"
 #: Messages of a conversation in flight at once.
 BURST = 2
 #: Attempts per message (the first and the retries on other replicas).
@@ -440,7 +442,7 @@ def run(args: argparse.Namespace) -> int:
                     args.conversations,
                     args.messages,
                 )
-                results.append(dataclasses.replace(result, variant="Rasa's RedisLockStore"))
+                results.append(dataclasses.replace(result, variant=RASA_LOCK_STORE))
                 print(json.dumps(asdict(results[-1])), flush=True)
                 stop_processes(*stock)
             if not args.skip_kill:
@@ -456,7 +458,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for r in results], indent=2))
     update_section("scale-out", markdown(results, args.conversations, args.messages))
-    return 0 if all(r.verdict.ok for r in results) else 1
+    # Rasa's own lock store is expected to fail the check: only shopdesk's runs decide.
+    return 0 if all(r.verdict.ok for r in results if r.variant != RASA_LOCK_STORE) else 1
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
