@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 .venv/bin/shopdesk demo --no-serve
 scripts/ensure-services.sh   # Redis, for the lock store of the 2-worker row
-.venv/bin/shopdesk bench throughput --messages 400 --concurrency 20 --rasa-workers 1 2 --stock-workers 1 2 --measure-training
+.venv/bin/shopdesk bench throughput --messages 1000 --concurrency 20 --rasa-workers 1 2 --stock-workers 1 2 --measure-training
