@@ -94,6 +94,10 @@ def test_return_with_a_policy_question_inside_the_form(bot):
     assert "business days" in policy and "Why are you returning" in policy
     slots = bot.slots("s-return")
     assert slots["requested_slot"] == "return_reason" and slots["return_reason"] is None
+    # Read as a return request (not a policy intent), this one reaches the form's validation.
+    how = bot.text("s-return", "how do I send it back?")
+    assert "label" in how and "Why are you returning" in how, how
+    assert bot.slots("s-return")["return_reason"] is None
     done = bot.text("s-return", "they are too small")
     assert "RMA" in done
     with bot.session() as session:
