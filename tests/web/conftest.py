@@ -35,14 +35,20 @@ class LiveShop:
     bot: RunningBot
     storefront_url: str
     rasa_url: str
+    environment: dict[str, str | None]
 
     def stop_bot(self) -> None:
         """Stop the Rasa server and the action server (the storefront stays up)."""
         self.bot.stop()
 
     def start_bot(self) -> None:
-        """Start both servers again on the same ports."""
-        self.bot = start_bot(self.settings, self.model, log_dir=self.settings.data_dir / "logs")
+        """Start both servers again on the same ports, with this shop's own environment.
+
+        The servers read their settings from the environment, and other session fixtures
+        (``scripted_shop``) set their own data directory and storefront port meanwhile.
+        """
+        with environment(self.environment):
+            self.bot = start_bot(self.settings, self.model, log_dir=self.settings.data_dir / "logs")
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +84,7 @@ def shop(tmp_path_factory) -> Iterator[LiveShop]:
             bot,
             f"http://127.0.0.1:{settings.storefront_port}",
             f"http://127.0.0.1:{settings.rasa_port}",
+            overrides,
         )
         try:
             yield live
