@@ -65,8 +65,11 @@ def shop(tmp_path_factory) -> Iterator[LiveShop]:
         "SHOPDESK_RATE_LIMIT_IP": "0",
         "SHOPDESK_RASA_WORKERS": "2",
         "SHOPDESK_LOCK_STORE_URL": LOCK_STORE_URL,
-        # Unset: the shop's links go to this storefront (the settings' default).
+        # Unset: the shop's links go to this storefront (the settings' default), its widget to
+        # this Rasa server and its data to this data directory, whatever other fixtures set.
         "SHOPDESK_SHOP_URL": None,
+        "SHOPDESK_WIDGET_SERVER_URL": None,
+        "SHOPDESK_DATABASE_URL": None,
     }
     with environment(overrides):
         settings = get_settings()
