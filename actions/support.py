@@ -235,7 +235,10 @@ class ValidateVerificationForm(UsesShopServices, FormValidationAction):
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        number = normalize_order_number(str(value or ""))
+        if value is None:
+            # Cleared when the flow starts (no number given yet): the form asks, no complaint.
+            return {"order_number": None}
+        number = normalize_order_number(str(value))
         if not _ORDER_NUMBER.match(number):
             dispatcher.utter_message(
                 text="Order numbers have 5 digits, like 10001; "

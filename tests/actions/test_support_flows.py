@@ -14,10 +14,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.support import ActionHandleConfirmation, ActionRunSupportFlow, OrderFlow
+from actions.support import (
+    ActionHandleConfirmation,
+    ActionRunSupportFlow,
+    OrderFlow,
+    ValidateVerificationForm,
+)
 from shopdesk.settings import BOT_DIR
 from storage.schema import Customer, Order, OrderStatus
-from tests.helpers.trackers import verified_tracker
+from tests.helpers.trackers import tracker_for, verified_tracker
 
 ALEX = "alex@example.com"
 SAM = "sam@example.com"
@@ -150,3 +155,14 @@ def test_every_flow_is_started_by_an_intent_of_the_domain() -> None:
     assert {flow.value for flow in OrderFlow} <= set(domain["intents"])
     assert OrderFlow.named("cancel_order") is OrderFlow.CANCEL_ORDER
     assert OrderFlow.named("greet") is None and OrderFlow.named(None) is None
+
+
+def test_the_order_number_is_asked_for_not_refused_when_the_flow_starts(services) -> None:
+    """Starting a flow clears the number; the shopper sees the question, not a complaint."""
+    form = ValidateVerificationForm(services)
+    tracker = tracker_for("how long does a refund take?", "refund_status")
+    started, refused = CollectingDispatcher(), CollectingDispatcher()
+    assert form.validate_order_number(None, started, tracker, {}) == {"order_number": None}
+    assert started.messages == []
+    assert form.validate_order_number("12", refused, tracker, {}) == {"order_number": None}
+    assert "5 digits" in refused.messages[0]["text"]
