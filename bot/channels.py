@@ -63,6 +63,17 @@ class WebhookError(ValueError):
         self.status = status
 
 
+def check_message_id(message_id: Any) -> None:
+    """Refuse a client message id that is not a string of 1-64 characters (``None``: no id)."""
+    if message_id is not None and (
+        not isinstance(message_id, str) or not message_id or len(message_id) > MAX_MESSAGE_ID_CHARS
+    ):
+        raise WebhookError(
+            f'"message_id" must be a string of 1-{MAX_MESSAGE_ID_CHARS} characters: the '
+            "client's own id of the message, the same when it sends the message again."
+        )
+
+
 def parse_webhook_body(raw: bytes, max_message_chars: int) -> dict[str, Any]:
     """Check a REST webhook body and return it as a dict, or raise :class:`WebhookError`."""
     try:
@@ -99,14 +110,7 @@ def parse_webhook_body(raw: bytes, max_message_chars: int) -> dict[str, Any]:
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise WebhookError('"metadata" must be a JSON object when given.')
-    message_id = body.get("message_id")
-    if message_id is not None and (
-        not isinstance(message_id, str) or not message_id or len(message_id) > MAX_MESSAGE_ID_CHARS
-    ):
-        raise WebhookError(
-            f'"message_id" must be a string of 1-{MAX_MESSAGE_ID_CHARS} characters: the '
-            "client's own id of the message, the same when it sends the message again."
-        )
+    check_message_id(body.get("message_id"))
     channel = body.get("input_channel")
     if channel is not None and (not isinstance(channel, str) or len(channel) > MAX_SENDER_CHARS):
         raise WebhookError(
@@ -257,12 +261,7 @@ def parse_user_event(
     if not isinstance(metadata, dict):
         raise WebhookError("The message metadata must be an object.")
     message_id = data.get("message_id")
-    if message_id is not None and (
-        not isinstance(message_id, str) or len(message_id) > MAX_MESSAGE_ID_CHARS
-    ):
-        raise WebhookError(
-            f"message_id must be a string of at most {MAX_MESSAGE_ID_CHARS} characters."
-        )
+    check_message_id(message_id)
     check_text([message, metadata, message_id])
     return session_id, message, metadata, message_id
 
