@@ -8,6 +8,11 @@ widget's socket.io messages) is checked against the stored conversation inside t
 conversation's lock, before Rasa handles it: when a user message with that id is already
 stored, it is not handled again and the answers stored after it are sent instead.
 
+The check costs no read of its own: :func:`handle_message` fetches the conversation the way
+Rasa's ``MessageProcessor.handle_message`` would (``get_tracker``), checks it, and hands that
+same tracker to Rasa's handling, whose one ``get_tracker`` call takes it instead of reading the
+store again (:func:`get_tracker`).
+
 The check reads what is stored, so it holds across replicas and restarts: Rasa saves a
 message's events in one transaction once it is handled, so a message whose handling died
 before the save is handled by the retry, and one that was saved is answered from the store.
@@ -17,6 +22,7 @@ before the save is handled by the retry, and one that was saved is answered from
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -32,6 +38,8 @@ MESSAGE_ID = "message_id"
 MAX_MESSAGE_ID_CHARS = 64
 
 _wrapped: dict[str, Any] = {}
+#: The tracker :func:`handle_message` fetched, waiting for Rasa's ``get_tracker`` call.
+_fetched: ContextVar[DialogueStateTracker | None] = ContextVar("_fetched", default=None)
 
 
 def client_message_id(message: UserMessage) -> str | None:
@@ -59,27 +67,44 @@ def stored_answers(tracker: DialogueStateTracker, message_id: str) -> list[dict]
 async def handle_message(self: MessageProcessor, message: UserMessage) -> list[dict] | None:
     """``MessageProcessor.handle_message``, answering a stored message from the store."""
     message_id = client_message_id(message)
-    if message_id is not None:
-        tracker = await self.tracker_store.retrieve(message.sender_id)
-        answers = stored_answers(tracker, message_id) if tracker is not None else None
-        if answers is not None:
-            logger.info(
-                "Message %s of %s was already handled; its stored answer was sent again.",
-                message_id,
-                message.sender_id,
-            )
-            if message.output_channel is not None:
-                for answer in answers:
-                    await message.output_channel.send_response(message.sender_id, answer)
-            if isinstance(message.output_channel, CollectingOutputChannel):
-                return message.output_channel.messages
-            return None
-    return await _wrapped["handle"](self, message)
+    if message_id is None:
+        return await _wrapped["handle"](self, message)
+    tracker = await self.get_tracker(message.sender_id)
+    answers = stored_answers(tracker, message_id)
+    if answers is None:
+        token = _fetched.set(tracker)
+        try:
+            return await _wrapped["handle"](self, message)
+        finally:
+            _fetched.reset(token)
+    logger.info(
+        "Message %s of %s was already handled; its stored answer was sent again.",
+        message_id,
+        message.sender_id,
+    )
+    if message.output_channel is not None:
+        for answer in answers:
+            await message.output_channel.send_response(message.sender_id, answer)
+    if isinstance(message.output_channel, CollectingOutputChannel):
+        return message.output_channel.messages
+    return None
+
+
+async def get_tracker(self: MessageProcessor, conversation_id: str) -> DialogueStateTracker:
+    """``MessageProcessor.get_tracker``; the tracker :func:`handle_message` fetched, if any."""
+    fetched = _fetched.get()
+    if fetched is not None and fetched.sender_id == conversation_id:
+        _fetched.set(None)
+        return fetched
+    return await _wrapped["get_tracker"](self, conversation_id)
 
 
 def install() -> None:
-    """Wrap ``MessageProcessor.handle_message`` (idempotent)."""
+    """Wrap ``MessageProcessor.handle_message`` and ``get_tracker`` (idempotent)."""
     if _wrapped:
         return
-    _wrapped["handle"] = MessageProcessor.handle_message
+    _wrapped.update(
+        handle=MessageProcessor.handle_message, get_tracker=MessageProcessor.get_tracker
+    )
     MessageProcessor.handle_message = handle_message  # type: ignore[method-assign]
+    MessageProcessor.get_tracker = get_tracker  # type: ignore[method-assign]
