@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from models.frustration import WEIGHTS, Conversation, FrustrationScorer
@@ -9,6 +11,7 @@ from shopdesk.bench.frustration import DEFAULT_DATA, choose_threshold, load_mess
 from shopdesk.settings import Settings
 
 THRESHOLD = Settings().frustration_threshold
+FRESH_LABELS = DEFAULT_DATA.parent / "twcs_fresh_labels.csv"
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +51,24 @@ def test_a_threat_alone_is_enough(scorer) -> None:
     assert result.score == WEIGHTS["threat"] >= THRESHOLD
     assert "threat" in scorer.score("I'm going to dispute the charge with my bank").signals
     assert "threat" in scorer.score("cancel my account, I'm shopping elsewhere").signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "so are you going to fix this or nah",
+        "thanks for breaking my phone with the update",
+        "is this how you treat your customers",
+    ],
+)
+def test_sarcasm_and_rhetorical_blame_reach_the_threshold(scorer, text) -> None:
+    result = scorer.score(text)
+    assert "rhetoric" in result.signals
+    assert result.score >= THRESHOLD, result
+
+
+def test_thanks_without_sarcasm_is_not_rhetoric(scorer) -> None:
+    assert "rhetoric" not in scorer.score("thanks for the quick help with my return").signals
 
 
 def test_shouting_needs_several_words_in_capitals(scorer) -> None:
@@ -92,3 +113,15 @@ def test_the_labelled_set_is_large_enough_and_split_in_two() -> None:
         part = [m for m in messages if m.split == split]
         assert len(part) >= 150
         assert 0.2 < sum(m.frustrated for m in part) / len(part) < 0.8
+
+
+def test_the_fresh_labels_share_no_message_with_the_tuning_set() -> None:
+    with FRESH_LABELS.open(encoding="utf-8", newline="") as handle:
+        fresh = list(csv.DictReader(handle))
+    assert len(fresh) >= 300
+    assert {row["frustrated"] for row in fresh} == {"0", "1"}
+    with DEFAULT_DATA.open(encoding="utf-8", newline="") as handle:
+        used = {row["tweet_id"] for row in csv.DictReader(handle)}
+    fresh_ids = [row["tweet_id"] for row in fresh]
+    assert len(set(fresh_ids)) == len(fresh_ids)
+    assert not used & set(fresh_ids)
