@@ -16,8 +16,6 @@ import json
 import logging
 import re
 import secrets
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -182,8 +180,6 @@ STAFF_KINDS = ("message", "joined", "left")
 MAX_AGENT_CHARS = 80
 #: Largest socket.io packet accepted; the engine closes a connection that sends a bigger one.
 MAX_PACKET_BYTES = 64 * 1024
-#: How long a message id is remembered, so a message resent after a reconnect is handled once.
-MESSAGE_ID_SECONDS = 600
 
 
 def parse_staff_message(raw: bytes, max_message_chars: int) -> dict[str, str]:
@@ -266,43 +262,30 @@ def parse_user_event(
     return session_id, message, metadata, message_id
 
 
-class SeenMessages:
-    """Message ids seen lately, so a message the widget resends after a reconnect runs once.
-
-    Kept in Redis (``SET NX`` with an expiry) when the channel has one, so every worker
-    agrees; otherwise in this process.
-    """
-
-    def __init__(self, redis_url: str = "", seconds: int = MESSAGE_ID_SECONDS) -> None:
-        self.seconds = seconds
-        self.redis_url = redis_url
-        self._redis: Any = None
-        self._local: OrderedDict[str, float] = OrderedDict()
-
-    async def first_time(self, session_id: str, message_id: str) -> bool:
-        """True the first time ``message_id`` arrives for ``session_id``."""
-        key = f"shopdesk:widget-message:{session_id}:{message_id}"
-        if self.redis_url:
-            if self._redis is None:
-                from redis import asyncio as redis_asyncio
-
-                self._redis = redis_asyncio.Redis.from_url(self.redis_url)
-            return bool(await self._redis.set(key, b"1", nx=True, ex=self.seconds))
-        now = time.monotonic()
-        while self._local and next(iter(self._local.values())) < now - self.seconds:
-            self._local.popitem(last=False)
-        if key in self._local:
-            return False
-        self._local[key] = now
-        return True
-
-
 class ShopSocketIOOutput(SocketIOOutput):
     """Rasa's socket.io output with custom payloads sent as ``{"custom": ...}``.
 
     Rasa 3.6 passes a custom payload's keys to ``AsyncServer.emit`` as keyword arguments,
     so a product list (``{"type": ..., "products": ...}``) raised a ``TypeError``.
+
+    Given the ``message_id`` of the shopper's message it answers, each reply carries it as
+    ``reply_to`` with its position ``seq`` (0, 1, ...). A message sent again is answered from the
+    stored conversation (``bot/retries.py``) with the same replies in the same order, so the
+    widget shows a reply it already shows once (a duplicate emit, a resend after a reconnect
+    whose first answer did arrive) and one it missed (the connection dropped) again.
     """
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str, reply_to: str | None = None) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.reply_to = reply_to
+        self.sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        """Emits a reply to the shopper's room, tagged with the message it answers."""
+        if self.reply_to is not None and isinstance(response, dict):
+            response = {**response, "reply_to": self.reply_to, "seq": self.sent}
+            self.sent += 1
+        await super()._send_message(socket_id, response)
 
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
@@ -365,7 +348,9 @@ class ShopSocketIOInput(SocketIOInput):
       coroutine (>= 5.10), so replies reach a persistent session on every version;
     * connections from origins not in ``SHOPDESK_WIDGET_ORIGINS`` are refused;
     * malformed, oversized and unknown events get an ``shopdesk_error`` event or are dropped
-      with a log line; a message resent with the same ``message_id`` is handled once;
+      with a log line; a message resent with the same ``message_id`` is handled once (the
+      stored-conversation check of ``bot/retries.py``) and its replies say which message they
+      answer (:class:`ShopSocketIOOutput`), so the widget shows each once;
     * with a Redis URL the server uses python-socketio's ``AsyncRedisManager``, so an emit
       from any worker reaches the worker holding the shopper's socket; each worker subscribes
       before it serves, and ``session_confirm`` goes straight to the local socket;
@@ -385,7 +370,6 @@ class ShopSocketIOInput(SocketIOInput):
         self.allowed_origins = allowed_origins or ["*"]
         self.redis_url = redis_url
         self.max_message_chars = max_message_chars
-        self.seen = SeenMessages(redis_url)
 
     @classmethod
     def name(cls) -> str:
@@ -507,14 +491,13 @@ class ShopSocketIOInput(SocketIOInput):
                 refusal = f"Too many messages: wait {wait} s before sending the next one."
                 await refuse(sid, refusal)
                 return {"ok": False, "error": refusal, "retry_after": wait}
-            if message_id and not await self.seen.first_time(sender, message_id):
-                logger.info("Message %s of %s arrived again; answered once.", message_id, sender)
-                return {"ok": True, "duplicate": True}
             if message_id:
+                # Sent again (a resend after a reconnect, a duplicate emit): answered from the
+                # stored conversation inside the conversation's lock (bot/retries.py).
                 metadata = {**metadata, MESSAGE_ID: message_id}
             message = UserMessage(
                 text,
-                ShopSocketIOOutput(sio, self.bot_message_evt),
+                ShopSocketIOOutput(sio, self.bot_message_evt, reply_to=message_id or None),
                 sender,
                 input_channel=self.name(),
                 metadata=metadata,

@@ -7,8 +7,8 @@ Every platform module builds on three pieces:
   start, naming them): body size limit, the
   platform's sender authentication (401/403 before anything is read), parsing into
   :class:`Incoming` messages (a malformed body is a 400, an update the bot has nothing to do
-  with a 200), a platform's retry of the same message answered once (:class:`SeenMessages`
-  from :mod:`bot.channels`), and a polite answer to messages the bot cannot read.
+  with a 200), a platform's retry of the same message answered once (:class:`SeenMessages`),
+  and a polite answer to messages the bot cannot read.
 * :class:`Reply`, what the bot said in a platform-neutral form (text, buttons, product
   cards, image) built from Rasa's bot message: the product payloads of the actions
   (``{"type": "product_list" | "product", ...}``) and Rasa buttons or quick replies.
@@ -24,6 +24,8 @@ import hmac
 import json as jsonlib
 import logging
 import re
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import SeenMessages, WebhookError, check_text
+from bot.channels import WebhookError, check_text
 from bot.rate_limits import limited
 from shopdesk.settings import Settings, SettingsError, get_settings
 
@@ -56,6 +58,45 @@ TOO_LONG_REPLY = (
 )
 #: The text of a numbered product line in the actions' replies ("1. Tempo 3 — $89.00, ...").
 NUMBERED_LINE = re.compile(r"^\s*\d+\.\s")
+
+
+#: How long a platform's message id is remembered, so a platform's retry is handled once.
+MESSAGE_ID_SECONDS = 600
+
+
+class SeenMessages:
+    """Message ids seen lately, so a message a platform sends again runs once.
+
+    A platform resends a message whose webhook call got no 200 in time, while the bot's answer
+    already went out through the platform's API (and unreadable or too long messages are
+    answered without being stored), so a retry is dropped here rather than answered again
+    from the stored conversation as a widget's resend is (``bot/retries.py``). Kept in Redis
+    (``SET NX`` with an expiry) when a lock store URL is set, so every worker agrees;
+    otherwise in this process.
+    """
+
+    def __init__(self, redis_url: str = "", seconds: int = MESSAGE_ID_SECONDS) -> None:
+        self.seconds = seconds
+        self.redis_url = redis_url
+        self._redis: Any = None
+        self._local: OrderedDict[str, float] = OrderedDict()
+
+    async def first_time(self, scope: str, message_id: str) -> bool:
+        """True the first time ``message_id`` arrives for ``scope`` (the channel's name)."""
+        key = f"shopdesk:widget-message:{scope}:{message_id}"
+        if self.redis_url:
+            if self._redis is None:
+                from redis import asyncio as redis_asyncio
+
+                self._redis = redis_asyncio.Redis.from_url(self.redis_url)
+            return bool(await self._redis.set(key, b"1", nx=True, ex=self.seconds))
+        now = time.monotonic()
+        while self._local and next(iter(self._local.values())) < now - self.seconds:
+            self._local.popitem(last=False)
+        if key in self._local:
+            return False
+        self._local[key] = now
+        return True
 
 
 # --- signatures ---------------------------------------------------------------------------

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from types import SimpleNamespace
 
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
-from rasa.core.tracker_store import InMemoryTrackerStore
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import retries
 from bot.channels import WebhookError, parse_webhook_body
+from tests.helpers.retry_processor import retry_checked_processor
 
 
 def stored_conversation() -> DialogueStateTracker:
@@ -43,58 +41,19 @@ def test_the_answers_stored_after_a_message_are_found_by_its_id() -> None:
     assert retries.stored_answers(tracker, "m-3") is None
 
 
-class CountingStore(InMemoryTrackerStore):
-    """Rasa's in-memory tracker store, counting the conversations read from it."""
-
-    reads = 0
-
-    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        self.reads += 1
-        return await super().retrieve(sender_id)
-
-
 @pytest.fixture
 def processor(monkeypatch) -> MessageProcessor:
-    """A processor over a stored conversation whose handling is Rasa's up to the NLU.
-
-    Rasa's ``handle_message`` starts with ``log_message``: the conversation fetched
-    (``get_tracker``), its session checked and the user message logged. That is run as is (the
-    NLU result comes with the message); the policies are replaced by one answer, saved.
-    """
-    rasa_get_tracker = retries._wrapped.get("get_tracker", MessageProcessor.get_tracker)
-
-    async def handle_up_to_the_nlu(self: MessageProcessor, message: UserMessage) -> list[dict]:
-        tracker = await self.log_message(message, should_save_tracker=False)
-        tracker.update(BotUttered(f"echo: {message.text}"))
-        await self.tracker_store.save(tracker)
-        await message.output_channel.send_text_message(message.sender_id, f"echo: {message.text}")
-        return message.output_channel.messages
-
-    monkeypatch.setattr(
-        retries, "_wrapped", {"handle": handle_up_to_the_nlu, "get_tracker": rasa_get_tracker}
-    )
-    monkeypatch.setattr(MessageProcessor, "get_tracker", retries.get_tracker)
-    domain = Domain.empty()
-    store = CountingStore(domain)
-    asyncio.run(store.save(stored_conversation()))
-    store.reads = 0
-    processor = MessageProcessor.__new__(MessageProcessor)
-    processor.tracker_store = store
-    processor.domain = domain
-    processor.model_metadata = SimpleNamespace(model_id="model", assistant_id="shop")
+    """A processor running Rasa's handling up to the NLU over the stored conversation."""
+    processor = retry_checked_processor(monkeypatch)
+    asyncio.run(processor.tracker_store.save(stored_conversation()))
+    processor.tracker_store.reads = 0
     return processor
 
 
 def message(text: str, message_id: str | None) -> UserMessage:
     metadata = {retries.MESSAGE_ID: message_id} if message_id else None
-    parse_data = {"intent": {"name": "greet", "confidence": 1.0}, "entities": [], "text": text}
     return UserMessage(
-        text,
-        CollectingOutputChannel(),
-        "shopper",
-        metadata=metadata,
-        message_id=message_id,
-        parse_data=parse_data,
+        text, CollectingOutputChannel(), "shopper", metadata=metadata, message_id=message_id
     )
 
 

@@ -13,7 +13,7 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -23,12 +23,15 @@ import socketio
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 from socketio import AsyncRedisManager
 
+from bot import retries
 from bot.channels import (
     ShopAsyncServer,
     ShopSocketIOInput,
@@ -38,11 +41,14 @@ from bot.channels import (
     subscribe_to_fan_out,
 )
 from bot.rate_limits import RateLimiter
+from tests.helpers.retry_processor import retry_checked_processor
 
 TOKEN = "channel-test-token"
 ORIGIN = "http://shop.test"
 SESSION = "0123456789abcdef0123456789abcdef"
 REDIS = "redis://127.0.0.1:6379/0"
+
+Bot = Callable[[UserMessage], Awaitable[None]]
 
 
 def _free_port() -> int:
@@ -52,12 +58,17 @@ def _free_port() -> int:
 
 
 class Server:
-    """A Sanic app serving the channel; ``received`` holds what reached the bot."""
+    """A Sanic app serving the channel; ``received`` holds what reached the bot.
 
-    def __init__(self, url: str, agent: Agent, received: list[UserMessage]) -> None:
+    The bot is :attr:`answer` (the echo unless a test sets another).
+    """
+
+    def __init__(self, url: str, agent: Agent, received: list[UserMessage], echo: Bot) -> None:
         self.url = url
         self.agent = agent
         self.received = received
+        self.echo = echo
+        self.answer = echo
 
     async def client(self, origin: str = ORIGIN) -> tuple[socketio.AsyncClient, asyncio.Queue]:
         """A connected socket.io client and the queue of every event it receives."""
@@ -105,7 +116,12 @@ def running_server() -> Iterator[Server]:
         tracker_store=InMemoryTrackerStore(Domain.empty()),
         lock_store=InMemoryLockStore(),
     )
-    app.blueprint(channel.blueprint(echo), url_prefix="/webhooks/shopdesk")
+    bots: list[Server] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        await bots[0].answer(message)
+
+    app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/shopdesk")
     port = _free_port()
     loop = asyncio.new_event_loop()
     started = threading.Event()
@@ -128,7 +144,8 @@ def running_server() -> Iterator[Server]:
     thread.start()
     assert started.wait(30), "the test server did not start"
     try:
-        yield Server(f"http://127.0.0.1:{port}", app.ctx.agent, received)
+        bots.append(Server(f"http://127.0.0.1:{port}", app.ctx.agent, received, echo))
+        yield bots[0]
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
@@ -140,9 +157,32 @@ def running_server() -> Iterator[Server]:
 
 @pytest.fixture
 def server(running_server: Server) -> Server:
-    """The shared server with nothing received yet."""
+    """The shared server with nothing received yet, answering with the echo."""
     running_server.received.clear()
+    running_server.answer = running_server.echo
     return running_server
+
+
+@pytest.fixture
+def stored_bot(server: Server, monkeypatch) -> MessageProcessor:
+    """The server's bot checks each message against the stored conversation, as the Rasa
+    server does (``bot/retries.py`` inside the conversation's lock), then echoes it."""
+    processor = retry_checked_processor(monkeypatch)
+
+    async def checked(message: UserMessage) -> None:
+        server.received.append(message)
+        async with server.agent.lock_store.lock(message.sender_id):
+            await retries.handle_message(processor, message)
+
+    server.answer = checked
+    return processor
+
+
+async def started_conversation(processor: MessageProcessor) -> None:
+    """A conversation of :data:`SESSION` whose session has started (as after a greeting)."""
+    started = [ActionExecuted("action_session_start"), SessionStarted()]
+    tracker = DialogueStateTracker.from_events(SESSION, [*started, ActionExecuted("action_listen")])
+    await processor.tracker_store.save(tracker)
 
 
 async def test_replies_reach_a_persistent_session_with_custom_payloads(server):
@@ -157,16 +197,55 @@ async def test_replies_reach_a_persistent_session_with_custom_payloads(server):
     await client.disconnect()
 
 
-async def test_a_message_resent_with_its_id_is_handled_once(server):
+async def test_a_message_emitted_twice_is_handled_once_and_answered_with_the_same_reply(
+    server, stored_bot
+):
+    await started_conversation(stored_bot)
     client, events = await server.client()
     await client.emit("session_request", {"session_id": SESSION})
     await next_event(events, "session_confirm")
     message = {"message": "hi", "session_id": SESSION, "message_id": "m-1"}
     assert await client.call("user_uttered", message) == {"ok": True}
-    assert await client.call("user_uttered", message) == {"ok": True, "duplicate": True}
-    await next_event(events, "bot_uttered")
-    assert [m.text for m in server.received] == ["hi"]
-    assert server.received[0].metadata["message_id"] == "m-1"
+    assert await client.call("user_uttered", message) == {"ok": True}
+    # Both copies reach the bot; the second is answered from the stored conversation with the
+    # same reply (which the widget shows once).
+    reply = {"text": "echo: hi", "reply_to": "m-1", "seq": 0}
+    assert await next_event(events, "bot_uttered") == reply
+    assert await next_event(events, "bot_uttered") == reply
+    assert [m.metadata["message_id"] for m in server.received] == ["m-1", "m-1"]
+    tracker = await stored_bot.tracker_store.retrieve(SESSION)
+    assert [e.message_id for e in tracker.events if isinstance(e, UserUttered)] == ["m-1"]
+    assert [e.text for e in tracker.events if isinstance(e, BotUttered)] == ["echo: hi"]
+    await client.disconnect()
+
+
+async def test_a_message_lost_after_its_acknowledgement_is_handled_when_sent_again(
+    server, stored_bot
+):
+    await started_conversation(stored_bot)
+    checked = server.answer
+    arrivals: list[UserMessage] = []
+
+    async def dies_the_first_time(message: UserMessage) -> None:
+        arrivals.append(message)
+        if len(arrivals) > 1:  # the first: the worker was killed before handling it
+            await checked(message)
+
+    server.answer = dies_the_first_time
+    client, events = await server.client()
+    await client.emit("session_request", {"session_id": SESSION})
+    await next_event(events, "session_confirm")
+    message = {"message": "socks", "session_id": SESSION, "message_id": "m-2"}
+    assert await client.call("user_uttered", message) == {"ok": True}
+    assert await client.call("user_uttered", message) == {"ok": True}
+    assert await next_event(events, "bot_uttered") == {
+        "text": "echo: socks",
+        "reply_to": "m-2",
+        "seq": 0,
+    }
+    assert len(arrivals) == 2
+    tracker = await stored_bot.tracker_store.retrieve(SESSION)
+    assert [e.message_id for e in tracker.events if isinstance(e, UserUttered)] == ["m-2"]
     await client.disconnect()
 
 

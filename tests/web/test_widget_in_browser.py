@@ -158,3 +158,28 @@ def test_the_widget_survives_the_server_going_down(shop, page):
     widget.ask("where is my order 10002?", re.compile("email", re.I))
     expect(widget.user_messages.filter(has_text="running shoes under $100")).to_have_count(1)
     expect(widget.carousels).to_have_count(1)
+
+
+def test_a_message_that_reaches_the_bot_twice_is_handled_once_and_shown_once(shop, page):
+    page.goto(shop.storefront_url)
+    widget = Widget(page).open()
+    widget.ask("hello", re.compile("."))
+    shown = widget.bot_messages.count()
+    widget.send_twice("where is my order 10002?", "dup-live-1")
+    replies = widget.wait_for_a_replayed_answer("dup-live-1")
+    # The second copy was answered from the stored conversation with the same replies ...
+    assert "email" in replies[0].lower()
+    # ... which the widget shows once.
+    widget.ask("alex@example.com", "1Z999AA10123456784")
+    answers = [json.loads(reply) for reply in replies[: len(replies) // 2]]
+    first = widget.bot_messages.nth(shown)
+    expect(first).to_contain_text(answers[0]["text"])
+    expect(widget.bot_messages.filter(has_text=answers[0]["text"])).to_have_count(1)
+    request = urllib.request.Request(
+        f"{shop.rasa_url}/conversations/{session_id(page)}/tracker",
+        headers={"Authorization": f"Bearer {API_TOKEN}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        events = json.load(reply)["events"]
+    ids = [e.get("message_id") for e in events if e["event"] == "user"]
+    assert ids.count("dup-live-1") == 1

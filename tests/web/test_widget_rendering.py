@@ -205,3 +205,20 @@ def test_a_message_typed_while_the_server_is_down_is_sent_once_it_is_back(script
     expect(widget.bot_messages.last).to_contain_text("You said: while down")
     expect(widget.bot_messages.filter(has_text="You said: while down")).to_have_count(1)
     expect(widget.user_messages.last).not_to_contain_text("Waiting")
+
+
+def test_a_reply_that_arrives_twice_is_shown_once(scripted_shop, page):
+    # The scripted bot answers each copy (it keeps no message ids); the two replies are the
+    # same, as the Rasa server's replay from the stored conversation is.
+    page.goto(scripted_shop.storefront_url)
+    widget = Widget(page).open()
+    widget.say("before")
+    expect(widget.bot_messages.last).to_contain_text("You said: before")
+    widget.send_twice("sent twice", "dup-scripted-1")
+    replies = widget.wait_for_a_replayed_answer("dup-scripted-1")
+    assert len(replies) == 2
+    widget.say("after")
+    expect(widget.bot_messages.last).to_contain_text("You said: after")
+    expect(widget.bot_messages.filter(has_text="You said: sent twice")).to_have_count(1)
+    page.reload()
+    expect(Widget(page).bot_messages.filter(has_text="You said: sent twice")).to_have_count(1)

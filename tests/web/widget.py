@@ -67,3 +67,38 @@ class Widget:
         answer = self.bot_messages.filter(has_text=expected).last
         expect(answer).to_be_visible(timeout=ANSWER_MS)
         return answer
+
+    def send_twice(self, text: str, message_id: str) -> None:
+        """Emit one message twice on the widget's own socket (two copies of a resend both
+        reaching the server), keeping every reply that answers it in ``window.replies``."""
+        self.host.evaluate(
+            """(chat, [text, id]) => {
+                window.replies = window.replies || {};
+                window.replies[id] = [];
+                chat.socket.on("bot_uttered", (reply) => {
+                    if (reply && reply.reply_to === id) {
+                        window.replies[id].push(JSON.stringify(reply));
+                    }
+                });
+                const message = { message: text, session_id: chat.sessionId, message_id: id,
+                                  metadata: {} };
+                chat.socket.emit("user_uttered", message);
+                chat.socket.emit("user_uttered", message);
+            }""",
+            [text, message_id],
+        )
+
+    def wait_for_a_replayed_answer(self, message_id: str) -> list[str]:
+        """Wait until the replies to ``message_id`` are an answer and the same answer again
+        (replayed from the stored conversation); return the replies received."""
+        self.page.wait_for_function(
+            """(id) => {
+                const got = (window.replies || {})[id] || [];
+                const half = got.length / 2;
+                return got.length >= 2 && got.length % 2 === 0
+                    && got.slice(0, half).join("\\n") === got.slice(half).join("\\n");
+            }""",
+            arg=message_id,
+            timeout=ANSWER_MS,
+        )
+        return self.page.evaluate("(id) => window.replies[id]", message_id)

@@ -453,6 +453,11 @@
     receive(message) {
       if (!message || typeof message !== "object") return;
       this.typing.classList.remove("shown");
+      // A reply names the message it answers and its place among the answers (reply_to, seq).
+      // A message sent again is answered again from the stored conversation, with the same
+      // replies: one already shown is not shown twice.
+      const reply = typeof message.reply_to === "string" ? JSON.stringify(message) : undefined;
+      if (reply && this.transcript.some((entry) => entry.reply === reply)) return;
       const staff = message.staff;
       if (staff && (staff.kind === "joined" || staff.kind === "left")) {
         const agent = String(staff.agent || "");
@@ -463,7 +468,7 @@
         this.add({ who: "staff", agent: String(staff.agent || ""), text: String(message.text || "") });
         return;
       }
-      const entry = { who: "bot" };
+      const entry = { who: "bot", reply };
       if (typeof message.text === "string") entry.text = message.text;
       const replies = message.quick_replies || message.buttons;
       if (Array.isArray(replies) && replies.length) {
