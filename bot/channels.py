@@ -23,6 +23,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered
+from redis.exceptions import RedisError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -32,6 +33,7 @@ from bot.rate_limits import channel_limiter, client_ip, limited
 from bot.retries import MAX_MESSAGE_ID_CHARS, MESSAGE_ID
 from shopdesk.secrets import api_token
 from shopdesk.settings import get_settings
+from storage.outages import Outage
 
 logger = logging.getLogger(__name__)
 
@@ -313,6 +315,35 @@ class ShopAsyncServer(AsyncServer):
 
 
 FAN_OUT_READY_SECONDS = 10.0
+#: How long a widget message waits for the fan-out's Redis to answer before it is refused.
+FAN_OUT_PING_SECONDS = 2.0
+#: Replies to widgets go through the fan-out's Redis when the server has several workers.
+FAN_OUT = Outage(
+    "The socket.io fan-out (Redis, SHOPDESK_SOCKETIO_REDIS_URL, else SHOPDESK_LOCK_STORE_URL)",
+    logger,
+)
+#: The acknowledgement's error while replies cannot reach shoppers (the widget shows it).
+FAN_OUT_DOWN = "The chat cannot deliver answers right now. Please send it again in a moment."
+
+
+async def replies_can_reach_shoppers(sio: AsyncServer) -> bool:
+    """Whether a reply emitted now reaches the shopper: the fan-out's Redis answers a PING.
+
+    With a Redis client manager every emit goes through Redis, and python-socketio logs and
+    drops one it cannot publish. A message accepted then would be handled and stored with
+    its answer lost, and the widget does not send an acknowledged message again; refused, it
+    stays on the shopper's screen as not sent. Without a Redis manager: always ``True``.
+    """
+    redis = getattr(sio.manager, "redis", None)
+    if not isinstance(sio.manager, AsyncRedisManager) or redis is None:
+        return True
+    try:
+        await asyncio.wait_for(redis.ping(), FAN_OUT_PING_SECONDS)
+    except (RedisError, OSError, asyncio.TimeoutError) as error:
+        FAN_OUT.failed(error)
+        return False
+    FAN_OUT.recovered()
+    return True
 
 
 async def subscribe_to_fan_out(sio: AsyncServer) -> None:
@@ -353,7 +384,8 @@ class ShopSocketIOInput(SocketIOInput):
       answer (:class:`ShopSocketIOOutput`), so the widget shows each once;
     * with a Redis URL the server uses python-socketio's ``AsyncRedisManager``, so an emit
       from any worker reaches the worker holding the shopper's socket; each worker subscribes
-      before it serves, and ``session_confirm`` goes straight to the local socket;
+      before it serves, ``session_confirm`` goes straight to the local socket, and a message
+      is refused (not sent, says the widget) while that Redis does not answer;
     * ``POST /webhooks/shopdesk/staff_message`` (API token) sends a staff message or a
       joined/left line to a shopper and keeps it in the transcript.
     """
@@ -491,6 +523,8 @@ class ShopSocketIOInput(SocketIOInput):
                 refusal = f"Too many messages: wait {wait} s before sending the next one."
                 await refuse(sid, refusal)
                 return {"ok": False, "error": refusal, "retry_after": wait}
+            if not await replies_can_reach_shoppers(sio):
+                return {"ok": False, "error": FAN_OUT_DOWN}
             if message_id:
                 # Sent again (a resend after a reconnect, a duplicate emit): answered from the
                 # stored conversation inside the conversation's lock (bot/retries.py).

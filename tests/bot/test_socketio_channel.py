@@ -33,11 +33,13 @@ from socketio import AsyncRedisManager
 
 from bot import retries
 from bot.channels import (
+    FAN_OUT,
     ShopAsyncServer,
     ShopSocketIOInput,
     WebhookError,
     parse_staff_message,
     parse_user_event,
+    replies_can_reach_shoppers,
     subscribe_to_fan_out,
 )
 from bot.rate_limits import RateLimiter
@@ -392,3 +394,24 @@ async def test_a_worker_listens_to_the_redis_fan_out_before_its_first_shopper():
     finally:
         sio.manager.thread.cancel()
         await redis.close()
+
+
+async def test_messages_are_refused_while_the_fan_out_cannot_deliver_replies(caplog):
+    """With a Redis manager, a reply that cannot be published is dropped by python-socketio:
+    the message is refused instead of being handled with its answer lost."""
+    up = ShopAsyncServer(async_mode="sanic", client_manager=AsyncRedisManager(REDIS))
+    down = ShopAsyncServer(
+        async_mode="sanic",
+        client_manager=AsyncRedisManager(f"redis://127.0.0.1:{_free_port()}/0"),
+    )
+    for server in (up, down):
+        server.manager._redis_connect()  # what initialize() does, without the listener
+    assert await replies_can_reach_shoppers(up)
+    assert not await replies_can_reach_shoppers(down)
+    assert not await replies_can_reach_shoppers(down)
+    assert sum(FAN_OUT.component in r.message for r in caplog.records) == 1
+    down.manager.redis = up.manager.redis  # Redis is back
+    assert await replies_can_reach_shoppers(down)
+    assert "is back" in caplog.records[-1].message
+    assert await replies_can_reach_shoppers(ShopAsyncServer(async_mode="sanic"))
+    await up.manager.redis.close()
