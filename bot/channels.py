@@ -272,9 +272,9 @@ class ShopSocketIOOutput(SocketIOOutput):
 
     Given the ``message_id`` of the shopper's message it answers, each reply carries it as
     ``reply_to`` with its position ``seq`` (0, 1, ...). A message sent again is answered from the
-    stored conversation (``bot/retries.py``) with the same replies in the same order, so the
-    widget shows a reply it already shows once (a duplicate emit, a resend after a reconnect
-    whose first answer did arrive) and one it missed (the connection dropped) again.
+    stored conversation (``bot/retries.py``) with the same replies in the same order: the
+    widget skips a replayed reply it already shows (both copies of a message reached the
+    server) and shows one it missed (the connection dropped before the answer arrived).
     """
 
     def __init__(self, sio: AsyncServer, bot_message_evt: str, reply_to: str | None = None) -> None:
