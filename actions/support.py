@@ -42,6 +42,7 @@ from actions.order_presenter import (
     refund_text,
     return_outcome_text,
 )
+from actions.policy_or_order import Decision, Kind, Reading, policy_or_my_order
 from actions.profile import greeting_for, link_verified
 from actions.return_reason import asks_instead_of_answering
 from actions.verification import verified_customer, verified_slots
@@ -80,24 +81,6 @@ MAX_VERIFICATION_ATTEMPTS = 3
 _ORDER_NUMBER = re.compile(r"^\d{5,8}$")
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
-#: A policy question that may really be about the shopper's own order ("how long do refunds
-#: take?"): the policy is answered and checking their order is offered, not started.
-ORDER_CHECK_OFFERS = {
-    "return_policy": (
-        OrderFlow.REFUND_STATUS,
-        "Would you like me to check the refund of one of your orders?",
-    ),
-    "shipping_info": (
-        OrderFlow.ORDER_STATUS,
-        "Would you like me to check where one of your orders is?",
-    ),
-}
-#: Words that make a policy question one a shopper may ask about their own order: timing.
-_OWN_ORDER_TIMING = re.compile(
-    r"\b(how long|how many days|how soon|when|take|takes|arrive|get (it|my money))\b", re.I
-)
-
-
 #: What the bot says when nothing in the knowledge base answers a question.
 NOT_SURE = "I'm not sure about that one and I'd rather not guess."
 
@@ -114,14 +97,54 @@ def policy_answer(services: Any, text: str, topic: str | None) -> str | None:
     return answer.text if answer else None
 
 
-def order_check_offer(topic: str | None, text: str) -> tuple[OrderFlow, str] | None:
-    """The order flow and question to offer after a policy answer, when the question could be
-    about the shopper's own order (a refund's or a delivery's timing); else None."""
-    offer = ORDER_CHECK_OFFERS.get(topic or "")
-    return offer if offer and _OWN_ORDER_TIMING.search(text) else None
-
-
 Events = list[dict[str, Any]]
+
+
+def policy_or_order_of(tracker: Tracker) -> Decision | None:
+    """Whether the latest message asks about the policy or the shopper's own order, from its
+    wording and intent ranking (:func:`actions.policy_or_order.policy_or_my_order`)."""
+    message = tracker.latest_message
+    ranking = message.get("intent_ranking") or [message.get("intent") or {}]
+    has_number = first_entity(tracker, "order_number") is not None
+    return policy_or_my_order(shopper_text(tracker), ranking, order_number=has_number)
+
+
+def start_verification(services: Any, tracker: Tracker, flow: OrderFlow) -> Events:
+    """Events that verify the shopper and then run ``flow``: the order number given in the
+    message is kept, an unverified shopper's earlier one forgotten (the form asks for it)."""
+    events: Events = [SlotSet("requested_flow", flow.value)]
+    number = first_entity(tracker, "order_number")
+    if number:
+        events.append(SlotSet("order_number", normalize_order_number(number)))
+    elif verified_customer(services.verification, tracker) is None:
+        events.append(SlotSet("order_number", None))
+    return [*events, FollowupAction("verification_form")]
+
+
+def answer_policy(
+    services: Any,
+    dispatcher: CollectingDispatcher,
+    text: str,
+    topic: str | None,
+    offer: Kind | None = None,
+) -> Events:
+    """Answer a policy question from the knowledge base, followed by ``offer`` (checking one of
+    the shopper's orders, with Yes / No) when given; a person is offered when nothing answers."""
+    answer = policy_answer(services, text, topic)
+    if answer is None:
+        dispatcher.utter_message(
+            text=f"{NOT_SURE} Shall I pass you to a person from our team?", buttons=YES_NO
+        )
+        return [SlotSet("pending_confirmation", "handoff")]
+    if offer is None:
+        dispatcher.utter_message(text=answer)
+        return [SlotSet("last_flow", topic or "policy")]
+    dispatcher.utter_message(text=f"{answer}\n\n{offer.offer}", buttons=YES_NO)
+    return [
+        SlotSet("last_flow", topic),
+        SlotSet("requested_flow", offer.flow),
+        SlotSet("pending_confirmation", "check_order"),
+    ]
 
 
 def return_rules(services: Any) -> ReturnRules:
@@ -167,7 +190,10 @@ def finish(
 
 
 class ActionStartSupportFlow(ShopAction):
-    """Remembers which flow the shopper asked for and the order number they gave."""
+    """Starts the order flow the shopper asked for: verification first, with the order number
+    they gave. A question that may be about the policy as well ("how long does a refund
+    take?") gets the policy and an offer to check their order instead
+    (:mod:`actions.policy_or_order`)."""
 
     def name(self) -> str:
         return "action_start_support_flow"
@@ -175,19 +201,19 @@ class ActionStartSupportFlow(ShopAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        decision = policy_or_order_of(tracker)
+        if decision is not None and decision.reading is Reading.POLICY:
+            text = shopper_text(tracker)
+            return answer_policy(
+                self.services, dispatcher, text, decision.kind.topic, offer=decision.kind
+            )
         # An order number on its own continues the last order flow, or asks for the status.
         flow = (
             OrderFlow.named((tracker.latest_message.get("intent") or {}).get("name"))
             or OrderFlow.named(tracker.get_slot("last_flow"))
             or OrderFlow.ORDER_STATUS
         )
-        events: list[dict[str, Any]] = [SlotSet("requested_flow", flow.value)]
-        number = first_entity(tracker, "order_number")
-        if number:
-            events.append(SlotSet("order_number", normalize_order_number(number)))
-        elif verified_customer(self.services.verification, tracker) is None:
-            events.append(SlotSet("order_number", None))
-        return events
+        return start_verification(self.services, tracker, flow)
 
 
 class ValidateVerificationForm(UsesShopServices, FormValidationAction):
@@ -456,13 +482,10 @@ class ActionHandleConfirmation(ShopAction):
         if pending == "check_order" and agreed:
             # The shopper took up the offer made after a policy answer: verify, then run the flow.
             flow = OrderFlow.named(tracker.get_slot("requested_flow")) or OrderFlow.ORDER_STATUS
-            events: Events = [
+            return [
                 SlotSet("pending_confirmation", None),
-                SlotSet("requested_flow", flow.value),
+                *start_verification(self.services, tracker, flow),
             ]
-            if customer is None:
-                events.append(SlotSet("order_number", None))
-            return [*events, FollowupAction("verification_form")]
         if pending == "check_order":
             dispatcher.utter_message(text="OK. Is there anything else I can help with?")
             return [SlotSet("pending_confirmation", None), SlotSet("requested_flow", None)]
@@ -586,7 +609,12 @@ class ActionCreateReturn(ShopAction):
 
 
 class ActionAnswerPolicy(ShopAction):
-    """Answers policy questions (shipping, returns, payment, ...) from the knowledge base."""
+    """Answers policy questions (shipping, returns, payment, ...) from the knowledge base.
+
+    Outside a form, a question that may be about the shopper's own order as well gets the
+    policy and an offer to check their order, and one about their own order ("when will I get
+    my refund?") starts verification whichever intent it was read as
+    (:mod:`actions.policy_or_order`)."""
 
     def name(self) -> str:
         return "action_answer_policy"
@@ -594,25 +622,19 @@ class ActionAnswerPolicy(ShopAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        topic = knowledge_topic((tracker.latest_message.get("intent") or {}).get("name"))
+        decision = policy_or_order_of(tracker)
+        topic = (
+            decision.kind.topic
+            if decision is not None
+            else knowledge_topic((tracker.latest_message.get("intent") or {}).get("name"))
+        )
         text = shopper_text(tracker)
-        answer = policy_answer(self.services, text, topic)
-        if answer is None:
-            dispatcher.utter_message(
-                text=f"{NOT_SURE} Shall I pass you to a person from our team?", buttons=YES_NO
-            )
-            return [SlotSet("pending_confirmation", "handoff")]
-        offer = None if tracker.active_loop_name else order_check_offer(topic, text)
-        if offer is None:
-            dispatcher.utter_message(text=answer)
-            return [SlotSet("last_flow", topic or "policy")]
-        flow, question = offer
-        dispatcher.utter_message(text=f"{answer}\n\n{question}", buttons=YES_NO)
-        return [
-            SlotSet("last_flow", topic),
-            SlotSet("requested_flow", flow.value),
-            SlotSet("pending_confirmation", "check_order"),
-        ]
+        if decision is None or tracker.active_loop_name:
+            return answer_policy(self.services, dispatcher, text, topic)
+        if decision.reading is Reading.MY_ORDER:
+            flow = OrderFlow.named(decision.kind.flow) or OrderFlow.ORDER_STATUS
+            return start_verification(self.services, tracker, flow)
+        return answer_policy(self.services, dispatcher, text, topic, offer=decision.kind)
 
 
 class ValidateReturnForm(UsesShopServices, FormValidationAction):
