@@ -43,9 +43,13 @@ _fetched: ContextVar[DialogueStateTracker | None] = ContextVar("_fetched", defau
 
 
 def client_message_id(message: UserMessage) -> str | None:
-    """The client's id of ``message`` (set by the channel), or ``None`` when it sent none."""
+    """The client's id of ``message`` (set by the channel), or ``None`` when it sent none.
+
+    The channel puts the id in the metadata and makes it the message's id; a ``message_id``
+    inside metadata the client wrote itself, with no id of the message, is not one.
+    """
     value = (message.metadata or {}).get(MESSAGE_ID)
-    return value if isinstance(value, str) and value else None
+    return value if isinstance(value, str) and value and value == message.message_id else None
 
 
 def stored_answers(tracker: DialogueStateTracker, message_id: str) -> list[dict] | None:

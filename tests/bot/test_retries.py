@@ -86,6 +86,15 @@ def test_a_message_without_an_id_takes_rasas_path_unchanged(processor) -> None:
     assert processor.tracker_store.reads == 1
 
 
+def test_a_message_id_only_in_the_clients_metadata_is_not_checked(processor) -> None:
+    forged = UserMessage(
+        "hi", CollectingOutputChannel(), "shopper", metadata={retries.MESSAGE_ID: "m-1"}
+    )
+    assert retries.client_message_id(forged) is None
+    answers = asyncio.run(retries.handle_message(processor, forged))
+    assert [a["text"] for a in answers] == ["echo: hi"]
+
+
 def test_the_rest_body_carries_a_message_id_of_the_clients() -> None:
     body = {"sender": "s", "message": "hi", "message_id": "c-17"}
     assert parse_webhook_body(json.dumps(body).encode(), 100)["message_id"] == "c-17"
