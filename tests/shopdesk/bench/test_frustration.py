@@ -55,3 +55,26 @@ def test_the_bench_chooses_the_threshold_on_tune_and_reports_test(tmp_path: Path
 def test_a_missing_file_is_named_with_what_to_pass(tmp_path: Path, capsys) -> None:
     assert main(["bench", "frustration", "--data", str(tmp_path / "none.csv")]) == 2
     assert "pass --data" in capsys.readouterr().out
+
+
+def test_the_fresh_set_is_scored_at_the_threshold_chosen_on_tune(tmp_path: Path, capsys) -> None:
+    data, fresh = tmp_path / "labelled.csv", tmp_path / "fresh.csv"
+    write_labelled(data)
+    with fresh.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["split", "frustrated", "text"])
+        writer.writeheader()
+        writer.writerow({"split": "fresh", "frustrated": 1, "text": "worst shop ever, fed up!!!"})
+        writer.writerow({"split": "fresh", "frustrated": 1, "text": "where is my parcel?"})
+        writer.writerow({"split": "fresh", "frustrated": 0, "text": "thanks, it fits well"})
+    assert main(["bench", "frustration", "--data", str(data), "--fresh", str(fresh)]) == 0
+    out = capsys.readouterr().out
+    # Every row counts, whatever its split; the calm-sounding frustrated one is missed.
+    assert "fresh (3 messages, 2 frustrated): precision 1.000 recall 0.500" in out
+
+
+def test_a_missing_fresh_file_is_refused(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "labelled.csv"
+    write_labelled(data)
+    missing = tmp_path / "none.csv"
+    assert main(["bench", "frustration", "--data", str(data), "--fresh", str(missing)]) == 2
+    assert "No fresh labelled messages" in capsys.readouterr().out
