@@ -83,6 +83,7 @@ class SeenMessages:
 
     async def first_time(self, scope: str, message_id: str) -> bool:
         """True the first time ``message_id`` arrives for ``scope`` (the channel's name)."""
+        # The key the widget's channel used too: ids recorded before an upgrade still count.
         key = f"shopdesk:widget-message:{scope}:{message_id}"
         if self.redis_url:
             if self._redis is None:
