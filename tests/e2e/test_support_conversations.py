@@ -1,11 +1,19 @@
 """Order support over the real REST channel, checked in the shop database (docs/demo-data.md)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import func, select
 
 from shopdesk.handoffs import list_open_handoffs, resume_conversation
-from storage.schema import Customer, HandoffRequest, Order, ReturnRequest, SatisfactionRating
+from storage.schema import (
+    Customer,
+    HandoffRequest,
+    Order,
+    OrderStatus,
+    ReturnRequest,
+    SatisfactionRating,
+)
 
 
 def verify(bot, sender: str, opening: str, contact: str) -> str:
@@ -105,6 +113,48 @@ def test_return_with_a_policy_question_inside_the_form(bot):
             select(ReturnRequest).join(Order).where(Order.number == "10003")
         ).scalar_one()
     assert request.rma_number in done and request.reason == "they are too small"
+
+
+def returnable_order(bot, skip: int) -> tuple[str, str]:
+    """A generated delivered order inside the return window with nothing final-sale or returned
+    yet, and its customer's email (the ``skip``-th such order, so tests do not share one)."""
+    recent = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=20)
+    with bot.session() as session:
+        orders = session.scalars(
+            select(Order)
+            .join(Customer)
+            .where(Order.status == OrderStatus.DELIVERED)
+            .where(Customer.email.not_in(["alex@example.com", "sam@example.com"]))
+            .order_by(Order.number)
+        ).all()
+        fits = [
+            (order.number, order.customer.email)
+            for order in orders
+            if not order.returns
+            and not any(line.final_sale for line in order.lines)
+            and any(s.delivered_at and s.delivered_at > recent for s in order.shipments)
+        ]
+    return fits[skip]
+
+
+@pytest.mark.parametrize(
+    ("skip", "reason"),
+    [(0, "it arrived broken"), (1, "it came damaged and I'm really not happy about that")],
+)
+def test_a_reason_read_as_a_complaint_is_the_returns_reason(bot, skip, reason):
+    number, email = returnable_order(bot, skip)
+    sender = f"s-return-complaint-{skip}"
+    answer = verify(bot, sender, f"I want to return order {number}", email)
+    assert "Why are you returning" in answer, answer
+    done = bot.text(sender, reason)
+    _, tracker = bot.get(f"/conversations/{sender}/tracker?token={bot.token}")
+    read = tracker["latest_message"]["intent"]
+    assert "RMA" in done and "person" not in done.lower(), (read, done)
+    with bot.session() as session:
+        request = session.execute(
+            select(ReturnRequest).join(Order).where(Order.number == number)
+        ).scalar_one()
+    assert request.rma_number in done and request.reason == reason, read
 
 
 def test_refund_status_of_the_returned_order(bot):
