@@ -48,6 +48,11 @@ WEIGHTS = {
     "fallbacks": 0.3,
     "repeated_question": 0.3,
 }
+#: Signals that, alone and without negative sentiment, are how shoppers ask ordinary questions
+#: ("can I return it after 30 days?", "how long does a refund take?"): on their own the score
+#: stays at ``LONE_QUESTION_SIGNAL_CAP``, below the default threshold.
+ORDINARY_QUESTION_SIGNALS = frozenset({"waiting", "blame"})
+LONE_QUESTION_SIGNAL_CAP = 0.2
 #: Misunderstood messages in a row that count fully towards the ``fallbacks`` signal.
 FALLBACKS_FOR_FULL_WEIGHT = 2
 #: How alike (share of shared words) two messages must be to count as the same question.
@@ -307,6 +312,9 @@ class FrustrationScorer:
                     FALLBACKS_FOR_FULL_WEIGHT
                 )
             total += weight
+        names = {name for name, on in fired.items() if on}
+        if sentiment >= 0 and len(names) == 1 and names <= ORDINARY_QUESTION_SIGNALS:
+            total = min(total, LONE_QUESTION_SIGNAL_CAP)
         return FrustrationScore(
             score=round(min(max(total, 0.0), 1.0), 4),
             sentiment=sentiment,
