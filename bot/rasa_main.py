@@ -17,7 +17,8 @@ grow with nothing useful:
 
 Two more come from profiling under the throughput benchmark (20 parallel conversations): the
 prediction graphs run without dask's scheduler (``bot/graph_runner.py``) and the RulePolicy
-decodes each rule once (``bot/rule_lookup.py``).
+decodes each rule once (``bot/rule_lookup.py``); the policies' past states are replayed once per
+event of a conversation instead of on every call (``bot/past_states.py``).
 
 It also gives ``rasa run`` the HTTP API token from ``SHOPDESK_API_TOKEN`` inside the process,
 so the token is never on a command line, refuses to start ``rasa run`` on a missing or damaged
@@ -39,7 +40,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 
-from bot import faults, graph_runner, retries, rule_lookup
+from bot import faults, graph_runner, past_states, retries, rule_lookup
 from bot.model_check import model_argument, model_problem
 
 #: Environment variable holding the token of Rasa's HTTP API.
@@ -125,6 +126,7 @@ def apply() -> None:
     faults.install()
     graph_runner.install()
     rule_lookup.install()
+    past_states.install()
     # A message sent again with its message id is answered once (bot/retries.py).
     retries.install()
     # Metrics and health routes (docs/operations.md); imported here, where the server starts.

@@ -1,0 +1,157 @@
+"""A conversation's past states replayed once per event instead of on every policy call.
+
+Before every action Rasa 3.6's policies turn the tracker into its list of past states
+(``Domain.states_for_tracker_history``): a new tracker is built, every applied event of the
+conversation is replayed into it, and the state of the dialogue before each action is read out.
+The MemoizationPolicy does this once per prediction, the RulePolicy twice (text, then intent),
+so a conversation of n events costs three replays of n events per action, most of it building
+trackers and reading slots (about a tenth of the shop bot's Rasa server CPU per message,
+docs/benchmarks.md).
+
+:func:`states_for_tracker_history` keeps, per tracker object, the replayed tracker and the state
+read before each action, and replays only the events added since. The kept replay is used only
+if the tracker's applied events still begin with exactly the events replayed (an undone turn, a
+restart, a loop's rewound execution or a trimmed history start again from the first event),
+and only if no replayed user message or slot event was changed in place since (Rasa's own
+``DefinePrevUserUtteredFeaturization`` and ``EntitiesAdded`` change the latest user message,
+and the conversation store masks personal data in the events it saves). The turns are then put
+together by the same steps as Rasa's (``ignore_rule_only_turns``, rule-only data), on copies,
+so the policies see the states Rasa computes; ``omit_unset_slots`` takes Rasa's own path.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa.shared.core import constants
+from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+#: Rasa's own method (tests compare against it).
+RASAS_STATES_FOR_TRACKER_HISTORY = Domain.states_for_tracker_history
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """What Rasa reads from the replayed tracker before an action (or at the end)."""
+
+    state: State
+    hide_rule_turn: bool
+    prev_action: dict[str, Any] | None
+    #: A follow-up action is set, or the latest action is the active loop.
+    keeps_hidden: bool
+
+
+@dataclass
+class _Replay:
+    """A tracker's events replayed so far, and the turns read on the way."""
+
+    domain: Domain
+    tracker: DialogueStateTracker
+    events: list[Event] = field(default_factory=list)
+    turns: list[_Turn] = field(default_factory=list)
+    #: Replayed user messages and slot events with what they held when replayed.
+    fingerprints: list[tuple[Event, Any]] = field(default_factory=list)
+
+
+#: id(tracker) -> (weak reference to the tracker, its replay); entries leave with the tracker.
+_REPLAYS: dict[int, tuple[weakref.ref, _Replay]] = {}
+
+
+def _fingerprint(event: Event) -> Any:
+    if isinstance(event, UserUttered):
+        return event.as_sub_state()
+    return (event.key, event.value)  # type: ignore[attr-defined]
+
+
+def _unchanged(replay: _Replay) -> bool:
+    """No replayed user message or slot event was changed in place since it was replayed."""
+    for event, seen in replay.fingerprints:
+        if isinstance(event, SlotSet):
+            if event.key != seen[0] or (event.value is not seen[1] and event.value != seen[1]):
+                return False
+        elif _fingerprint(event) != seen:
+            return False
+    return True
+
+
+def _turn(domain: Domain, tracker: DialogueStateTracker, hide_rule_turn: bool) -> _Turn:
+    return _Turn(
+        domain.get_active_state(tracker),
+        hide_rule_turn,
+        domain._get_prev_action_sub_state(tracker),
+        bool(tracker.followup_action) or tracker.latest_action_name == tracker.active_loop_name,
+    )
+
+
+def _replay(domain: Domain, tracker: DialogueStateTracker) -> tuple[list[_Turn], _Turn]:
+    """The turns before each action of ``tracker``, and its current turn."""
+    applied = tracker.applied_events()
+    key = id(tracker)
+    kept = _REPLAYS.get(key)
+    replay = kept[1] if kept is not None and kept[0]() is tracker else None
+    if (
+        replay is None
+        or replay.domain is not domain
+        or len(replay.events) > len(applied)
+        or any(old is not new for old, new in zip(replay.events, applied, strict=False))
+        or not _unchanged(replay)
+    ):
+        replay = _Replay(domain, tracker.init_copy())
+        _REPLAYS[key] = (weakref.ref(tracker, lambda _: _REPLAYS.pop(key, None)), replay)
+    for event in applied[len(replay.events) :]:
+        if isinstance(event, ActionExecuted):
+            replay.turns.append(_turn(domain, replay.tracker, event.hide_rule_turn))
+        replay.tracker.update(event)
+        replay.events.append(event)
+        if isinstance(event, (UserUttered, SlotSet)):
+            replay.fingerprints.append((event, _fingerprint(event)))
+    return replay.turns, _turn(domain, replay.tracker, False)
+
+
+def _copy(state: State) -> State:
+    return {kind: dict(sub_state) for kind, sub_state in state.items()}  # type: ignore[misc]
+
+
+def states_for_tracker_history(
+    self: Domain,
+    tracker: DialogueStateTracker,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+) -> list[State]:
+    """``Domain.states_for_tracker_history`` from the kept replay (same states as Rasa's)."""
+    if omit_unset_slots:
+        return RASAS_STATES_FOR_TRACKER_HISTORY(
+            self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data
+        )
+    turns, current = _replay(self, tracker)
+    states: list[State] = []
+    last_ml_action_sub_state = None
+    turn_was_hidden = False
+    # Rasa's loop over its prior trackers, reading the kept turns instead.
+    for turn in [*turns, current]:
+        if ignore_rule_only_turns:
+            if not turn_was_hidden:
+                last_ml_action_sub_state = turn.prev_action
+            if not turn.keeps_hidden:
+                turn_was_hidden = turn.hide_rule_turn
+            if turn_was_hidden:
+                continue
+        state = _copy(turn.state)
+        if ignore_rule_only_turns:
+            self._remove_rule_only_features(state, rule_only_data)
+            if states:
+                self._substitute_rule_only_user_input(state, states[-1])
+            if last_ml_action_sub_state:
+                state[constants.PREVIOUS_ACTION] = dict(last_ml_action_sub_state)  # type: ignore[assignment]
+        states.append(self._clean_state(state))
+    return states
+
+
+def install() -> None:
+    """Make Rasa's domain compute past states from the kept replays."""
+    Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
