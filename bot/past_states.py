@@ -11,7 +11,9 @@ docs/benchmarks.md).
 :func:`states_for_tracker_history` keeps, per tracker object, the replayed tracker and the state
 read before each action, and replays only the events added since. The kept replay is used only
 if the tracker's applied events still begin with exactly the events replayed (an undone turn, a
-restart, a loop's rewound execution or a trimmed history start again from the first event),
+restart, a loop's rewound execution or a trimmed history start again from the first event;
+Rasa's ``applied_events`` itself is asked only when an event that can change earlier ones was
+added since),
 and only if no replayed user message or slot event was changed in place since (Rasa's own
 ``DefinePrevUserUtteredFeaturization`` and ``EntitiesAdded`` change the latest user message,
 and the conversation store masks personal data in the events it saves). The turns are then put
@@ -21,13 +23,24 @@ so the policies see the states Rasa computes; ``omit_unset_slots`` takes Rasa's 
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 #: Rasa's own method (tests compare against it).
@@ -55,6 +68,13 @@ class _Replay:
     turns: list[_Turn] = field(default_factory=list)
     #: Replayed user messages and slot events with what they held when replayed.
     fingerprints: list[tuple[Event, Any]] = field(default_factory=list)
+    #: The tracker's own events when last replayed: the deque, its length, first and last.
+    raw: Any = None
+    raw_count: int = 0
+    raw_first: Event | None = None
+    raw_last: Event | None = None
+    #: Names of the loops the tracker's events activate (Rasa's ``applied_events`` needs them).
+    loop_names: set[str] = field(default_factory=set)
 
 
 #: id(tracker) -> (weak reference to the tracker, its replay); entries leave with the tracker.
@@ -87,28 +107,72 @@ def _turn(domain: Domain, tracker: DialogueStateTracker, hide_rule_turn: bool) -
     )
 
 
+#: Events after which Rasa's ``applied_events`` drops or rewinds earlier events.
+_REWINDING = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted)
+
+
+def _rewinds(event: Event, loop_names: set[str]) -> bool:
+    """Whether ``applied_events`` may do more with ``event`` than append it."""
+    if isinstance(event, ActiveLoop):
+        return bool(event.name) and event.name not in loop_names
+    if isinstance(event, ActionExecuted):
+        return event.action_name in loop_names
+    return isinstance(event, _REWINDING)
+
+
+def _appended_events(tracker: DialogueStateTracker, replay: _Replay) -> list[Event] | None:
+    """The events appended to ``tracker`` since ``replay``, if Rasa would only append them.
+
+    ``None`` when the tracker's events are not the ones replayed plus new ones, or when one of
+    the new ones would make ``applied_events`` change earlier events (then it is asked).
+    """
+    events = tracker.events
+    seen = replay.raw_count
+    if (
+        events is not replay.raw
+        or not 0 < seen <= len(events)
+        or events[0] is not replay.raw_first
+        or events[seen - 1] is not replay.raw_last
+    ):
+        return None
+    appended = list(itertools.islice(events, seen, None))
+    if any(_rewinds(event, replay.loop_names) for event in appended):
+        return None
+    return appended
+
+
 def _replay(domain: Domain, tracker: DialogueStateTracker) -> tuple[list[_Turn], _Turn]:
     """The turns before each action of ``tracker``, and its current turn."""
-    applied = tracker.applied_events()
     key = id(tracker)
     kept = _REPLAYS.get(key)
     replay = kept[1] if kept is not None and kept[0]() is tracker else None
-    if (
-        replay is None
-        or replay.domain is not domain
-        or len(replay.events) > len(applied)
-        or any(old is not new for old, new in zip(replay.events, applied, strict=False))
-        or not _unchanged(replay)
-    ):
-        replay = _Replay(domain, tracker.init_copy())
-        _REPLAYS[key] = (weakref.ref(tracker, lambda _: _REPLAYS.pop(key, None)), replay)
-    for event in applied[len(replay.events) :]:
+    if replay is not None and (replay.domain is not domain or not _unchanged(replay)):
+        replay = None
+    new = _appended_events(tracker, replay) if replay is not None else None
+    if replay is None or new is None:
+        applied = tracker.applied_events()
+        if (
+            replay is None
+            or len(replay.events) > len(applied)
+            or any(old is not new for old, new in zip(replay.events, applied, strict=False))
+        ):
+            replay = _Replay(domain, tracker.init_copy())
+            _REPLAYS[key] = (weakref.ref(tracker, lambda _: _REPLAYS.pop(key, None)), replay)
+        new = applied[len(replay.events) :]
+        replay.loop_names = {
+            event.name for event in tracker.events if isinstance(event, ActiveLoop) and event.name
+        }
+    for event in new:
         if isinstance(event, ActionExecuted):
             replay.turns.append(_turn(domain, replay.tracker, event.hide_rule_turn))
         replay.tracker.update(event)
         replay.events.append(event)
         if isinstance(event, (UserUttered, SlotSet)):
             replay.fingerprints.append((event, _fingerprint(event)))
+    replay.raw = tracker.events
+    replay.raw_count = len(tracker.events)
+    replay.raw_first = tracker.events[0] if tracker.events else None
+    replay.raw_last = tracker.events[-1] if tracker.events else None
     return replay.turns, _turn(domain, replay.tracker, False)
 
 
