@@ -283,3 +283,16 @@ def test_corrupt_config_json_stops_loading_and_names_the_file(
         (directory / "config.json").write_text('{"config": {"epochs": 3', encoding="utf-8")
     with pytest.raises(IntentModelLoadError, match=r"config\.json"):
         BertIntentClassifier.load(CONFIG, copy, resource, context())
+
+
+def test_damaged_onnx_graph_stops_loading_and_names_the_file(
+    storage: LocalModelStorage, trained_resource: Resource, tmp_path: Path
+) -> None:
+    copy = LocalModelStorage(tmp_path)
+    resource = Resource("damaged_onnx")
+    with storage.read_from(trained_resource) as trained, copy.write_to(resource) as directory:
+        shutil.copytree(trained, directory, dirs_exist_ok=True)
+        graph = directory / "intent.onnx"
+        graph.write_bytes(graph.read_bytes()[:1000])
+    with pytest.raises(IntentModelLoadError, match=r"intent\.onnx.*shopdesk train --force"):
+        BertIntentClassifier.load(CONFIG, copy, resource, context())

@@ -170,6 +170,20 @@ def test_load_of_incomplete_model_says_to_retrain(saved_dir: Path, tmp_path: Pat
         IntentClassifier.load(tmp_path)
 
 
+def test_load_without_the_onnx_graph_says_to_retrain(saved_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(saved_dir, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "intent.onnx").unlink()
+    with pytest.raises(IntentModelLoadError, match="incomplete.*intent.onnx.*shopdesk train"):
+        IntentClassifier.load(tmp_path)
+
+
+def test_damaged_onnx_graph_says_to_retrain(saved_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(saved_dir, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "intent.onnx").write_bytes(b"not an onnx graph")
+    with pytest.raises(IntentModelLoadError, match=r"intent\.onnx is damaged.*shopdesk train"):
+        IntentClassifier.load(tmp_path)
+
+
 def test_model_saved_by_an_older_shopdesk_says_to_retrain(saved_dir: Path, tmp_path: Path) -> None:
     """Format 1 kept the format version in config.json and wrote no manifest."""
     metadata = json.loads((saved_dir / "config.json").read_text())

@@ -1,4 +1,5 @@
-"""Partial fine-tuning (``trainable_layers``) and the int8 / bfloat16 prediction formats.
+"""Partial fine-tuning (``trainable_layers``) and the prediction formats: ONNX Runtime, int8,
+bfloat16.
 
 One small model is trained per module on the shop's own NLU data (10 examples per intent),
 then every message of nlu_data/test is classified in each number format.
@@ -142,3 +143,34 @@ def test_int8_setting_survives_save_and_load(
 def test_trainable_layers_must_be_a_whole_number_from_zero(value: object) -> None:
     with pytest.raises(IntentConfigError, match="trainable_layers"):
         IntentClassifierConfig(trainable_layers=value)
+
+
+def test_onnx_runtime_gives_the_torch_intents_and_confidences(
+    classifier: IntentClassifier, test_texts: list[str]
+) -> None:
+    """The default prediction path (ONNX Runtime) against PyTorch float32 on every message of
+    nlu_data/test, in batches (padded) and one at a time."""
+    onnx = classifier.with_inference_dtype("onnx")
+    exact = classifier.predict_batch(test_texts)
+    batched = onnx.predict_batch(test_texts)
+    single = [onnx.predict(text) for text in test_texts[::10]]
+    assert onnx._onnx is not None and classifier._onnx is None
+    pairs = [*zip(exact, batched, strict=True), *zip(exact[::10], single, strict=True)]
+    for reference, fast in pairs:
+        assert fast[0].intent == reference[0].intent
+        confidences = {score.intent: score.confidence for score in fast}
+        for score in reference:
+            assert confidences[score.intent] == pytest.approx(score.confidence, abs=1e-4)
+
+
+def test_onnx_graph_is_saved_and_loaded_with_the_model(
+    classifier: IntentClassifier, test_texts: list[str], tmp_path: Path
+) -> None:
+    classifier.with_inference_dtype("auto").save(tmp_path)
+    assert (tmp_path / "intent.onnx").stat().st_size > 1_000_000
+    loaded = IntentClassifier.load(tmp_path)
+    assert loaded._onnx is not None  # ready before the first message
+    reference = classifier.predict_batch(test_texts[:40])
+    for fast, exact in zip(loaded.predict_batch(test_texts[:40]), reference, strict=True):
+        assert fast[0].intent == exact[0].intent
+        assert fast[0].confidence == pytest.approx(exact[0].confidence, abs=1e-4)
