@@ -148,7 +148,7 @@ class BertIntentClassifier(GraphComponent, RasaIntentClassifier):
     @staticmethod
     def required_packages() -> list[str]:
         """Python packages the component needs."""
-        return ["torch", "transformers"]
+        return ["torch", "transformers", "onnxruntime"]
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
