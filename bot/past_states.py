@@ -75,6 +75,8 @@ class _Replay:
     raw_last: Event | None = None
     #: Names of the loops the tracker's events activate (Rasa's ``applied_events`` needs them).
     loop_names: set[str] = field(default_factory=set)
+    #: The turn after the last replayed event (``None``: not read since events were added).
+    current: _Turn | None = None
 
 
 #: id(tracker) -> (weak reference to the tracker, its replay); entries leave with the tracker.
@@ -162,6 +164,8 @@ def _replay(domain: Domain, tracker: DialogueStateTracker) -> tuple[list[_Turn],
         replay.loop_names = {
             event.name for event in tracker.events if isinstance(event, ActiveLoop) and event.name
         }
+    if new:
+        replay.current = None
     for event in new:
         if isinstance(event, ActionExecuted):
             replay.turns.append(_turn(domain, replay.tracker, event.hide_rule_turn))
@@ -173,7 +177,9 @@ def _replay(domain: Domain, tracker: DialogueStateTracker) -> tuple[list[_Turn],
     replay.raw_count = len(tracker.events)
     replay.raw_first = tracker.events[0] if tracker.events else None
     replay.raw_last = tracker.events[-1] if tracker.events else None
-    return replay.turns, _turn(domain, replay.tracker, False)
+    if replay.current is None:
+        replay.current = _turn(domain, replay.tracker, False)
+    return replay.turns, replay.current
 
 
 def _copy(state: State) -> State:
