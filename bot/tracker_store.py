@@ -106,6 +106,11 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         )
         self.cache_size = cache_size
         self._kept: OrderedDict[str, _KeptConversation] = OrderedDict()
+        events = self.SQLEvent.__table__
+        # Built once: an ORM query built for every message costs ~5x as much CPU to run.
+        self._latest_event_id_query = sa.select(sa.func.max(events.c.id)).where(
+            events.c.sender_id == sa.bindparam("sender_id")
+        )
         rasas_engine: sa.engine.Engine = self.engine  # type: ignore[has-type]  # untyped in Rasa
         if rasas_engine.dialect.name == "sqlite" and db not in ("", ":memory:"):
             # A pool of connections in WAL mode in place of one new connection per query. The
@@ -120,13 +125,12 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             self.engine = engine
             self.sessionmaker = sa.orm.session.sessionmaker(bind=engine)
 
-    def _latest_event_id(self, sender_id: str) -> int | None:
-        with self.session_scope() as session:
-            return (
-                session.query(sa.func.max(self.SQLEvent.id))
-                .filter(self.SQLEvent.sender_id == sender_id)
-                .scalar()
-            )
+    def _latest_event_id(self, sender_id: str, session: Any = None) -> int | None:
+        """Id of the conversation's newest stored event (in ``session``, or a new one)."""
+        if session is None:
+            with self.session_scope() as session:
+                return self._latest_event_id(sender_id, session)
+        return session.execute(self._latest_event_id_query, {"sender_id": sender_id}).scalar()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker of the latest session: the kept one if the database has nothing newer."""
@@ -195,11 +199,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             ]
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
-            latest = (
-                session.query(sa.func.max(self.SQLEvent.id))
-                .filter(self.SQLEvent.sender_id == tracker.sender_id)
-                .scalar()
-            )
+            latest = self._latest_event_id(tracker.sender_id, session)
             session.commit()
         return latest
 
