@@ -19,6 +19,7 @@ from models.intent_classifier import (
     training_fingerprint,
 )
 from models.intent_model import IntentConfigError, IntentModelLoadError, IntentTrainingDataError
+from models.torch_threads import torch_threads
 from tests.helpers.intent_examples import HELD_OUT, TRAINING_EXAMPLES, training_pairs
 
 #: Few epochs with a fast head and no warm-up: enough for this data set, and quick.
@@ -168,6 +169,16 @@ def test_load_of_incomplete_model_says_to_retrain(saved_dir: Path, tmp_path: Pat
         (tmp_path / name).write_text((saved_dir / name).read_text())
     with pytest.raises(IntentModelLoadError, match="incomplete"):
         IntentClassifier.load(tmp_path)
+
+
+def test_onnx_runtime_uses_as_many_threads_as_pytorch(classifier: IntentClassifier) -> None:
+    """SHOPDESK_TORCH_THREADS (torch.set_num_threads) also sets the ONNX Runtime session's."""
+    for threads in (2, 1):
+        with torch_threads(threads):
+            classifier.predict("where is my parcel")
+            assert classifier._onnx is not None
+            options = classifier._onnx._session.get_session_options()
+            assert options.intra_op_num_threads == threads
 
 
 def test_load_without_the_onnx_graph_says_to_retrain(saved_dir: Path, tmp_path: Path) -> None:
