@@ -15,12 +15,17 @@ changes only that:
 
 Publishing happens in background tasks, as in Rasa: a shopper's reply never waits for RabbitMQ.
 Events sent after an outage may arrive after newer ones: consumers order them by ``timestamp``.
+Delivery is at least once: an event written just as the connection broke may have reached
+RabbitMQ without its confirmation coming back, and is then sent again. Each message carries a
+``message_id`` made from the event itself, the same for both copies, so readers drop the second
+(``shopdesk.events.read_events`` does).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections import deque
 from typing import Any
@@ -96,6 +101,12 @@ class BufferedPikaEventBroker(PikaEventBroker):
             ", ".join(self.queues),
         )
         self._publish_unpublished_messages()
+
+    def _message(self, event: dict[str, Any], headers: dict[str, str] | None) -> aio_pika.Message:
+        """Rasa's message, with a ``message_id`` that is the same for every copy of ``event``."""
+        message = super()._message(event, headers)
+        message.message_id = hashlib.sha256(message.body).hexdigest()[:32]
+        return message
 
     def _went_down(self, error: BaseException) -> None:
         if not self._outage:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -20,9 +21,32 @@ import aio_pika
 from shopdesk.settings import Settings
 from storage.errors import ShopdeskError
 
+#: How many recent message ids a reader remembers to drop a second copy of an event (the broker
+#: sends an event again when its confirmation was lost in an outage: bot/event_broker.py).
+REMEMBERED_MESSAGE_IDS = 10_000
+
 
 class EventBrokerUnavailable(ShopdeskError, ConnectionError):
     """RabbitMQ could not be reached or refused the connection."""
+
+
+class RecentMessageIds:
+    """The last ``size`` message ids seen, oldest forgotten first."""
+
+    def __init__(self, size: int = REMEMBERED_MESSAGE_IDS) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def seen_before(self, message_id: str | None) -> bool:
+        """True if ``message_id`` was seen already; remembers it otherwise (None: never seen)."""
+        if message_id is None:
+            return False
+        if message_id in self._ids:
+            return True
+        self._ids[message_id] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return False
 
 
 async def read_events(
@@ -35,6 +59,7 @@ async def read_events(
 ) -> int:
     """Pass each event of ``queue_name`` to ``handle``, acknowledging it after.
 
+    A second copy of an event (same ``message_id``) is acknowledged without being passed on.
     Stops after ``count`` events, or once no event came for ``idle_seconds`` (None: never).
     The queue and its exchange are declared as the Rasa server declares them, so reading may
     start before the server. Returns how many events were read.
@@ -48,6 +73,7 @@ async def read_events(
             "and that RabbitMQ is running."
         ) from error
     read = 0
+    recent = RecentMessageIds()
     async with connection:
         channel = await connection.channel()
         exchange = await channel.declare_exchange(queue_name, aio_pika.ExchangeType.FANOUT)
@@ -60,6 +86,8 @@ async def read_events(
                 except (asyncio.TimeoutError, StopAsyncIteration):
                     break
                 async with message.process():
+                    if recent.seen_before(message.message_id):
+                        continue
                     handle(json.loads(message.body))
                 read += 1
     return read

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from shopdesk.cli import main
-from shopdesk.events import EventBrokerUnavailable, tail
+from shopdesk.events import EventBrokerUnavailable, RecentMessageIds, tail
 from shopdesk.serve import ServerFailedToStart, write_endpoints
 from shopdesk.settings import Settings
 
@@ -73,7 +73,7 @@ def queue_name():
     asyncio.run(delete())
 
 
-def publish(queue_name: str, events: list[dict]) -> None:
+def publish(queue_name: str, events: list[dict], message_ids: list[str] | None = None) -> None:
     async def send() -> None:
         connection = await aio_pika.connect_robust(RABBITMQ_URL)
         async with connection:
@@ -81,8 +81,10 @@ def publish(queue_name: str, events: list[dict]) -> None:
             exchange = await channel.declare_exchange(queue_name, aio_pika.ExchangeType.FANOUT)
             queue = await channel.declare_queue(queue_name, durable=True)
             await queue.bind(exchange, "")
-            for event in events:
-                await exchange.publish(aio_pika.Message(json.dumps(event).encode()), "")
+            for n, event in enumerate(events):
+                message_id = message_ids[n] if message_ids else None
+                body = json.dumps(event).encode()
+                await exchange.publish(aio_pika.Message(body, message_id=message_id), "")
 
     asyncio.run(send())
 
@@ -104,3 +106,31 @@ def test_events_tail_prints_each_event_once_as_a_json_line(
     # Acknowledged: a second reader finds nothing left.
     assert main(["events", "tail", "--idle", "1"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_a_second_copy_of_an_event_is_printed_once(
+    queue_name, monkeypatch, capsys, tmp_path
+) -> None:
+    """The broker sends an event again when its confirmation was lost (same message id)."""
+    first = {"event": "user", "sender_id": "s1", "text": "where is my order?", "timestamp": 1}
+    second = {"event": "bot", "sender_id": "s1", "text": "Which order?", "timestamp": 2}
+    publish(queue_name, [first, first, second], message_ids=["id-1", "id-1", "id-2"])
+    monkeypatch.setenv("SHOPDESK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SHOPDESK_EVENT_BROKER_URL", RABBITMQ_URL)
+    monkeypatch.setenv("SHOPDESK_EVENT_QUEUE", queue_name)
+    assert main(["events", "tail", "--idle", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line) for line in lines] == [first, second]
+
+
+def test_recent_message_ids_forget_the_oldest() -> None:
+    recent = RecentMessageIds(size=2)
+    assert [recent.seen_before(i) for i in ("a", "b", "a", "c", "a")] == [
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]
+    assert recent.seen_before("b") is False  # forgotten: the last two ids were "c" and "a"
+    assert recent.seen_before(None) is False
