@@ -29,6 +29,7 @@ def reading(bot, sender: str) -> str:
         ("how long do refunds usually take", REFUND_OFFER),
         ("How long does it take to get a refund?", REFUND_OFFER),
         ("how quickly are refunds processed?", REFUND_OFFER),
+        ("how many days until a refund shows up?", REFUND_OFFER),
         ("how long does shipping usually take", DELIVERY_OFFER),
     ],
 )
