@@ -74,24 +74,31 @@ def event(n: int) -> dict:
     return {"event": "user", "sender_id": "shopper-1", "text": f"message {n}", "timestamp": n}
 
 
-async def received_with_ids(
-    queue: aio_pika.abc.AbstractQueue, expected: int, seconds: float
-) -> list[tuple[str, str | None]]:
-    """(text, message id) of each event received, waiting up to ``seconds`` for ``expected``."""
-    got: list[tuple[str, str | None]] = []
-    deadline = time.monotonic() + seconds
-    while len(got) < expected and time.monotonic() < deadline:
-        message = await queue.get(no_ack=True, fail=False)
-        if message is None:
-            await asyncio.sleep(0.1)
-            continue
-        got.append((json.loads(message.body)["text"], message.message_id))
-    return got
+class Inbox:
+    """What a test queue received. Delivery is at least once (bot/event_broker.py): a copy of
+    an event already received must carry its first copy's message id, and is not new."""
 
+    def __init__(self, queue: aio_pika.abc.AbstractQueue) -> None:
+        self.queue = queue
+        self.ids: dict[str, str | None] = {}
 
-async def received(queue: aio_pika.abc.AbstractQueue, expected: int, seconds: float) -> list:
-    """The texts of the events the queue got, waiting up to ``seconds`` for ``expected``."""
-    return [text for text, _ in await received_with_ids(queue, expected, seconds)]
+    async def new_events(self, seconds: float, expected: int | None = None) -> list[str]:
+        """Texts of events not received before, waiting up to ``seconds`` for ``expected``."""
+        new: list[str] = []
+        deadline = time.monotonic() + seconds
+        while (expected is None or len(new) < expected) and time.monotonic() < deadline:
+            message = await self.queue.get(no_ack=True, fail=False)
+            if message is None:
+                await asyncio.sleep(0.1)
+                continue
+            text = json.loads(message.body)["text"]
+            assert message.message_id, f"{text!r} came without a message id"
+            if text in self.ids:
+                assert self.ids[text] == message.message_id, f"{text!r} came again, another id"
+                continue
+            self.ids[text] = message.message_id
+            new.append(text)
+        return new
 
 
 def sample(name: str) -> float:
@@ -108,13 +115,14 @@ async def test_events_published_while_rabbitmq_is_down_arrive_once_it_is_back(qu
         for n in (1, 2, 3):
             broker.publish(event(n))
         assert sample("shopdesk_events_buffered") == 3
-        assert await received(queue, 1, 1.0) == []
+        inbox = Inbox(queue)
+        assert await inbox.new_events(1.0, 1) == []
 
         proxy.up()
-        assert sorted(await received(queue, 3, 20)) == ["message 1", "message 2", "message 3"]
+        assert sorted(await inbox.new_events(20, 3)) == ["message 1", "message 2", "message 3"]
         assert sample("shopdesk_events_buffered") == 0
         broker.publish(event(4))
-        assert await received(queue, 1, 10) == ["message 4"]
+        assert await inbox.new_events(10, 1) == ["message 4"]
 
         proxy.down()  # RabbitMQ gone mid-run: publishing still returns at once
         started = time.monotonic()
@@ -122,16 +130,13 @@ async def test_events_published_while_rabbitmq_is_down_arrive_once_it_is_back(qu
             broker.publish(event(n))
         assert time.monotonic() - started < 0.1
         await asyncio.sleep(1)
-        assert await received(queue, 1, 0.5) == []
+        assert await inbox.new_events(0.5, 1) == []
 
         proxy.up()
-        back = await received_with_ids(queue, 2, 30)
-        assert sorted(text for text, _ in back) == ["message 5", "message 6"]
-        assert all(message_id for _, message_id in back), "every event carries its message id"
+        assert sorted(await inbox.new_events(30, 2)) == ["message 5", "message 6"]
         # At least once: an event whose confirmation was lost in the outage may come again,
-        # always with its first copy's id, which readers use to drop it (shopdesk.events).
-        again = await received_with_ids(queue, 2, 1.0)
-        assert set(again) <= set(back), "only a second copy of an event already received"
+        # with its first copy's id (Inbox checks it), which readers use to drop it.
+        assert await inbox.new_events(1.0) == [], "nothing but copies of events already received"
     finally:
         await broker.close()
         proxy.down()
@@ -149,8 +154,9 @@ async def test_a_full_buffer_drops_the_oldest_events_and_counts_them(queue) -> N
             broker.publish(event(n))
         assert sample("shopdesk_events_dropped_total") - dropped == 3
         proxy.up()
-        assert sorted(await received(queue, 2, 20)) == ["message 4", "message 5"]
-        assert await received(queue, 1, 1.0) == []
+        inbox = Inbox(queue)
+        assert sorted(await inbox.new_events(20, 2)) == ["message 4", "message 5"]
+        assert await inbox.new_events(1.0) == []
     finally:
         await broker.close()
         proxy.down()
