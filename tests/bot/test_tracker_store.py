@@ -122,6 +122,70 @@ async def test_events_written_by_another_server_are_seen(domain: Domain, sqlite_
     )
 
 
+async def test_another_workers_events_are_added_to_the_kept_conversation(
+    domain: Domain, sqlite_db: str
+) -> None:
+    """Two workers answer turns of one conversation: each reads only the other's new events
+    and ends with exactly the conversation (events and slots) Rasa's full read gives."""
+    first, second = caching_store(domain, sqlite_db), caching_store(domain, sqlite_db)
+    kept = await handle(first, "ann", message("hi", "greet", "Hello!"))
+    await handle(
+        second,
+        "ann",
+        [SlotSet("order_number", "10006"), *message("my order?", "order_status", "Which?")],
+    )
+    await handle(second, "ann", message("10006", "inform", "It ships tomorrow."))
+
+    statements = count_queries(first)
+    tracker = await first.retrieve("ann")
+    assert tracker is kept  # caught up, not rebuilt
+    assert not any("session_start" in statement.lower() for statement in statements)
+    rasas = await plain_store(domain, sqlite_db).retrieve("ann")
+    assert stored(tracker) == stored(rasas)
+    assert tracker.get_slot("order_number") == "10006"
+    assert tracker.latest_message.text == "10006"
+
+    await handle(first, "ann", message("thanks", "thank_you", "You're welcome."))
+    assert stored(await second.retrieve("ann")) == stored(
+        await plain_store(domain, sqlite_db).retrieve("ann")
+    )
+
+
+async def test_a_new_session_started_by_another_worker_is_read_like_rasa_reads_it(
+    domain: Domain, sqlite_db: str
+) -> None:
+    first, second = caching_store(domain, sqlite_db), caching_store(domain, sqlite_db)
+    await handle(first, "ann", message("hi", "greet", "Hello!"))
+    await handle(
+        second,
+        "ann",
+        [
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            *message("back", "greet", "Welcome back!"),
+        ],
+    )
+
+    ours = await first.retrieve("ann")
+    assert stored(ours) == stored(await plain_store(domain, sqlite_db).retrieve("ann"))
+    assert [e.text for e in ours.events if isinstance(e, UserUttered)] == ["back"]
+
+
+async def test_a_conversation_erased_and_begun_again_is_not_pieced_onto_the_kept_one(
+    domain: Domain, sqlite_db: str
+) -> None:
+    first, second = caching_store(domain, sqlite_db), caching_store(domain, sqlite_db)
+    await handle(first, "ann", message("my email is ann@example.com", "inform", "Thanks."))
+    with second.session_scope() as session:
+        session.execute(sa.text("DELETE FROM events WHERE sender_id = 'ann'"))
+        session.commit()
+    await handle(second, "ann", message("hello", "greet", "Hi!"))
+    await handle(second, "ann", message("shoes?", "search_products", "Here are shoes."))
+
+    tracker = await first.retrieve("ann")
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["hello", "shoes?"]
+
+
 async def test_a_message_that_failed_before_saving_leaves_no_trace(
     domain: Domain, sqlite_db: str
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import onnx
 import pytest
 import torch
 import yaml
@@ -150,11 +151,11 @@ def test_onnx_runtime_gives_the_torch_intents_and_confidences(
 ) -> None:
     """The default prediction path (ONNX Runtime) against PyTorch float32 on every message of
     nlu_data/test, in batches (padded) and one at a time."""
-    onnx = classifier.with_inference_dtype("onnx")
+    runtime = classifier.with_inference_dtype("onnx")
     exact = classifier.predict_batch(test_texts)
-    batched = onnx.predict_batch(test_texts)
-    single = [onnx.predict(text) for text in test_texts[::10]]
-    assert onnx._onnx is not None and classifier._onnx is None
+    batched = runtime.predict_batch(test_texts)
+    single = [runtime.predict(text) for text in test_texts[::10]]
+    assert runtime._onnx is not None and classifier._onnx is None
     pairs = [*zip(exact, batched, strict=True), *zip(exact[::10], single, strict=True)]
     for reference, fast in pairs:
         assert fast[0].intent == reference[0].intent
@@ -168,6 +169,9 @@ def test_onnx_graph_is_saved_and_loaded_with_the_model(
 ) -> None:
     classifier.with_inference_dtype("auto").save(tmp_path)
     assert (tmp_path / "intent.onnx").stat().st_size > 1_000_000
+    # Exported with ONNX Runtime's fused transformer operators, one attention per layer.
+    operators = [node.op_type for node in onnx.load(str(tmp_path / "intent.onnx")).graph.node]
+    assert operators.count("Attention") == 6 and "SkipLayerNormalization" in operators
     loaded = IntentClassifier.load(tmp_path)
     assert loaded._onnx is not None  # ready before the first message
     reference = classifier.predict_batch(test_texts[:40])
