@@ -60,6 +60,9 @@ class ThroughputResult:
     #: Reply latency as a shopper sees it (request sent to reply read), milliseconds.
     p50_ms: float = 0.0
     p95_ms: float = 0.0
+    #: Messages per second the bot was driven at (:func:`drive_at_rate`); 0: as fast as it
+    #: answered (:func:`drive`).
+    asked_rate: float = 0.0
 
 
 def _process_tree(pids: Sequence[int]) -> list[int]:
@@ -141,13 +144,70 @@ def drive(
     )
 
 
-def measure_shop_bot(
-    messages: int, concurrency: int, workers: int = 1, lock_store_url: str = ""
+def drive_at_rate(
+    name: str, url: str, pids: Sequence[int], messages: int, concurrency: int, rate: float
 ) -> ThroughputResult:
+    """Send ``messages`` messages at ``rate`` per second in all, from ``concurrency`` parallel
+    conversations, and time the replies.
+
+    Each conversation sends a message every ``concurrency / rate`` seconds (the conversations
+    staggered evenly); a message whose predecessor is still unanswered goes as soon as it is.
+    Latency counts from when the message was due, not from when it could be sent, so a bot
+    that falls behind shows it in full (no coordinated omission).
+    """
+    run = uuid.uuid4().hex[:8]
+    for warm in MESSAGES:
+        _send(url, f"warm-up-{run}", warm)
+    interval = concurrency / rate
+    started = time.perf_counter() + 0.5
+
+    def conversation(index: int) -> list[float]:
+        # The same senders and mix of messages as drive() hands out.
+        work = [
+            (f"held-{run}-{i % (concurrency * 4)}", MESSAGES[i % len(MESSAGES)])
+            for i in range(index, messages, concurrency)
+        ]
+        latencies = []
+        for turn, (sender, text) in enumerate(work):
+            due = started + (index / concurrency + turn) * interval
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            _send(url, sender, text)
+            latencies.append(time.perf_counter() - due)
+        return latencies
+
+    cpu_before = _cpu_seconds(pids)
+    with ThreadPoolExecutor(concurrency) as pool:
+        latencies = [
+            latency for part in pool.map(conversation, range(concurrency)) for latency in part
+        ]
+    seconds = time.perf_counter() - started
+    cpu = _cpu_seconds(pids) - cpu_before
+    return ThroughputResult(
+        name,
+        messages,
+        seconds,
+        messages / seconds,
+        1000 * cpu / messages,
+        1000 * statistics.median(latencies),
+        1000 * _percentile(latencies, 0.95),
+        rate,
+    )
+
+
+def measure_shop_bot(
+    messages: int,
+    concurrency: int,
+    workers: int = 1,
+    lock_store_url: str = "",
+    held_rate: float | None = None,
+) -> list[ThroughputResult]:
     """Throughput of the shop bot with its newest trained model (``shopdesk demo`` trains one).
 
     ``workers`` Rasa server processes; more than one share the Redis lock store at
-    ``lock_store_url``.
+    ``lock_store_url``. With ``held_rate`` the same bot is then also driven at that many
+    messages per second (:func:`drive_at_rate`), a second result.
     """
     settings = dataclasses.replace(
         get_settings(),
@@ -164,7 +224,11 @@ def measure_shop_bot(
     name = "shopdesk" if workers == 1 else f"shopdesk, {workers} Rasa workers + Redis lock store"
     try:
         url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
-        return drive(name, url, [bot.rasa_server.pid, bot.action_server.pid], messages, concurrency)
+        pids = [bot.rasa_server.pid, bot.action_server.pid]
+        results = [drive(name, url, pids, messages, concurrency)]
+        if held_rate:
+            results.append(drive_at_rate(name, url, pids, messages, concurrency, held_rate))
+        return results
     finally:
         bot.stop()
 
@@ -238,6 +302,8 @@ def markdown(
     results: Sequence[ThroughputResult], concurrency: int, train_seconds: float | None = None
 ) -> str:
     """The section of docs/benchmarks.md."""
+    held = [r for r in results if r.asked_rate]
+    results = [r for r in results if not r.asked_rate]
     rows = "\n".join(
         f"| {r.bot} | {r.messages} | {r.messages_per_second:.1f} | {r.p50_ms:.0f} | "
         f"{r.p95_ms:.0f} | {r.cpu_ms_per_message:.1f} |"
@@ -259,6 +325,19 @@ def markdown(
             )
             + "\n\nTarget: 3× the throughput of the stock bot, p95 reply ≤ 300 ms."
         )
+    if held:
+        ratio += (
+            "\n\nHeld load: the shop bot driven at a fixed rate (each conversation sends on "
+            "a schedule; latency counts from when a message was due, so falling behind shows):"
+            "\n\n| bot | messages/s asked | messages/s answered | p50 ms | p95 ms | "
+            "server CPU ms/message |\n|---|---|---|---|---|---|\n"
+            + "\n".join(
+                f"| {r.bot} | {r.asked_rate:.1f} | "
+                f"{r.messages_per_second:.1f} | {r.p50_ms:.0f} | {r.p95_ms:.0f} | "
+                f"{r.cpu_ms_per_message:.1f} |"
+                for r in held
+            )
+        )
     if train_seconds is not None:
         ratio += (
             "\n\nA full `shopdesk train --force` of the shop bot (lookup tables, BERT intent "
@@ -276,19 +355,33 @@ def markdown(
 
 
 def run(args: argparse.Namespace) -> int:
-    """Measure, print, record."""
+    """Measure, print, record.
+
+    The stock bot goes first: the shop bot is then also held at ``--held-times`` its
+    (one-worker) messages per second, or at ``--held-rate``.
+    """
     train_seconds = time_full_training() if args.measure_training else None
-    results = [
-        measure_shop_bot(args.messages, args.concurrency, workers, args.lock_store)
-        for workers in args.rasa_workers
-    ]
-    if not args.skip_baseline:
-        results.extend(
+    stock = (
+        []
+        if args.skip_baseline
+        else [
             measure_rasa_init_bot(
                 args.messages, args.concurrency, workers=workers, lock_store_url=args.lock_store
             )
             for workers in args.stock_workers
+        ]
+    )
+    held_rate = args.held_rate or (
+        args.held_times * stock[0].messages_per_second if stock and args.held_times else None
+    )
+    results = [
+        result
+        for workers in args.rasa_workers
+        for result in measure_shop_bot(
+            args.messages, args.concurrency, workers, args.lock_store, held_rate
         )
+    ]
+    results.extend(stock)
     for result in results:
         print(json.dumps(asdict(result)))
     if args.json:
@@ -328,6 +421,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--measure-training",
         action="store_true",
         help="first time a full `rasa train --force` of the shop bot",
+    )
+    parser.add_argument(
+        "--held-times",
+        type=float,
+        default=3.0,
+        help="also drive the shop bot at this multiple of the stock bot's messages/s "
+        "(0: not at all)",
+    )
+    parser.add_argument(
+        "--held-rate",
+        type=float,
+        help="also drive the shop bot at this many messages/s (instead of --held-times)",
     )
     parser.add_argument("--json", help="also write the figures to this file")
     parser.set_defaults(handler=run)
