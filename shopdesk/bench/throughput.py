@@ -23,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -113,35 +113,61 @@ def _percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def drive(
-    name: str, url: str, pids: Sequence[int], messages: int, concurrency: int
-) -> ThroughputResult:
-    """Send ``messages`` messages from ``concurrency`` parallel conversations and time them.
+def _work(
+    run: str, messages: int, concurrency: int, first: int = 0, step: int = 1
+) -> list[tuple[str, str]]:
+    """(sender, message) of the benchmark's messages ``first``, ``first + step``, ... below
+    ``messages``: the same mix in every mode, over 4 × ``concurrency`` conversations.
 
     Conversation ids are new on every run: a persistent tracker store would otherwise hand
     each run the longer conversations of the runs before it.
     """
+    return [
+        (f"bench-{run}-{i % (concurrency * 4)}", MESSAGES[i % len(MESSAGES)])
+        for i in range(first, messages, step)
+    ]
+
+
+def _timed(
+    url: str, pids: Sequence[int], send_all: Callable[[str], list[float]]
+) -> tuple[float, float, list[float]]:
+    """Warm the bot up, then run ``send_all(run id)``: its seconds, server CPU seconds and the
+    reply latencies it returns."""
     run = uuid.uuid4().hex[:8]
     for warm in MESSAGES:
         _send(url, f"warm-up-{run}", warm)
-    work = [
-        (f"bench-{run}-{i % (concurrency * 4)}", MESSAGES[i % len(MESSAGES)])
-        for i in range(messages)
-    ]
     cpu_before, started = _cpu_seconds(pids), time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        latencies = list(pool.map(lambda item: _send(url, *item), work))
-    seconds = time.perf_counter() - started
-    cpu = _cpu_seconds(pids) - cpu_before
+    latencies = send_all(run)
+    return time.perf_counter() - started, _cpu_seconds(pids) - cpu_before, latencies
+
+
+def _result(
+    name: str, seconds: float, cpu: float, latencies: list[float], rate: float = 0.0
+) -> ThroughputResult:
     return ThroughputResult(
         name,
-        messages,
+        len(latencies),
         seconds,
-        messages / seconds,
-        1000 * cpu / messages,
+        len(latencies) / seconds,
+        1000 * cpu / len(latencies),
         1000 * statistics.median(latencies),
         1000 * _percentile(latencies, 0.95),
+        rate,
     )
+
+
+def drive(
+    name: str, url: str, pids: Sequence[int], messages: int, concurrency: int
+) -> ThroughputResult:
+    """Send ``messages`` messages from ``concurrency`` parallel conversations, each sending its
+    next message when the previous one is answered, and time them."""
+
+    def send_all(run: str) -> list[float]:
+        with ThreadPoolExecutor(concurrency) as pool:
+            work = _work(run, messages, concurrency)
+            return list(pool.map(lambda item: _send(url, *item), work))
+
+    return _result(name, *_timed(url, pids, send_all))
 
 
 def drive_at_rate(
@@ -155,45 +181,28 @@ def drive_at_rate(
     Latency counts from when the message was due, not from when it could be sent, so a bot
     that falls behind shows it in full (no coordinated omission).
     """
-    run = uuid.uuid4().hex[:8]
-    for warm in MESSAGES:
-        _send(url, f"warm-up-{run}", warm)
     interval = concurrency / rate
-    started = time.perf_counter() + 0.5
 
-    def conversation(index: int) -> list[float]:
-        # The same senders and mix of messages as drive() hands out.
-        work = [
-            (f"held-{run}-{i % (concurrency * 4)}", MESSAGES[i % len(MESSAGES)])
-            for i in range(index, messages, concurrency)
-        ]
-        latencies = []
-        for turn, (sender, text) in enumerate(work):
-            due = started + (index / concurrency + turn) * interval
-            wait = due - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
-            _send(url, sender, text)
-            latencies.append(time.perf_counter() - due)
-        return latencies
+    def send_all(run: str) -> list[float]:
+        started = time.perf_counter()
 
-    cpu_before = _cpu_seconds(pids)
-    with ThreadPoolExecutor(concurrency) as pool:
-        latencies = [
-            latency for part in pool.map(conversation, range(concurrency)) for latency in part
-        ]
-    seconds = time.perf_counter() - started
-    cpu = _cpu_seconds(pids) - cpu_before
-    return ThroughputResult(
-        name,
-        messages,
-        seconds,
-        messages / seconds,
-        1000 * cpu / messages,
-        1000 * statistics.median(latencies),
-        1000 * _percentile(latencies, 0.95),
-        rate,
-    )
+        def conversation(index: int) -> list[float]:
+            latencies = []
+            for turn, (sender, text) in enumerate(
+                _work(run, messages, concurrency, index, concurrency)
+            ):
+                due = started + (index / concurrency + turn) * interval
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                _send(url, sender, text)
+                latencies.append(time.perf_counter() - due)
+            return latencies
+
+        with ThreadPoolExecutor(concurrency) as pool:
+            return [part for parts in pool.map(conversation, range(concurrency)) for part in parts]
+
+    return _result(name, *_timed(url, pids, send_all), rate=rate)
 
 
 def measure_shop_bot(
