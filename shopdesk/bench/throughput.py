@@ -210,13 +210,13 @@ def measure_shop_bot(
     concurrency: int,
     workers: int = 1,
     lock_store_url: str = "",
-    held_rate: float | None = None,
+    held_rates: Sequence[float] = (),
 ) -> list[ThroughputResult]:
     """Throughput of the shop bot with its newest trained model (``shopdesk demo`` trains one).
 
     ``workers`` Rasa server processes; more than one share the Redis lock store at
-    ``lock_store_url``. With ``held_rate`` the same bot is then also driven at that many
-    messages per second (:func:`drive_at_rate`), a second result.
+    ``lock_store_url``. The same bot is then also driven at each of ``held_rates`` messages
+    per second (:func:`drive_at_rate`), one more result each.
     """
     settings = dataclasses.replace(
         get_settings(),
@@ -235,8 +235,8 @@ def measure_shop_bot(
         url = f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook"
         pids = [bot.rasa_server.pid, bot.action_server.pid]
         results = [drive(name, url, pids, messages, concurrency)]
-        if held_rate:
-            results.append(drive_at_rate(name, url, pids, messages, concurrency, held_rate))
+        for rate in held_rates:
+            results.append(drive_at_rate(name, url, pids, messages, concurrency, rate))
         return results
     finally:
         bot.stop()
@@ -366,8 +366,8 @@ def markdown(
 def run(args: argparse.Namespace) -> int:
     """Measure, print, record.
 
-    The stock bot goes first: the shop bot is then also held at ``--held-times`` its
-    (one-worker) messages per second, or at ``--held-rate``.
+    The stock bot goes first: the shop bot is then also held at each of ``--held-times``
+    times its (one-worker) messages per second, or at ``--held-rate``.
     """
     train_seconds = time_full_training() if args.measure_training else None
     stock = (
@@ -380,14 +380,16 @@ def run(args: argparse.Namespace) -> int:
             for workers in args.stock_workers
         ]
     )
-    held_rate = args.held_rate or (
-        args.held_times * stock[0].messages_per_second if stock and args.held_times else None
+    held_rates = (
+        [args.held_rate]
+        if args.held_rate
+        else [times * stock[0].messages_per_second for times in args.held_times if stock]
     )
     results = [
         result
         for workers in args.rasa_workers
         for result in measure_shop_bot(
-            args.messages, args.concurrency, workers, args.lock_store, held_rate
+            args.messages, args.concurrency, workers, args.lock_store, held_rates
         )
     ]
     results.extend(stock)
@@ -434,9 +436,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--held-times",
         type=float,
-        default=3.0,
-        help="also drive the shop bot at this multiple of the stock bot's messages/s "
-        "(0: not at all)",
+        nargs="*",
+        default=[3.0],
+        help="also drive the shop bot at these multiples of the stock bot's messages/s "
+        "(none: not at all)",
     )
     parser.add_argument(
         "--held-rate",
