@@ -7,14 +7,17 @@ then every message of nlu_data/test is classified in each number format.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
+import numpy as np
 import onnx
 import pytest
 import torch
 import yaml
 
+from models import intent_classifier
 from models.intent_classifier import IntentClassifier, IntentClassifierConfig
 from models.intent_model import IntentConfigError
 from models.pretrained import resolve_pretrained
@@ -178,3 +181,27 @@ def test_onnx_graph_is_saved_and_loaded_with_the_model(
     for fast, exact in zip(loaded.predict_batch(test_texts[:40]), reference, strict=True):
         assert fast[0].intent == exact[0].intent
         assert fast[0].confidence == pytest.approx(exact[0].confidence, abs=1e-4)
+
+
+def test_a_fused_graph_that_gives_other_logits_is_not_kept(
+    classifier: IntentClassifier,
+    test_texts: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Were the optimizer to fuse an encoder wrongly, the model keeps the plain graph."""
+    logits = iter([np.ones((1, 3)), np.zeros((1, 3))])  # fused, then plain: they differ
+    monkeypatch.setattr(intent_classifier, "_graph_logits", lambda graph, example: next(logits))
+    with caplog.at_level(logging.WARNING, logger="models.intent_classifier"):
+        classifier.with_inference_dtype("auto").save(tmp_path)
+    assert "Kept the unfused ONNX graph" in caplog.text
+    operators = [node.op_type for node in onnx.load(str(tmp_path / "intent.onnx")).graph.node]
+    assert "Attention" not in operators and "MatMul" in operators
+    loaded = IntentClassifier.load(tmp_path)
+    for fast, exact in zip(
+        loaded.predict_batch(test_texts[:20]),
+        classifier.predict_batch(test_texts[:20]),
+        strict=True,
+    ):
+        assert fast[0].intent == exact[0].intent
