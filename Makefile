@@ -28,7 +28,7 @@ lint: install
 test: install lint
 	@scripts/ensure-services.sh
 	@scripts/ensure-browser.sh
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q -p no:cacheprovider
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q -p no:cacheprovider --durations=25
 
 bench: install
 	scripts/bench.sh
