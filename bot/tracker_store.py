@@ -5,21 +5,23 @@ replays it into a new tracker for each message, then counts the stored events ag
 which ones to write: a third of the Rasa server's CPU per message in the shop bot's profile,
 growing with the length of the conversation. :class:`CachingSQLTrackerStore` keeps the trackers
 of the most recent conversations after saving them. Before handing one out again it asks the
-database for the conversation's newest event id (one indexed query); only when nothing else
-wrote to the conversation since, and nothing was added to the tracker without being saved, is
-the kept tracker used. When another worker or replica stored events of the conversation since,
-only those are read and replayed onto the kept tracker (with several workers, each answering a
-random share of a conversation's messages, a full read per message was a fifth of the CPU).
-Otherwise (a new session, a failed message's unsaved events, a conversation erased and begun
-again) it is read from the database as Rasa does. Every event is still
-written to the database (the support console reads the same tables) and to the event broker.
-A SQLite database is used in write-ahead-log mode (``storage.db.use_sqlite_write_ahead_log``):
-in SQLite's default mode each message's commit waits for several fsyncs, blocking the server.
-Its connections are pooled (SQLAlchemy 1.4 opens and closes a file database's connection for
-every query, and closing the last one checkpoints the log), and a message's new events are
-written with one multi-row insert, its newest id read back in the same transaction (Rasa adds
-one ORM object per event, each its own statement): together a fifth of the server's CPU per
-message under the throughput benchmark (docs/benchmarks.md).
+database for the id and timestamp of the conversation's newest event (one indexed query); only
+when that is still the event the kept tracker ends with, and nothing was added to the tracker
+without being saved, is the kept tracker used (the timestamp too, as SQLite may give an erased
+conversation's ids to the events of one begun again). When another worker or replica stored
+events of the conversation since, only those are read and replayed onto the kept tracker (with
+several workers, each answering a random share of a conversation's messages, a full read per
+message was a fifth of the CPU). Otherwise (a new session, a failed message's unsaved events, a
+conversation erased and begun again) it is read from the database as Rasa does. Every event is
+still written to the database (the support console reads the same tables) and to the event
+broker. A SQLite database is used in write-ahead-log mode
+(``storage.db.use_sqlite_write_ahead_log``): in SQLite's default mode each message's commit
+waits for several fsyncs, blocking the server. Its connections are pooled (SQLAlchemy 1.4 opens
+and closes a file database's connection for every query, and closing the last one checkpoints
+the log), and a message's new events are written with one multi-row insert, the newest one read
+back in the same transaction (Rasa adds one ORM object per event, each its own statement):
+together a fifth of the server's CPU per message under the throughput benchmark
+(docs/benchmarks.md).
 
 Use it from ``endpoints.yml`` (``shopdesk run`` writes this)::
 
@@ -57,6 +59,14 @@ logger = logging.getLogger(__name__)
 DEFAULT_CACHE_SIZE = 1000
 
 
+@dataclass(frozen=True)
+class StoredEvent:
+    """Where an event is in the ``events`` table: its row id and its timestamp."""
+
+    id: int
+    timestamp: float
+
+
 @dataclass
 class _KeptConversation:
     """A saved tracker and what the database held for it when it was saved."""
@@ -64,8 +74,8 @@ class _KeptConversation:
     tracker: DialogueStateTracker
     #: Events of ``tracker`` that are in the database.
     saved_events: int
-    #: Id of the conversation's newest stored event.
-    latest_event_id: int | None
+    #: The conversation's newest stored event when the tracker was saved or caught up.
+    newest: StoredEvent | None
 
     def has_unsaved_events(self) -> bool:
         """True when the tracker grew after it was saved (say, a failed message)."""
@@ -111,9 +121,15 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         self.cache_size = cache_size
         self._kept: OrderedDict[str, _KeptConversation] = OrderedDict()
         events = self.SQLEvent.__table__
-        # Built once: an ORM query built for every message costs ~5x as much CPU to run.
-        self._latest_event_id_query = sa.select(sa.func.max(events.c.id)).where(
-            events.c.sender_id == sa.bindparam("sender_id")
+        # Built once: an ORM query built for every message costs ~5x as much CPU to run. The
+        # newest id comes from max() over the sender's index, then its row by primary key.
+        newest_id = (
+            sa.select(sa.func.max(events.c.id))
+            .where(events.c.sender_id == sa.bindparam("sender_id"))
+            .scalar_subquery()
+        )
+        self._newest_event_query = sa.select(events.c.id, events.c.timestamp).where(
+            events.c.id == newest_id
         )
         self._events_after_query = (
             sa.select(events.c.id, events.c.timestamp, events.c.data)
@@ -135,22 +151,23 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             self.engine = engine
             self.sessionmaker = sa.orm.session.sessionmaker(bind=engine)
 
-    def _latest_event_id(self, sender_id: str, session: Any = None) -> int | None:
-        """Id of the conversation's newest stored event (in ``session``, or a new one)."""
+    def _newest_event(self, sender_id: str, session: Any = None) -> StoredEvent | None:
+        """The conversation's newest stored event (in ``session``, or a new one)."""
         if session is None:
             with self.session_scope() as session:
-                return self._latest_event_id(sender_id, session)
-        return session.execute(self._latest_event_id_query, {"sender_id": sender_id}).scalar()
+                return self._newest_event(sender_id, session)
+        row = session.execute(self._newest_event_query, {"sender_id": sender_id}).first()
+        return None if row is None else StoredEvent(row.id, row.timestamp)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker of the latest session: the kept one if the database has nothing newer."""
         kept = self._kept.get(sender_id)
-        latest = self._latest_event_id(sender_id)
+        newest = self._newest_event(sender_id)
         if kept is not None and kept.has_unsaved_events():
             # A message of this conversation is being handled (or its handling failed): hand
             # out what is stored and leave the kept tracker to its own save.
             return await super().retrieve(sender_id)
-        if kept is not None and kept.latest_event_id == latest:
+        if kept is not None and kept.newest == newest:
             self._kept.move_to_end(sender_id)
             return kept.tracker
         if kept is not None and self._catch_up(kept):
@@ -158,7 +175,7 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             return kept.tracker
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
-            self._keep(tracker, len(tracker.events), latest)
+            self._keep(tracker, len(tracker.events), newest)
         return tracker
 
     def _catch_up(self, kept: _KeptConversation) -> bool:
@@ -171,22 +188,16 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         the first event. A new session falls back to the full read (Rasa then reads back only
         the latest session), as do events this Rasa version cannot read.
         """
-        if kept.latest_event_id is None:
+        if kept.newest is None:
             return False
         with self.session_scope() as session:
             rows = session.execute(
                 self._events_after_query,
-                {"sender_id": kept.tracker.sender_id, "after": kept.latest_event_id},
+                {"sender_id": kept.tracker.sender_id, "after": kept.newest.id},
             ).all()
         # The kept tracker's newest event must still be stored: a conversation erased for
         # privacy and begun again has other events, and SQLite may give them the same ids.
-        newest = kept.tracker.events[-1] if kept.tracker.events else None
-        if (
-            len(rows) < 2
-            or rows[0].id != kept.latest_event_id
-            or newest is None
-            or rows[0].timestamp != newest.timestamp
-        ):
+        if len(rows) < 2 or StoredEvent(rows[0].id, rows[0].timestamp) != kept.newest:
             return False
         data = [json.loads(row.data) for row in rows[1:]]
         if any(event.get("event") == SessionStarted.type_name for event in data):
@@ -197,13 +208,15 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         for event in events:
             kept.tracker.update(event)
         kept.saved_events = len(kept.tracker.events)
-        kept.latest_event_id = rows[-1].id
+        kept.newest = StoredEvent(rows[-1].id, rows[-1].timestamp)
         return True
 
-    def _keep(self, tracker: DialogueStateTracker, saved_events: int, latest: int | None) -> None:
+    def _keep(
+        self, tracker: DialogueStateTracker, saved_events: int, newest: StoredEvent | None
+    ) -> None:
         if self.cache_size == 0:
             return
-        self._kept[tracker.sender_id] = _KeptConversation(tracker, saved_events, latest)
+        self._kept[tracker.sender_id] = _KeptConversation(tracker, saved_events, newest)
         while len(self._kept) > self.cache_size:
             self._kept.popitem(last=False)
 
@@ -241,8 +254,8 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             "data": json.dumps(data),
         }
 
-    async def _write_new_events(self, tracker: DialogueStateTracker) -> int | None:
-        """Rasa's ``save`` with one insert for all new events; the newest stored event id."""
+    async def _write_new_events(self, tracker: DialogueStateTracker) -> StoredEvent | None:
+        """Rasa's ``save`` with one insert for all new events; the newest stored event."""
         await self.stream_events(tracker)
         with self.session_scope() as session:
             rows = [
@@ -251,14 +264,14 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             ]
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
-            latest = self._latest_event_id(tracker.sender_id, session)
+            newest = self._newest_event(tracker.sender_id, session)
             session.commit()
-        return latest
+        return newest
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Write the new events as Rasa does, then keep the tracker for the next message."""
         try:
-            latest = await self._write_new_events(tracker)
+            newest = await self._write_new_events(tracker)
         except Exception:
             self._kept.pop(tracker.sender_id, None)
             raise
@@ -268,4 +281,4 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             # database next time instead of keeping the previous session's events around.
             self._kept.pop(tracker.sender_id, None)
             return
-        self._keep(tracker, len(tracker.events), latest)
+        self._keep(tracker, len(tracker.events), newest)

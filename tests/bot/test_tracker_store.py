@@ -54,6 +54,15 @@ def message(text: str, intent: str, answer: str) -> list[Event]:
     ]
 
 
+def new_session(text: str, answer: str) -> list[Event]:
+    """The events of a session's start and its first message and reply."""
+    return [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        *message(text, "greet", answer),
+    ]
+
+
 async def handle(store: SQLTrackerStore, sender: str, events: list[Event]) -> DialogueStateTracker:
     """What the Rasa server does per message: fetch (or create), add events, save."""
     tracker = await store.get_or_create_tracker(sender)
@@ -156,15 +165,7 @@ async def test_a_new_session_started_by_another_worker_is_read_like_rasa_reads_i
 ) -> None:
     first, second = caching_store(domain, sqlite_db), caching_store(domain, sqlite_db)
     await handle(first, "ann", message("hi", "greet", "Hello!"))
-    await handle(
-        second,
-        "ann",
-        [
-            ActionExecuted("action_session_start"),
-            SessionStarted(),
-            *message("back", "greet", "Welcome back!"),
-        ],
-    )
+    await handle(second, "ann", new_session("back", "Welcome back!"))
 
     ours = await first.retrieve("ann")
     assert stored(ours) == stored(await plain_store(domain, sqlite_db).retrieve("ann"))
@@ -184,6 +185,21 @@ async def test_a_conversation_erased_and_begun_again_is_not_pieced_onto_the_kept
 
     tracker = await first.retrieve("ann")
     assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["hello", "shoes?"]
+
+
+async def test_a_conversation_erased_and_rewritten_as_long_as_before_is_read_again(
+    domain: Domain, sqlite_db: str
+) -> None:
+    """SQLite gives the new events the erased ones' ids, so the newest id alone would match."""
+    first, second = caching_store(domain, sqlite_db), caching_store(domain, sqlite_db)
+    await handle(first, "ann", message("my email is ann@example.com", "inform", "Thanks."))
+    with second.session_scope() as session:
+        session.execute(sa.text("DELETE FROM events WHERE sender_id = 'ann'"))
+        session.commit()
+    await handle(second, "ann", message("hello", "greet", "Hi!"))
+
+    tracker = await first.retrieve("ann")
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["hello"]
 
 
 async def test_a_message_that_failed_before_saving_leaves_no_trace(
@@ -209,24 +225,8 @@ async def test_a_new_session_is_read_back_like_rasa_reads_it(
     domain: Domain, sqlite_db: str
 ) -> None:
     store = caching_store(domain, sqlite_db)
-    await handle(
-        store,
-        "ann",
-        [
-            ActionExecuted("action_session_start"),
-            SessionStarted(),
-            *message("hi", "greet", "Hello!"),
-        ],
-    )
-    await handle(
-        store,
-        "ann",
-        [
-            ActionExecuted("action_session_start"),
-            SessionStarted(),
-            *message("back", "greet", "Welcome back!"),
-        ],
-    )
+    await handle(store, "ann", new_session("hi", "Hello!"))
+    await handle(store, "ann", new_session("back", "Welcome back!"))
 
     ours = await store.retrieve("ann")
     rasas = await plain_store(domain, sqlite_db).retrieve("ann")
