@@ -18,7 +18,8 @@ grow with nothing useful:
 Two more come from profiling under the throughput benchmark (20 parallel conversations): the
 prediction graphs run without dask's scheduler (``bot/graph_runner.py``) and the RulePolicy
 decodes each rule once (``bot/rule_lookup.py``); the policies' past states are replayed once per
-event of a conversation instead of on every call (``bot/past_states.py``).
+event of a conversation instead of on every call (``bot/past_states.py``); action calls share
+kept-alive connections and encode the tracker with ujson (``bot/action_calls.py``).
 
 It also gives ``rasa run`` the HTTP API token from ``SHOPDESK_API_TOKEN`` inside the process,
 so the token is never on a command line, refuses to start ``rasa run`` on a missing or damaged
@@ -40,7 +41,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 
-from bot import faults, graph_runner, past_states, retries, rule_lookup
+from bot import action_calls, faults, graph_runner, past_states, retries, rule_lookup
 from bot.model_check import model_argument, model_problem
 
 #: Environment variable holding the token of Rasa's HTTP API.
@@ -124,6 +125,8 @@ def apply() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
     faults.install()
+    # Action calls on kept-alive connections, encoded with ujson (bot/action_calls.py).
+    action_calls.install()
     graph_runner.install()
     rule_lookup.install()
     past_states.install()
