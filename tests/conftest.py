@@ -3,6 +3,7 @@
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,22 @@ def module_postgres_url() -> Iterator[str]:
     """URL of a new PostgreSQL database shared by a test module, dropped after it."""
     with postgres_database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def bot_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bot's model, trained once per test session (``TEST_EPOCHS`` classifier epochs) on the
+    demo catalog the test shops are seeded with; the end-to-end and browser shops serve copies.
+    """
+    # Imported here: most tests need neither Rasa nor torch.
+    from shopdesk.operations import seed_demo
+    from shopdesk.settings import get_settings
+    from shopdesk.training import train_bot
+    from tests.helpers.demo_shop import environment
+    from tests.helpers.live_shop import TEST_PRODUCTS, quick_config
+
+    home = tmp_path_factory.mktemp("shopdesk-model")
+    with environment({"SHOPDESK_DATA_DIR": str(home), "SHOPDESK_DATABASE_URL": None}):
+        settings = get_settings()
+        seed_demo(settings, products=TEST_PRODUCTS)
+        return train_bot(settings, config=quick_config(home / "config.yml"))

@@ -12,13 +12,9 @@ import pytest
 
 from shopdesk.serve import start_bot
 from shopdesk.settings import Settings, get_settings
-from shopdesk.training import train_bot
 from storage.db import create_engine_for, session_factory
 from tests.helpers.demo_shop import environment, seed_and_index
-from tests.helpers.live_shop import free_port, quick_config
-
-E2E_PRODUCTS = 600
-E2E_EPOCHS = 4
+from tests.helpers.live_shop import TEST_PRODUCTS, free_port, serve_copy
 
 
 @dataclass
@@ -86,8 +82,8 @@ def free_port_fixture():
 
 
 @pytest.fixture(scope="session")
-def bot(tmp_path_factory) -> BotClient:
-    """Seed, index, train and start the bot once for all end-to-end tests."""
+def bot(tmp_path_factory, bot_model) -> BotClient:
+    """Seed, index and start the bot (the session's model) once for all end-to-end tests."""
     home = tmp_path_factory.mktemp("shopdesk-e2e")
     overrides = {
         "SHOPDESK_DATA_DIR": str(home),
@@ -99,8 +95,8 @@ def bot(tmp_path_factory) -> BotClient:
     }
     with environment(overrides):
         settings = get_settings()
-        seed_and_index(settings, E2E_PRODUCTS)
-        model = train_bot(settings, config=quick_config(home / "config.yml", E2E_EPOCHS))
+        seed_and_index(settings, TEST_PRODUCTS)
+        model = serve_copy(bot_model, settings)
         running = start_bot(settings, model, log_dir=home / "logs")
         try:
             yield BotClient(f"http://127.0.0.1:{settings.rasa_port}", running.token, settings)

@@ -22,7 +22,7 @@ from console.rasa_client import RasaClient
 from console.staff import add_staff
 from shopdesk.settings import PROJECT_ROOT
 from shopdesk.training import latest_model, train_bot
-from tests.e2e.conftest import E2E_EPOCHS, BotClient
+from tests.e2e.conftest import BotClient
 from tests.helpers.browser import VIEWPORT, launch_chromium
 from tests.helpers.console import PASSWORD
 from tests.helpers.console_server import serve_console
@@ -85,7 +85,7 @@ def test_a_labelled_message_is_understood_after_retraining(
     settings = replace(bot.settings, reviewed_examples=tmp_path / "reviewed.yml")
     with bot.session() as session:
         add_staff(session, ANNOTATOR, PASSWORD, "annotator", "Ada")
-    train = partial(train_bot, config=quick_config(tmp_path / "config.yml", E2E_EPOCHS))
+    train = partial(train_bot, config=quick_config(tmp_path / "config.yml"))
     page = chromium.new_context(viewport=VIEWPORT).new_page()
     page.set_default_timeout(60_000)
     try:

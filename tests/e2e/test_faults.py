@@ -33,8 +33,9 @@ from shopdesk.serve import RunningBot, ServerFailedToStart, start_bot, wait_unti
 from shopdesk.settings import PROJECT_ROOT, Settings, get_settings
 from shopdesk.training import latest_model
 from storage.outages import APOLOGY, TALK_TO_A_PERSON
-from tests.e2e.conftest import E2E_PRODUCTS, BotClient
+from tests.e2e.conftest import BotClient
 from tests.helpers.demo_shop import environment, seed_and_index
+from tests.helpers.live_shop import TEST_PRODUCTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -165,7 +166,7 @@ def shop(bot, free_port, tmp_path_factory) -> Iterator[FaultyShop]:
     with environment(overrides):
         try:
             settings = get_settings()
-            seed_and_index(settings, E2E_PRODUCTS)
+            seed_and_index(settings, TEST_PRODUCTS)
             running = start_bot(settings, latest_model(bot.settings.rasa_model_dir), log_dir=logs)
             client = BotClient(f"http://127.0.0.1:{settings.rasa_port}", running.token, settings)
             faulty = FaultyShop(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,8 @@ from storage.db import create_engine_for, session_factory
 
 #: Classifier epochs of the test model: enough for the conversations the tests hold.
 TEST_EPOCHS = 4
+#: Products of the demo catalog the test shops are seeded with (and the test model trained on).
+TEST_PRODUCTS = 600
 #: A product whose title is HTML that would run a script if a page parsed it.
 HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
 HOSTILE_HANDLE = "hostile-title-test-product"
@@ -36,6 +39,13 @@ def quick_config(path: Path, epochs: int = TEST_EPOCHS) -> Path:
             component["epochs"] = epochs
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
+
+
+def serve_copy(model: Path, settings: Settings) -> Path:
+    """A copy of ``model`` in ``settings``' model folder, for a shop whose tests add, load and
+    remove models there without touching the other shops'."""
+    settings.rasa_model_dir.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy2(model, settings.rasa_model_dir / model.name))
 
 
 def add_hostile_product(settings: Settings) -> None:

@@ -16,12 +16,16 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from shopdesk.operations import seed_demo
 from shopdesk.serve import RunningBot, start_bot, start_storefront, wait_until_up
 from shopdesk.settings import PROJECT_ROOT, Settings, get_settings
-from shopdesk.training import train_bot
 from tests.helpers.browser import VIEWPORT, launch_chromium
 from tests.helpers.demo_shop import environment, seed_and_index
-from tests.helpers.live_shop import API_TOKEN, add_hostile_product, free_port, quick_config
+from tests.helpers.live_shop import (
+    API_TOKEN,
+    TEST_PRODUCTS,
+    add_hostile_product,
+    free_port,
+    serve_copy,
+)
 
-SHOP_PRODUCTS = 600
 #: Redis database of the lock store shared by the two Rasa workers.
 LOCK_STORE_URL = "redis://127.0.0.1:6379/5"
 
@@ -52,7 +56,7 @@ class LiveShop:
 
 
 @pytest.fixture(scope="session")
-def shop(tmp_path_factory) -> Iterator[LiveShop]:
+def shop(tmp_path_factory, bot_model) -> Iterator[LiveShop]:
     """Seed, index, train and start everything once for all browser tests."""
     home = tmp_path_factory.mktemp("shopdesk-web")
     overrides = {
@@ -73,8 +77,8 @@ def shop(tmp_path_factory) -> Iterator[LiveShop]:
     }
     with environment(overrides):
         settings = get_settings()
-        seed_and_index(settings, SHOP_PRODUCTS, also=add_hostile_product)
-        model = train_bot(settings, config=quick_config(home / "config.yml"))
+        seed_and_index(settings, TEST_PRODUCTS, also=add_hostile_product)
+        model = serve_copy(bot_model, settings)
         bot = start_bot(settings, model, log_dir=home / "logs")
         try:
             storefront = start_storefront(settings, log_dir=home / "logs")
