@@ -10,10 +10,12 @@ conversations of 50 messages) the two took about 3% and 4% of the Rasa server's 
 encode ``json=`` bodies with ujson (already installed with Rasa; the action server's Sanic
 decodes with it too).
 
-An idle connection is closed by this side after :data:`KEEPALIVE_SECONDS`, before the action
-server's Sanic closes it (after 5 s), so no call goes out on a connection the server is closing;
-a connection the action server closed (it stopped or was restarted) leaves the pool as soon as
-its close arrives.
+A connection idle longer than :data:`KEEPALIVE_SECONDS` is not reused (aiohttp checks when it
+takes one from the pool), well before the action server's Sanic closes it (after 5 s idle), so
+no call goes out on a connection the server is closing; a connection the action server closed
+(it stopped or was restarted) leaves the pool as soon as its close arrives. So there is no
+retry, which would not be safe: an action server that ran the action and died before answering
+looks the same to the client as a closed idle connection.
 """
 
 from __future__ import annotations
