@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -11,6 +12,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,16 +207,53 @@ class RunningBot:
         stop_processes(self.rasa_server, self.action_server)
 
 
+def process_tree(pids: Sequence[int]) -> list[int]:
+    """``pids`` and all their living descendants (Rasa's Sanic workers are child processes)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, pending = [], list(pids)
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(children.get(pid, []))
+    return tree
+
+
+def _command_line(pid: int) -> bytes | None:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+
+
 def stop_processes(*processes: subprocess.Popen) -> None:
-    """Stop server processes: SIGTERM to all, then SIGKILL to any still running after 20 s."""
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+    """Stop server processes: SIGTERM to all, then SIGKILL to any still running after 20 s,
+    and to any of their child processes (Sanic's workers) still running once they are gone."""
+    running = [process for process in processes if process.poll() is None]
+    mains = {process.pid for process in running}
+    children = {
+        pid: _command_line(pid)
+        for pid in process_tree([process.pid for process in running])
+        if pid not in mains
+    }
+    for process in running:
+        process.send_signal(signal.SIGTERM)
     for process in processes:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+    for pid, command_line in children.items():
+        # A worker whose server was killed (or left it behind) belongs to init now.
+        if command_line is not None and _command_line(pid) == command_line:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:

@@ -29,7 +29,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from shopdesk.bench.report import stamp, update_section
-from shopdesk.serve import ServerFailedToStart, lock_store_config, start_bot, wait_until_up
+from shopdesk.serve import (
+    ServerFailedToStart,
+    lock_store_config,
+    process_tree,
+    start_bot,
+    wait_until_up,
+)
 from shopdesk.settings import get_settings
 from shopdesk.training import latest_model
 
@@ -65,29 +71,12 @@ class ThroughputResult:
     asked_rate: float = 0.0
 
 
-def _process_tree(pids: Sequence[int]) -> list[int]:
-    """``pids`` and all their living descendants (Rasa's Sanic workers are child processes)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    tree, pending = [], list(pids)
-    while pending:
-        pid = pending.pop()
-        tree.append(pid)
-        pending.extend(children.get(pid, []))
-    return tree
-
-
 def _cpu_seconds(pids: Sequence[int]) -> float:
     """User + system CPU time of the processes, their living descendants and their reaped
     children, from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for pid in _process_tree(pids):
+    for pid in process_tree(pids):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:

@@ -1,13 +1,22 @@
-"""The endpoints file ``shopdesk run`` writes for the Rasa server."""
+"""The endpoints file ``shopdesk run`` writes for the Rasa server, and stopping the servers."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from shopdesk.serve import ServerFailedToStart, lock_store_config, write_endpoints
+from shopdesk.serve import (
+    ServerFailedToStart,
+    lock_store_config,
+    process_tree,
+    stop_processes,
+    write_endpoints,
+)
 from shopdesk.settings import Settings
 
 
@@ -74,3 +83,35 @@ def test_several_workers_without_a_lock_store_are_refused_with_the_fix(tmp_path:
 def test_a_lock_store_url_that_is_not_redis_is_refused(url: str) -> None:
     with pytest.raises(ServerFailedToStart, match="must be a Redis URL"):
         lock_store_config(url)
+
+
+#: A server that, like Sanic with several workers, forks a worker and exits on SIGTERM; its
+#: worker ignores SIGTERM (a worker stuck in its shutdown).
+SERVER_WITH_A_STUCK_WORKER = """
+import os, signal, sys, time
+if os.fork() == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        time.sleep(1)
+print("up", flush=True)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+while True:
+    time.sleep(1)
+"""
+
+
+def test_stopping_a_server_also_stops_the_workers_it_leaves_behind() -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER_WITH_A_STUCK_WORKER], stdout=subprocess.PIPE
+    )
+    assert server.stdout is not None and server.stdout.readline() == b"up\n"
+    workers = [pid for pid in process_tree([server.pid]) if pid != server.pid]
+    assert len(workers) == 1
+
+    stop_processes(server)
+
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{workers[0]}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.returncode == 0
+    assert not Path(f"/proc/{workers[0]}").exists()
