@@ -3,8 +3,8 @@
 Rasa 3.6 opens a new aiohttp ``ClientSession``, and so a new TCP connection, for every action
 call (``EndpointConfig.request``), and encodes the request, which carries every event of the
 conversation, with the standard library's ``json``. Under the throughput benchmark (20
-conversations of 50 messages) the two took about 3% and 4% of the Rasa server's CPU
-(docs/benchmarks.md). :func:`install` (called by ``bot/rasa_main.py``) makes
+conversations of 50 messages) the HTTP request took 8% of the Rasa server's CPU and the JSON 5%
+(docs/benchmarks.md, third round). :func:`install` (called by ``bot/rasa_main.py``) makes
 ``EndpointConfig.session`` hand out sessions that share one pool of connections per event loop
 (``connector_owner=False``: closing a session leaves its connection open for the next call) and
 encode ``json=`` bodies with ujson (already installed with Rasa; the action server's Sanic
