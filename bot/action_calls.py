@@ -25,8 +25,10 @@ from typing import Any
 
 import aiohttp
 import ujson
+from rasa.core import run
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.utils.endpoints import EndpointConfig
+from sanic import Sanic
 
 #: Seconds an idle connection to the action server is kept (Sanic's keep-alive timeout is 5).
 KEEPALIVE_SECONDS = 2.0
@@ -68,9 +70,30 @@ def pooled_session(self: EndpointConfig) -> aiohttp.ClientSession:
     )
 
 
+async def close_connections() -> None:
+    """Close the pooled connections (when the server stops: left open, aiohttp reports an
+    unclosed connector as the process exits)."""
+    connector = _pool.pop("connector", None)
+    _pool.pop("loop", None)
+    if connector is not None:
+        await connector.close()
+
+
+async def _close_on_stop(app: Sanic, loop: Any) -> None:
+    await close_connections()
+
+
+def configure_app(*args: Any, **kwargs: Any) -> Sanic:
+    """Rasa's ``configure_app``, closing the pooled connections when the server stops."""
+    app: Sanic = _installed["configure_app"](*args, **kwargs)
+    app.register_listener(_close_on_stop, "after_server_stop")
+    return app
+
+
 def install() -> None:
-    """Replace ``EndpointConfig.session`` (idempotent)."""
+    """Replace ``EndpointConfig.session`` and wrap Rasa's app factory (idempotent)."""
     if _installed:
         return
-    _installed["session"] = EndpointConfig.session
+    _installed.update(session=EndpointConfig.session, configure_app=run.configure_app)
     EndpointConfig.session = pooled_session  # type: ignore[method-assign]
+    run.configure_app = configure_app

@@ -19,16 +19,25 @@ and only if no replayed user message or slot event was changed in place since (R
 and the conversation store masks personal data in the events it saves). The turns are then put
 together by the same steps as Rasa's (``ignore_rule_only_turns``, rule-only data), on copies,
 so the policies see the states Rasa computes; ``omit_unset_slots`` takes Rasa's own path.
+
+:func:`prediction_states` lets the MemoizationPolicy's featurizer (``max_history`` 4) have only
+the newest states built: Rasa builds and copies a state for every turn of the conversation on
+every call and then keeps the last four (py-spy under the throughput benchmark with
+200-message conversations, 2026-12-01: past states 20% of the Rasa server's CPU samples, 7% of
+them replaying new events, the rest building states; docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import itertools
 import weakref
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.shared.core import constants
+from rasa.shared.core.constants import ACTION_UNLIKELY_INTENT_NAME
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -41,10 +50,14 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, is_prev_action_listen_in_state
 
-#: Rasa's own method (tests compare against it).
+#: Rasa's own methods (tests compare against them).
 RASAS_STATES_FOR_TRACKER_HISTORY = Domain.states_for_tracker_history
+RASAS_PREDICTION_STATES = MaxHistoryTrackerFeaturizer.prediction_states
+
+#: How many of the newest states the caller keeps (set by :func:`prediction_states`); None: all.
+_KEPT_STATES: ContextVar[int | None] = ContextVar("kept_states", default=None)
 
 
 @dataclass(frozen=True)
@@ -199,10 +212,11 @@ def states_for_tracker_history(
             self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data
         )
     turns, current = _replay(self, tracker)
-    states: list[State] = []
+    # Rasa's loop over its prior trackers, reading the kept turns instead: first which turns
+    # give a state (and the previous action each then shows), then the states themselves.
+    shown: list[tuple[_Turn, dict[str, Any] | None]] = []
     last_ml_action_sub_state = None
     turn_was_hidden = False
-    # Rasa's loop over its prior trackers, reading the kept turns instead.
     for turn in [*turns, current]:
         if ignore_rule_only_turns:
             if not turn_was_hidden:
@@ -211,17 +225,77 @@ def states_for_tracker_history(
                 turn_was_hidden = turn.hide_rule_turn
             if turn_was_hidden:
                 continue
+        shown.append((turn, last_ml_action_sub_state))
+    kept = _KEPT_STATES.get()
+    start = 0
+    if kept is not None and len(shown) > kept:
+        start = len(shown) - kept
+        # A state not after action_listen takes its user input from the state before it.
+        while (
+            ignore_rule_only_turns
+            and start > 0
+            and not is_prev_action_listen_in_state(shown[start][0].state)
+        ):
+            start -= 1
+    states: list[State] = []
+    for turn, prev_action in shown[start:]:
         state = _copy(turn.state)
         if ignore_rule_only_turns:
             self._remove_rule_only_features(state, rule_only_data)
             if states:
                 self._substitute_rule_only_user_input(state, states[-1])
-            if last_ml_action_sub_state:
-                state[constants.PREVIOUS_ACTION] = dict(last_ml_action_sub_state)  # type: ignore[assignment]
+            if prev_action:
+                state[constants.PREVIOUS_ACTION] = dict(prev_action)  # type: ignore[assignment]
         states.append(self._clean_state(state))
-    return states
+    return states if kept is None else states[-kept:]
+
+
+def prediction_states(
+    self: MaxHistoryTrackerFeaturizer,
+    trackers: list[DialogueStateTracker],
+    domain: Domain,
+    use_text_for_last_user_input: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+    ignore_action_unlikely_intent: bool = False,
+) -> list[list[State]]:
+    """``MaxHistoryTrackerFeaturizer.prediction_states`` building only the ``max_history``
+    newest states it keeps (the MemoizationPolicy's 4), not every state of the conversation.
+
+    The same states as Rasa's: it slices the last ``max_history`` after building them all, and
+    what it does to them before (dropping ``action_unlikely_intent`` turns) is left to Rasa's
+    full path when a conversation has such a turn.
+    """
+    arguments = (
+        trackers,
+        domain,
+        use_text_for_last_user_input,
+        ignore_rule_only_turns,
+        rule_only_data,
+        ignore_action_unlikely_intent,
+    )
+    if (
+        type(self) is not MaxHistoryTrackerFeaturizer
+        or not self.max_history
+        or (ignore_action_unlikely_intent and any(_has_unlikely_intent(t) for t in trackers))
+    ):
+        return RASAS_PREDICTION_STATES(self, *arguments)
+    token = _KEPT_STATES.set(self.max_history)
+    try:
+        return RASAS_PREDICTION_STATES(self, *arguments)
+    finally:
+        _KEPT_STATES.reset(token)
+
+
+def _has_unlikely_intent(tracker: DialogueStateTracker) -> bool:
+    return any(
+        isinstance(event, ActionExecuted) and event.action_name == ACTION_UNLIKELY_INTENT_NAME
+        for event in tracker.events
+    )
 
 
 def install() -> None:
-    """Make Rasa's domain compute past states from the kept replays."""
+    """Make Rasa's domain compute past states from the kept replays, and its max-history
+    featurizer ask only for the states it keeps."""
     Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
+    MaxHistoryTrackerFeaturizer.prediction_states = prediction_states  # type: ignore[method-assign]

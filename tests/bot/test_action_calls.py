@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
+from rasa.core import run
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import action_calls
@@ -49,13 +50,33 @@ async def action_server() -> AsyncIterator[ActionServer]:
 
 
 @pytest.fixture(autouse=True)
-def pooled() -> Iterator[None]:
+async def pooled() -> AsyncIterator[None]:
     """Rasa's EndpointConfig with the pooled session, as the Rasa server runs it."""
-    original = EndpointConfig.session
+    original_session, original_app = EndpointConfig.session, run.configure_app
     action_calls.install()
     yield
-    EndpointConfig.session = original  # type: ignore[method-assign]
+    await action_calls.close_connections()
+    EndpointConfig.session = original_session  # type: ignore[method-assign]
+    run.configure_app = original_app
     action_calls._installed.clear()
+
+
+async def test_the_rasa_server_closes_the_pooled_connections_when_it_stops(
+    action_server: ActionServer,
+) -> None:
+    app = run.configure_app(port=0)
+    await endpoint(action_server).request(json={"next_action": "action_listen"}, method="post")
+    connector = action_calls.shared_connector()
+    assert not connector.closed
+
+    # What Sanic signals after the server stopped.
+    app.signal_router.finalize()
+    await app.dispatch(
+        "server.shutdown.after", context={"app": app, "loop": asyncio.get_running_loop()}
+    )
+
+    assert connector.closed
+    assert action_calls.shared_connector() is not connector
 
 
 def endpoint(server: ActionServer) -> EndpointConfig:

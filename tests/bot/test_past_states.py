@@ -7,8 +7,14 @@ import itertools
 from pathlib import Path
 
 import pytest
+from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.core.training import load_data
-from rasa.shared.core.constants import ACTION_LISTEN_NAME, RULE_ONLY_LOOPS, RULE_ONLY_SLOTS
+from rasa.shared.core.constants import (
+    ACTION_LISTEN_NAME,
+    ACTION_UNLIKELY_INTENT_NAME,
+    RULE_ONLY_LOOPS,
+    RULE_ONLY_SLOTS,
+)
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -26,7 +32,13 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.past_states import _REPLAYS, RASAS_STATES_FOR_TRACKER_HISTORY, states_for_tracker_history
+from bot.past_states import (
+    _REPLAYS,
+    RASAS_PREDICTION_STATES,
+    RASAS_STATES_FOR_TRACKER_HISTORY,
+    prediction_states,
+    states_for_tracker_history,
+)
 
 BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
 RULE_ONLY = {RULE_ONLY_SLOTS: ["order_number"], RULE_ONLY_LOOPS: ["verification_form"]}
@@ -177,3 +189,68 @@ def test_turns_undone_between_two_predictions_are_not_reused(domain: Domain) -> 
     ]:
         tracker.update(event)
     assert_same_states(domain, tracker)
+
+
+def assert_same_prediction_states(
+    domain: Domain, tracker: DialogueStateTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The max-history featurizer's prediction states, ours and Rasa's, for every option."""
+    featurizer = MaxHistoryTrackerFeaturizer(max_history=4)
+    for use_text, (ignore_rule_only_turns, rule_only_data), unlikely in itertools.product(
+        [False, True], OPTIONS, [False, True]
+    ):
+        arguments = (use_text, ignore_rule_only_turns, copy.deepcopy(rule_only_data), unlikely)
+        monkeypatch.setattr(Domain, "states_for_tracker_history", RASAS_STATES_FOR_TRACKER_HISTORY)
+        rasas = RASAS_PREDICTION_STATES(featurizer, [tracker], domain, *arguments)
+        monkeypatch.setattr(Domain, "states_for_tracker_history", states_for_tracker_history)
+        ours = prediction_states(featurizer, [tracker], domain, *arguments)
+        assert ours == rasas, (arguments, list(tracker.events))
+
+
+def test_max_history_states_are_rasas_for_the_shop_bots_stories_and_rules(
+    domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trackers = load_data(
+        str(BOT_DIR / "data"), domain, augmentation_factor=0, use_story_concatenation=False
+    )
+    for training_tracker in trackers:
+        tracker = DialogueStateTracker(
+            "someone", domain.slots, is_rule_tracker=training_tracker.is_rule_tracker
+        )
+        for event in training_tracker.events:
+            tracker.update(copy.deepcopy(event))
+            if isinstance(event, ActionExecuted):
+                assert_same_prediction_states(domain, tracker, monkeypatch)
+
+
+def test_max_history_states_of_a_long_conversation_build_only_the_newest(
+    domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listen = ActionExecuted(ACTION_LISTEN_NAME)
+    turn = [listen, user("search_products"), ActionExecuted("action_search_products")]
+    tracker = grow(domain, turn * 40 + [listen], check_each=False)
+    assert_same_prediction_states(domain, tracker, monkeypatch)
+
+    built: list = []
+    clean_state = Domain._clean_state
+
+    def counted(state: dict) -> dict:
+        built.append(state)
+        return clean_state(state)
+
+    monkeypatch.setattr(Domain, "_clean_state", staticmethod(counted))
+    prediction_states(MaxHistoryTrackerFeaturizer(max_history=4), [tracker], domain, False, True)
+    assert 4 <= len(built) <= 6  # not the conversation's 81
+
+
+def test_a_conversation_with_an_unlikely_intent_turn_gets_rasas_states(
+    domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listen = ActionExecuted(ACTION_LISTEN_NAME)
+    tracker = grow(
+        domain,
+        [listen, user("greet"), ActionExecuted("utter_greet"), listen, user("order_status")]
+        + [ActionExecuted(ACTION_UNLIKELY_INTENT_NAME), ActionExecuted("utter_greet"), listen],
+        check_each=False,
+    )
+    assert_same_prediction_states(domain, tracker, monkeypatch)
