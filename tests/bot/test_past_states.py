@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,8 @@ def user(intent: str, text: str = "", entities: list[dict] | None = None) -> Use
     return UserUttered(text or intent, {"name": intent, "confidence": 1.0}, entities=entities or [])
 
 
-def test_same_states_as_rasa_for_the_shop_bots_stories_and_rules(domain: Domain) -> None:
+def shop_story_trackers(domain: Domain) -> Iterator[DialogueStateTracker]:
+    """A tracker of each of the shop bot's stories and rules, at each action and at its end."""
     trackers = load_data(
         str(BOT_DIR / "data"), domain, augmentation_factor=0, use_story_concatenation=False
     )
@@ -88,7 +90,12 @@ def test_same_states_as_rasa_for_the_shop_bots_stories_and_rules(domain: Domain)
         for event in training_tracker.events:
             tracker.update(copy.deepcopy(event))
             if isinstance(event, ActionExecuted):
-                assert_same_states(domain, tracker)
+                yield tracker
+        yield tracker
+
+
+def test_same_states_as_rasa_for_the_shop_bots_stories_and_rules(domain: Domain) -> None:
+    for tracker in shop_story_trackers(domain):
         assert_same_states(domain, tracker)
 
 
@@ -210,17 +217,8 @@ def assert_same_prediction_states(
 def test_max_history_states_are_rasas_for_the_shop_bots_stories_and_rules(
     domain: Domain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trackers = load_data(
-        str(BOT_DIR / "data"), domain, augmentation_factor=0, use_story_concatenation=False
-    )
-    for training_tracker in trackers:
-        tracker = DialogueStateTracker(
-            "someone", domain.slots, is_rule_tracker=training_tracker.is_rule_tracker
-        )
-        for event in training_tracker.events:
-            tracker.update(copy.deepcopy(event))
-            if isinstance(event, ActionExecuted):
-                assert_same_prediction_states(domain, tracker, monkeypatch)
+    for tracker in shop_story_trackers(domain):
+        assert_same_prediction_states(domain, tracker, monkeypatch)
 
 
 def test_max_history_states_of_a_long_conversation_build_only_the_newest(
