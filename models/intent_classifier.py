@@ -61,6 +61,9 @@ ENCODER_DIR = "encoder"
 TOKENIZER_DIR = "tokenizer"
 #: The float32 network (encoder, mean pooling, head) as an ONNX graph for ONNX Runtime.
 ONNX_FILE = "intent.onnx"
+#: The same graph with int8 weights (:func:`_quantized_onnx`); derived from ``ONNX_FILE`` when a
+#: model saved before it was added is loaded.
+INT8_ONNX_FILE = "intent-int8.onnx"
 #: ONNX operator set of that graph (ONNX Runtime runs it from version 1.13 on).
 ONNX_OPSET = 17
 #: Texts the ONNX graph is traced with and its fused form checked on: several lengths in one
@@ -88,9 +91,11 @@ ARTEFACT = ArtefactKind(
 CHARS_PER_TOKEN_BUDGET = 16
 
 #: Values of ``IntentClassifierConfig.inference_dtype``.
-#: ``auto`` and ``onnx`` run the float32 network with ONNX Runtime (:class:`_OnnxLogits`).
-INFERENCE_DTYPES = ("auto", "float32", "bfloat16", "int8", "onnx")
-ONNX_RUNTIME_DTYPES = ("auto", "onnx")
+#: ``auto``, ``onnx-int8`` and ``onnx`` run the network with ONNX Runtime (:class:`_OnnxLogits`);
+#: ``auto`` and ``onnx-int8`` with int8 weights, near ties decided by the float32 graph.
+INFERENCE_DTYPES = ("auto", "float32", "bfloat16", "int8", "onnx", "onnx-int8")
+ONNX_RUNTIME_DTYPES = ("auto", "onnx", "onnx-int8")
+INT8_RUNTIME_DTYPES = ("auto", "onnx-int8")
 
 #: Texts per batch when the frozen lower layers are run once over the training data.
 FROZEN_PASS_BATCH_SIZE = 128
@@ -111,14 +116,22 @@ def _require_int(name: str, value: Any, minimum: int, maximum: int | None = None
 
 
 def _require_float(
-    name: str, value: Any, minimum: float, maximum: float, *, open_low: bool = False
+    name: str,
+    value: Any,
+    minimum: float,
+    maximum: float,
+    *,
+    open_low: bool = False,
+    closed_high: bool = False,
 ) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise IntentConfigError(f"{name} must be a number, got {value!r}")
     too_low = value <= minimum if open_low else value < minimum
-    if too_low or value >= maximum or math.isnan(value):
+    too_high = value > maximum if closed_high else value >= maximum
+    if too_low or too_high or math.isnan(value):
         low = f"greater than {minimum}" if open_low else f"at least {minimum}"
-        raise IntentConfigError(f"{name} must be {low} and below {maximum}, got {value}")
+        high = f"at most {maximum}" if closed_high else f"below {maximum}"
+        raise IntentConfigError(f"{name} must be {low} and {high}, got {value}")
 
 
 @dataclass(frozen=True)
@@ -153,12 +166,20 @@ class IntentClassifierConfig:
     #: PyTorch threads used while training (:mod:`models.torch_threads`); ``None`` keeps
     #: PyTorch's current setting.
     num_threads: int | None = None
-    #: How predictions are computed. ``auto`` (= ``onnx``) runs the float32 network with ONNX
-    #: Runtime (same confidences as ``float32`` within ~1e-5, about a third of its CPU per
-    #: message); ``float32`` runs it in PyTorch; ``bfloat16`` runs a bfloat16 copy in PyTorch
-    #: (fast only on CPUs with native bfloat16); ``int8`` quantizes the linear layers dynamically
-    #: (PyTorch ``quantize_dynamic``; changes some near-ties). Saved weights are always float32.
+    #: How predictions are computed. ``auto`` (= ``onnx-int8``) runs an int8 copy of the network
+    #: with ONNX Runtime and lets the float32 graph decide every message whose top two
+    #: confidences are within ``recheck_margin`` (about half the CPU of ``onnx`` per message,
+    #: the same top intent on all but ~1 in 1,000 messages); ``onnx`` runs only the float32
+    #: graph (confidences within ~1e-5 of ``float32``, a third of its CPU); ``float32`` runs the
+    #: network in PyTorch; ``bfloat16`` a bfloat16 copy in PyTorch (fast only on CPUs with native
+    #: bfloat16); ``int8`` PyTorch's dynamic int8 alone (changes some near ties). Saved weights
+    #: are always float32.
     inference_dtype: str = "auto"
+    #: With ``auto`` / ``onnx-int8``: a message whose int8 top two confidences differ by less
+    #: than this is classified again by the float32 graph. Every message with a top confidence
+    #: under this value is then decided in float32, so keep it at or above the bot's fallback
+    #: threshold and ambiguity threshold (0.3 and 0.05 in bot/config.yml).
+    recheck_margin: float = 0.3
     #: How many of the encoder's top transformer layers are fine-tuned; ``None`` fine-tunes the
     #: whole encoder including the word embeddings. With a number, the frozen lower layers run
     #: once over the training data and only the top layers and the head train per epoch, which
@@ -192,6 +213,7 @@ class IntentClassifierConfig:
         _require_int("seed", self.seed, 0)
         _require_float("label_smoothing", self.label_smoothing, 0.0, 1.0)
         _require_float("dropout", self.dropout, 0.0, 1.0)
+        _require_float("recheck_margin", self.recheck_margin, 0.0, 1.0, closed_high=True)
         if self.num_threads is not None:
             _require_int("num_threads", self.num_threads, 1)
         if self.trainable_layers is not None:
@@ -396,6 +418,15 @@ def _export_onnx(network: _IntentNetwork, example: Mapping[str, torch.Tensor]) -
         return path.read_bytes()
 
 
+def _opens(graph: bytes) -> bool:
+    """Whether ONNX Runtime can open ``graph``."""
+    try:
+        onnxruntime.InferenceSession(graph, providers=["CPUExecutionProvider"])
+    except _ONNX_LOAD_ERRORS:
+        return False
+    return True
+
+
 def _graph_logits(graph: bytes, example: Mapping[str, torch.Tensor]) -> np.ndarray:
     """Logits of the ONNX ``graph`` for the tokenized ``example``, on one thread."""
     options = onnxruntime.SessionOptions()
@@ -449,9 +480,49 @@ def _fuse_transformer_operators(
     logger.info("Fused ONNX operators: %s", fused.get_fused_operator_statistics())
 
 
+class _QuantizerAdvice(logging.Filter):
+    """Drops ONNX Runtime's advice to pre-process a graph before quantizing it: the graph it
+    quantizes here is already shape-inferred and fused (:func:`_fuse_transformer_operators`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
+
+
+def _quantized_onnx(graph: bytes) -> bytes:
+    """``graph`` with int8 weights, one scale per output channel, and activations quantized per
+    call (ONNX Runtime's dynamic quantization).
+
+    About half the float32 graph's CPU for a short message. It moves confidences a little
+    (median 0.0007 on the shop's test and outside messages) and so can change the top intent of
+    a near tie: :meth:`IntentClassifier.predict_batch` re-checks those in float32.
+    """
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    advice = _QuantizerAdvice()
+    logging.getLogger().addFilter(advice)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            source, target = Path(scratch) / "float32.onnx", Path(scratch) / "int8.onnx"
+            source.write_bytes(graph)
+            quantize_dynamic(
+                source,
+                target,
+                per_channel=True,
+                weight_type=QuantType.QInt8,
+                # Outputs of the fused operators (Attention, SkipLayerNormalization) have no
+                # type the quantizer's shape inference knows; they are all float32.
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+            )
+            return target.read_bytes()
+    finally:
+        logging.getLogger().removeFilter(advice)
+
+
 class _OnnxLogits:
-    """The float32 network run by ONNX Runtime: a third of PyTorch's CPU for one short message
-    (fused operators, no Python per layer), the same logits within float rounding.
+    """A graph of the network run by ONNX Runtime. The float32 graph costs a third of PyTorch's
+    CPU for one short message (fused operators, no Python per layer) with the same logits within
+    float rounding; the int8 graph (:func:`_quantized_onnx`) about half of that again.
 
     The session uses as many intra-op threads as PyTorch is set to (``torch.get_num_threads()``,
     in the bot ``SHOPDESK_TORCH_THREADS``); it is rebuilt, once, when that number changes.
@@ -474,7 +545,7 @@ class _OnnxLogits:
         return onnxruntime.InferenceSession(self.graph, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, encoded: Mapping[str, np.ndarray]) -> torch.Tensor:
-        """Float32 logits for tokenized texts (``input_ids`` and ``attention_mask``)."""
+        """Logits (float32) for tokenized texts (``input_ids`` and ``attention_mask``)."""
         threads = torch.get_num_threads()
         if threads != self._threads:
             self._session, self._threads = self._new_session(threads), threads
@@ -611,9 +682,12 @@ class IntentClassifier(IntentModel):
         training_data: str | None = None,
         temperature: float = 1.0,
         onnx_graph: bytes | None = None,
+        int8_graph: bytes | None = None,
     ) -> None:
         """``onnx_graph``: the network exported by :func:`_export_onnx` (exported on first use
-        when ``None``); only read when ``config.inference_dtype`` runs ONNX Runtime."""
+        when ``None``); only read when ``config.inference_dtype`` runs ONNX Runtime.
+        ``int8_graph``: its :func:`_quantized_onnx` copy (derived from ``onnx_graph`` when
+        ``None``); only read for ``INT8_RUNTIME_DTYPES``."""
         if not temperature > 0:
             raise IntentConfigError(f"the softmax temperature must be above 0, got {temperature}")
         self._tokenizer = tokenizer
@@ -636,19 +710,30 @@ class IntentClassifier(IntentModel):
         self._first_trainable = 0
         #: ONNX Runtime copy of the network (:meth:`_onnx_model`), for ``ONNX_RUNTIME_DTYPES``.
         self._onnx: _OnnxLogits | None = None
+        #: Its int8 copy (:meth:`_int8_model`), for ``INT8_RUNTIME_DTYPES``.
+        self._onnx_int8: _OnnxLogits | None = None
         self._prepare_inference()
         if onnx_graph is not None and self._uses_onnx:
             self._onnx = _OnnxLogits(onnx_graph)
+            if self._uses_int8:
+                self._onnx_int8 = _OnnxLogits(
+                    int8_graph if int8_graph is not None else _quantized_onnx(onnx_graph)
+                )
 
     @property
     def _uses_onnx(self) -> bool:
         return self.config.inference_dtype in ONNX_RUNTIME_DTYPES
+
+    @property
+    def _uses_int8(self) -> bool:
+        return self.config.inference_dtype in INT8_RUNTIME_DTYPES
 
     def _prepare_inference(self) -> None:
         """Freeze the master weights and derive the (possibly bfloat16) prediction network;
         the ONNX graph of earlier weights is dropped (exported again on first use)."""
         self._network.eval()
         self._onnx = None
+        self._onnx_int8 = None
         dtype = resolve_inference_dtype(self.config.inference_dtype)
         if dtype == torch.float32:
             self._inference_network = self._network
@@ -673,6 +758,7 @@ class IntentClassifier(IntentModel):
             self.training_data,
             self.temperature,
             self._onnx.graph if self._onnx is not None else None,
+            self._onnx_int8.graph if self._onnx_int8 is not None else None,
         )
 
     # ---------------------------------------------------------------- training
@@ -938,6 +1024,12 @@ class IntentClassifier(IntentModel):
             )
         return self._onnx
 
+    def _int8_model(self) -> _OnnxLogits:
+        """The int8 ONNX Runtime copy of the network, quantized now if it was not yet."""
+        if self._onnx_int8 is None:
+            self._onnx_int8 = _OnnxLogits(_quantized_onnx(self._onnx_model().graph))
+        return self._onnx_int8
+
     def _logits(self, texts: Sequence[str], network: _IntentNetwork) -> torch.Tensor:
         """Float32 logits of ``network`` for ``texts``, ``config.batch_size`` texts at a time."""
         chunks = []
@@ -948,15 +1040,32 @@ class IntentClassifier(IntentModel):
         return torch.cat(chunks)
 
     def _onnx_logits(self, texts: Sequence[str]) -> torch.Tensor:
-        """Float32 logits from ONNX Runtime, ``config.batch_size`` texts at a time."""
-        onnx = self._onnx_model()
+        """Logits from ONNX Runtime, ``config.batch_size`` texts at a time: from the int8 graph
+        for ``INT8_RUNTIME_DTYPES``, except near ties (:meth:`_near_ties`), which the float32
+        graph decides; from the float32 graph otherwise."""
+        exact = self._onnx_model()
+        quick = self._int8_model() if self._uses_int8 else None
         size = self.config.batch_size
-        return torch.cat(
-            [
-                onnx(self._encode(texts[start : start + size], tensors="np"))
-                for start in range(0, len(texts), size)
-            ]
-        )
+        chunks = []
+        for start in range(0, len(texts), size):
+            encoded = self._encode(texts[start : start + size], tensors="np")
+            if quick is None:
+                chunks.append(exact(encoded))
+                continue
+            logits = quick(encoded)
+            ties = self._near_ties(logits)
+            if ties.any():
+                rows = ties.numpy()
+                logits[ties] = exact({name: encoded[name][rows] for name in encoded})
+            chunks.append(logits)
+        return torch.cat(chunks)
+
+    def _near_ties(self, logits: torch.Tensor) -> torch.Tensor:
+        """Rows whose top two confidences differ by less than ``config.recheck_margin``."""
+        if logits.shape[-1] < 2:
+            return torch.zeros(logits.shape[0], dtype=torch.bool)
+        top = (logits / self.temperature).softmax(dim=-1).topk(2, dim=-1).values
+        return (top[:, 0] - top[:, 1]) < self.config.recheck_margin
 
     def predict(self, text: str) -> list[IntentScore]:
         """Every intent with its softmax confidence for ``text``, most confident first."""
@@ -989,8 +1098,9 @@ class IntentClassifier(IntentModel):
     # ------------------------------------------------------------- persistence
 
     def save(self, directory: str | Path) -> None:
-        """Replace ``directory`` atomically with weights (safetensors), their ONNX graph,
-        tokenizer files, ``config.json`` (labels and training config) and the manifest."""
+        """Replace ``directory`` atomically with weights (safetensors), their ONNX graphs
+        (float32 and int8), tokenizer files, ``config.json`` (labels and training config) and
+        the manifest."""
         built_from = {
             "base_model": self.config.base_model,
             "label_count": len(self._labels),
@@ -1007,6 +1117,10 @@ class IntentClassifier(IntentModel):
                 else _export_onnx(self._network, self._encode(list(EXPORT_CHECK_TEXTS)))
             )
             (staging / ONNX_FILE).write_bytes(graph)
+            int8_graph = (
+                self._onnx_int8.graph if self._onnx_int8 is not None else _quantized_onnx(graph)
+            )
+            (staging / INT8_ONNX_FILE).write_bytes(int8_graph)
             metadata = {
                 "labels": self._labels,
                 "config": self.config.as_dict(),
@@ -1050,6 +1164,13 @@ class IntentClassifier(IntentModel):
                 if config.inference_dtype in ONNX_RUNTIME_DTYPES
                 else None
             )
+            # Models saved before the int8 graph was added get it derived from the float32 one.
+            int8_path = directory / INT8_ONNX_FILE
+            int8_graph = (
+                int8_path.read_bytes()
+                if config.inference_dtype in INT8_RUNTIME_DTYPES and int8_path.exists()
+                else None
+            )
         except (OSError, ValueError) as exc:
             raise CorruptIntentModelError(
                 f"the intent classifier in {directory} is incomplete ({exc}); {ARTEFACT.fix}"
@@ -1065,12 +1186,18 @@ class IntentClassifier(IntentModel):
                 manifest.get("training_data"),
                 temperature,
                 onnx_graph,
+                int8_graph,
             )
         except IntentConfigError as exc:
             raise CorruptIntentModelError(f"{config_path}: {exc}; {ARTEFACT.fix}") from exc
         except _ONNX_LOAD_ERRORS as exc:
+            damaged = (
+                INT8_ONNX_FILE
+                if int8_graph is not None and onnx_graph is not None and _opens(onnx_graph)
+                else ONNX_FILE
+            )
             raise CorruptIntentModelError(
-                f"{directory / ONNX_FILE} is damaged ({exc}); {ARTEFACT.fix}"
+                f"{directory / damaged} is damaged ({exc}); {ARTEFACT.fix}"
             ) from exc
 
 

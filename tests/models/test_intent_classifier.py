@@ -172,13 +172,16 @@ def test_load_of_incomplete_model_says_to_retrain(saved_dir: Path, tmp_path: Pat
 
 
 def test_onnx_runtime_uses_as_many_threads_as_pytorch(classifier: IntentClassifier) -> None:
-    """SHOPDESK_TORCH_THREADS (torch.set_num_threads) also sets the ONNX Runtime session's."""
+    """SHOPDESK_TORCH_THREADS (torch.set_num_threads) also sets the ONNX Runtime sessions'
+    (the int8 graph's, which answers every message, and the float32 graph's when it is used)."""
+    exact = classifier.with_inference_dtype("onnx")
     for threads in (2, 1):
         with torch_threads(threads):
             classifier.predict("where is my parcel")
-            assert classifier._onnx is not None
-            options = classifier._onnx._session.get_session_options()
-            assert options.intra_op_num_threads == threads
+            exact.predict("where is my parcel")
+            assert classifier._onnx_int8 is not None and exact._onnx is not None
+            for session in (classifier._onnx_int8._session, exact._onnx._session):
+                assert session.get_session_options().intra_op_num_threads == threads
 
 
 def test_load_without_the_onnx_graph_says_to_retrain(saved_dir: Path, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""Partial fine-tuning (``trainable_layers``) and the prediction formats: ONNX Runtime, int8,
-bfloat16.
+"""Partial fine-tuning (``trainable_layers``) and the prediction formats: ONNX Runtime (float32
+and int8 with float32 re-checks, the default), PyTorch int8, bfloat16.
 
 One small model is trained per module on the shop's own NLU data (10 examples per intent),
 then every message of nlu_data/test is classified in each number format.
@@ -7,6 +7,7 @@ then every message of nlu_data/test is classified in each number format.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from pathlib import Path
@@ -19,7 +20,7 @@ import yaml
 
 from models import intent_classifier
 from models.intent_classifier import IntentClassifier, IntentClassifierConfig
-from models.intent_model import IntentConfigError
+from models.intent_model import IntentConfigError, IntentModelLoadError
 from models.pretrained import resolve_pretrained
 
 NLU_DATA = Path(__file__).resolve().parents[2] / "nlu_data"
@@ -167,20 +168,96 @@ def test_onnx_runtime_gives_the_torch_intents_and_confidences(
             assert confidences[score.intent] == pytest.approx(score.confidence, abs=1e-4)
 
 
-def test_onnx_graph_is_saved_and_loaded_with_the_model(
+def test_onnx_graphs_are_saved_and_loaded_with_the_model(
     classifier: IntentClassifier, test_texts: list[str], tmp_path: Path
 ) -> None:
-    classifier.with_inference_dtype("auto").save(tmp_path)
+    default = classifier.with_inference_dtype("auto")
+    default.save(tmp_path)
     assert (tmp_path / "intent.onnx").stat().st_size > 1_000_000
     # Exported with ONNX Runtime's fused transformer operators, one attention per layer.
     operators = [node.op_type for node in onnx.load(str(tmp_path / "intent.onnx")).graph.node]
     assert operators.count("Attention") == 6 and "SkipLayerNormalization" in operators
+    # Its int8 copy computes the attention and the dense layers with integer operators.
+    int8_graph = onnx.load(str(tmp_path / "intent-int8.onnx"))
+    int8_operators = [node.op_type for node in int8_graph.graph.node]
+    assert int8_operators.count("QAttention") == 6 and "MatMulInteger" in int8_operators
+    assert (tmp_path / "intent-int8.onnx").stat().st_size < 0.4 * (
+        tmp_path / "intent.onnx"
+    ).stat().st_size
     loaded = IntentClassifier.load(tmp_path)
-    assert loaded._onnx is not None  # ready before the first message
-    reference = classifier.predict_batch(test_texts[:40])
+    assert loaded._onnx is not None and loaded._onnx_int8 is not None  # ready before a message
+    reference = default.predict_batch(test_texts[:40])
     for fast, exact in zip(loaded.predict_batch(test_texts[:40]), reference, strict=True):
         assert fast[0].intent == exact[0].intent
         assert fast[0].confidence == pytest.approx(exact[0].confidence, abs=1e-4)
+
+
+def test_int8_near_ties_and_every_fallback_decision_are_left_to_float32(
+    classifier: IntentClassifier, test_texts: list[str]
+) -> None:
+    """The default path answers clear messages from the int8 graph and re-checks in float32
+    every message whose int8 top two are within ``recheck_margin`` (0.3): so every message
+    that could fall below the bot's fallback threshold (0.3) or be ambiguous gets float32's
+    confidences, and the top intent differs from float32's only on clear int8 winners."""
+    exact = classifier.with_inference_dtype("onnx").predict_batch(test_texts)
+    default = classifier.with_inference_dtype("auto")
+    assert default.config.recheck_margin == 0.3
+    checked = default.predict_batch(test_texts)
+    int8_alone = replace_margin(default, 0.0).predict_batch(test_texts)
+    # The int8 graph is really used: its confidences are not float32's.
+    assert any(
+        abs(q[0].confidence - e[0].confidence) > 1e-3
+        for q, e in zip(int8_alone, exact, strict=True)
+    )
+    for fast, reference in zip(checked, exact, strict=True):
+        if fast[0].confidence < 0.3 or fast[0].confidence - fast[1].confidence < 0.3:
+            assert fast[0].intent == reference[0].intent
+            assert fast[0].confidence == pytest.approx(reference[0].confidence, abs=1e-4)
+    differing = sum(f[0].intent != e[0].intent for f, e in zip(checked, exact, strict=True))
+    assert differing <= 0.01 * len(test_texts)
+    # A margin of 1 re-checks every message: float32's answers throughout.
+    everything = replace_margin(default, 1.0).predict_batch(test_texts[::5])
+    for fast, reference in zip(everything, exact[::5], strict=True):
+        assert [s.intent for s in fast] == [s.intent for s in reference]
+
+
+def replace_margin(model: IntentClassifier, margin: float) -> IntentClassifier:
+    """``model`` with another ``recheck_margin`` (same weights and graphs)."""
+    return IntentClassifier(
+        model._tokenizer,
+        model._network,
+        model.labels,
+        dataclasses.replace(model.config, recheck_margin=margin),
+        model.training_data,
+        model.temperature,
+        model._onnx_model().graph,
+        model._int8_model().graph,
+    )
+
+
+def test_a_model_saved_without_the_int8_graph_gets_it_derived_on_load(
+    classifier: IntentClassifier, test_texts: list[str], tmp_path: Path
+) -> None:
+    default = classifier.with_inference_dtype("auto")
+    default.save(tmp_path)
+    (tmp_path / "intent-int8.onnx").unlink()
+    loaded = IntentClassifier.load(tmp_path)
+    assert _top_intents(loaded, test_texts[:40]) == _top_intents(default, test_texts[:40])
+
+
+def test_a_damaged_int8_graph_is_named_with_what_to_do(
+    classifier: IntentClassifier, tmp_path: Path
+) -> None:
+    classifier.with_inference_dtype("auto").save(tmp_path)
+    (tmp_path / "intent-int8.onnx").write_bytes(b"not an onnx graph")
+    with pytest.raises(IntentModelLoadError, match=r"intent-int8\.onnx is damaged.*shopdesk train"):
+        IntentClassifier.load(tmp_path)
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, "0.3"])
+def test_recheck_margin_must_be_a_fraction(value: object) -> None:
+    with pytest.raises(IntentConfigError, match="recheck_margin"):
+        IntentClassifierConfig(recheck_margin=value)
 
 
 def test_a_fused_graph_that_gives_other_logits_is_not_kept(
