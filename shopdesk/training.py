@@ -9,17 +9,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from sqlalchemy import inspect, select
 
 from shopdesk.lookups import catalog_lookup_tables, write_lookup_file
 from shopdesk.settings import BOT_DIR, NLU_DATA_DIR, Settings
-from storage.db import create_engine_for, session_factory
+from storage.db import create_engine_for, masked_url, session_factory
 from storage.errors import ShopdeskError
+from storage.schema import Product
 
 NLU_TRAIN_DIR = NLU_DATA_DIR / "train"
 
 
 class TrainingFailed(ShopdeskError, RuntimeError):
     """``rasa train`` did not produce a model."""
+
+
+class CatalogMissing(ShopdeskError):
+    """The shop database has no products to build the entity lookup tables from."""
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,24 @@ def rasa_data_arguments(inputs: TrainingInputs) -> list[str]:
 
 
 def refresh_lookup_tables(settings: Settings, path: Path) -> Path:
-    """Regenerate the brand, colour and category lookup tables from the shop database."""
+    """Regenerate the brand, colour and category lookup tables from the shop database.
+
+    Raises :class:`CatalogMissing` when it has no products yet (a new install trained before
+    the catalog was imported): the bot would not know the shop's brands and categories.
+    """
     engine = create_engine_for(settings.database_url)
     try:
+        stocked = inspect(engine).has_table(Product.__tablename__)
         with session_factory(engine)() as session:
+            if stocked:
+                stocked = session.execute(select(Product.id).limit(1)).first() is not None
+            if not stocked:
+                raise CatalogMissing(
+                    f"the shop database ({masked_url(settings.database_url)}) has no products yet, "
+                    "so there is nothing to learn the shop's brands and categories from. Import "
+                    "the catalog first (shopdesk db upgrade, then shopdesk catalog import FILE; "
+                    "or shopdesk demo seed for the demo shop), then train again."
+                )
             return write_lookup_file(catalog_lookup_tables(session), path)
     finally:
         engine.dispose()

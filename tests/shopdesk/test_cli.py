@@ -62,6 +62,17 @@ def test_missing_catalog_file_gives_a_clear_error(shop_home, capsys):
     assert "nope.csv" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("migrated", [False, True], ids=["new database", "migrated, no products"])
+def test_training_before_the_catalog_is_imported_says_to_import_it(shop_home, capsys, migrated):
+    if migrated:
+        assert main(["db", "upgrade"]) == 0
+    assert main(["train"]) == 1
+    output = " ".join(capsys.readouterr().out.split())
+    assert "has no products yet" in output
+    assert "shopdesk catalog import FILE" in output and "shopdesk demo seed" in output
+    assert not (shop_home / "generated" / "lookups.yml").exists()
+
+
 def test_generated_api_token_is_kept_and_private(shop_home, monkeypatch):
     from shopdesk.secrets import api_token
 
