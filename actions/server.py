@@ -21,6 +21,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.observability import SANIC_LOGGERS, observe, time_searches
+from shopdesk.memory import freeze_after_start
 from shopdesk.observability import configure_logging
 from shopdesk.secrets import action_token
 from shopdesk.settings import get_settings
@@ -95,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if settings.redact_pii:
         install_log_redaction()
     app = create_action_app(action_token(settings), args.actions)
+    # The catalog, index and models loaded with the actions stay out of full collections.
+    app.register_listener(freeze_after_start, "after_server_start")
     port = args.port or settings.action_port
     logger.info(
         "Action server listening on http://%s:%d (token required)", settings.action_host, port

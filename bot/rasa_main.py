@@ -24,7 +24,9 @@ kept-alive connections and encode the tracker with ujson (``bot/action_calls.py`
 It also gives ``rasa run`` the HTTP API token from ``SHOPDESK_API_TOKEN`` inside the process,
 so the token is never on a command line, refuses to start ``rasa run`` on a missing or damaged
 model with one sentence saying what to do (``bot/model_check.py``), and answers failures of the
-action server, conversation store and lock store with an apology (``bot/faults.py``).
+action server, conversation store and lock store with an apology (``bot/faults.py``). Once a
+worker has loaded its model, the objects it holds are frozen out of the garbage collector's
+full passes (``shopdesk/memory.py``).
 Everything else is ``rasa``'s ``main`` unchanged; ``shopdesk run``/``demo`` start the server
 through this module.
 """
@@ -37,12 +39,17 @@ from functools import lru_cache
 from typing import Any
 
 from jsonschema import exceptions, validators
+from rasa.core import run
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from sanic import Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot import action_calls, faults, graph_runner, past_states, retries, rule_lookup
 from bot.model_check import model_argument, model_problem
+from shopdesk import memory
 
 #: Environment variable holding the token of Rasa's HTTP API.
 API_TOKEN_VARIABLE = "SHOPDESK_API_TOKEN"
@@ -120,6 +127,27 @@ def resolve_event_type(type_name: str, default: Any = None) -> Any:
     return cls
 
 
+#: Rasa's app factory as found before :func:`apply` wrapped it.
+_RASAS: dict[str, Any] = {}
+
+#: Requests after which the served model was replaced or dropped.
+_MODEL_CHANGES = frozenset({("PUT", "/model"), ("DELETE", "/model")})
+
+
+async def _refreeze_after_model_change(request: Request, reply: HTTPResponse) -> None:
+    if (request.method, request.path) in _MODEL_CHANGES and reply.status < 300:
+        memory.refreeze()
+
+
+def configure_app(*args: Any, **kwargs: Any) -> Sanic:
+    """Rasa's ``configure_app``; the app keeps its start-up objects (the loaded model) out of
+    the garbage collector's full passes (``shopdesk/memory.py``), again after a model change."""
+    app: Sanic = _RASAS["configure_app"](*args, **kwargs)
+    app.register_listener(memory.freeze_after_start, "after_server_start")
+    app.register_middleware(_refreeze_after_model_change, "response")
+    return app
+
+
 def apply() -> None:
     """Install both fixes and the failure answers into Rasa's classes (idempotent)."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
@@ -136,6 +164,9 @@ def apply() -> None:
     from bot import observability
 
     observability.install()
+    if not _RASAS:
+        _RASAS["configure_app"] = run.configure_app
+        run.configure_app = configure_app
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -114,6 +115,11 @@ def texts(events: list[dict], kind: str) -> list[str]:
     return [e.get("text") or "" for e in events if e.get("event") == kind]
 
 
+def json_records(log: Path) -> list[dict]:
+    """The JSON log lines of a server's log file."""
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
 def said(message: str) -> Any:
     return lambda events: message in texts(events, "user") and texts(events, "bot")
 
@@ -191,9 +197,7 @@ def test_a_broker_outage_is_logged_once_as_json_naming_the_conversation(operated
     back = events_of(operated.queue, sender, lambda e: len(texts(e, "user")) >= 3, seconds=40)
     assert len(texts(back, "user")) == 3
 
-    records = [
-        json.loads(line) for line in operated.log.read_text().splitlines() if line.startswith("{")
-    ]
+    records = json_records(operated.log)
     assert records and all({"time", "level", "logger", "message"} <= r.keys() for r in records)
     outage = [
         r
@@ -237,6 +241,29 @@ def test_the_action_server_times_actions_and_searches(operated) -> None:
         if name == "shopdesk_action_seconds_count"
     }
     assert any(value > 0 for value in action_counts.values()), action_counts
+
+
+def test_start_up_objects_are_frozen_and_a_replaced_model_released(operated) -> None:
+    """Both servers keep their loaded models out of full garbage collections; replacing the
+    model (as the console does) frees the old one and freezes the new one."""
+
+    def freezes(log: Path) -> list[dict]:
+        return [r for r in json_records(log) if r["logger"] == "shopdesk.memory"]
+
+    assert len(freezes(operated.log)) == 1
+    assert len(freezes(operated.log.with_name("action-server.log"))) == 1
+    model = latest_model(operated.client.settings.rasa_model_dir)
+    request = urllib.request.Request(
+        f"{operated.client.url}/model?token={operated.client.token}",
+        data=json.dumps({"model_file": str(model)}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=300) as reply:
+        assert reply.status == 204
+    assert len(freezes(operated.log)) == 2
+    assert "frozen" in freezes(operated.log)[-1]["message"]
+    assert operated.client.text(f"ops-{uuid.uuid4().hex}", "hi")
 
 
 @pytest.mark.parametrize("server", ["rasa", "action"])
