@@ -45,7 +45,7 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from sanic import Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import BaseHTTPResponse
 
 from bot import action_calls, faults, graph_runner, past_states, retries, rule_lookup
 from bot.model_check import model_argument, model_problem
@@ -134,7 +134,7 @@ _RASAS: dict[str, Any] = {}
 _MODEL_CHANGES = frozenset({("PUT", "/model"), ("DELETE", "/model")})
 
 
-async def _refreeze_after_model_change(request: Request, reply: HTTPResponse) -> None:
+async def _refreeze_after_model_change(request: Request, reply: BaseHTTPResponse) -> None:
     if (request.method, request.path) in _MODEL_CHANGES and reply.status < 300:
         memory.refreeze()
 
