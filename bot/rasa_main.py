@@ -49,7 +49,7 @@ from sanic.response import BaseHTTPResponse
 
 from bot import action_calls, faults, graph_runner, past_states, retries, rule_lookup
 from bot.model_check import model_argument, model_problem
-from shopdesk import memory
+from shopdesk.memory import freeze_after_start, refreeze
 
 #: Environment variable holding the token of Rasa's HTTP API.
 API_TOKEN_VARIABLE = "SHOPDESK_API_TOKEN"
@@ -136,14 +136,14 @@ _MODEL_CHANGES = frozenset({("PUT", "/model"), ("DELETE", "/model")})
 
 async def _refreeze_after_model_change(request: Request, reply: BaseHTTPResponse) -> None:
     if (request.method, request.path) in _MODEL_CHANGES and reply.status < 300:
-        memory.refreeze()
+        refreeze()
 
 
 def configure_app(*args: Any, **kwargs: Any) -> Sanic:
     """Rasa's ``configure_app``; the app keeps its start-up objects (the loaded model) out of
     the garbage collector's full passes (``shopdesk/memory.py``), again after a model change."""
     app: Sanic = _RASAS["configure_app"](*args, **kwargs)
-    app.register_listener(memory.freeze_after_start, "after_server_start")
+    app.register_listener(freeze_after_start, "after_server_start")
     app.register_middleware(_refreeze_after_model_change, "response")
     return app
 

@@ -21,6 +21,7 @@ ALLOWED = {
         "shopdesk.settings",
         "shopdesk.secrets",
         "shopdesk.observability",
+        "shopdesk.memory",
     },
     "bot": {
         "retrieval",
@@ -29,6 +30,7 @@ ALLOWED = {
         "shopdesk.settings",
         "shopdesk.secrets",
         "shopdesk.observability",
+        "shopdesk.memory",
     },
     "web": {"storage", "shopdesk.settings", "shopdesk.secrets", "shopdesk.observability"},
     "console": {
