@@ -1,11 +1,10 @@
 """Objects made at start-up kept out of the garbage collector's full passes.
 
-Once its models are loaded a server holds hundreds of thousands of Python objects (the Rasa
-server about 620,000: Rasa's graph, the tokenizer, the PyTorch modules), and every full
+Once its models are loaded a server holds hundreds of thousands of Python objects (a Rasa
+worker about 630,000: Rasa's graph, the tokenizer, the PyTorch modules), and every full
 (generation 2) collection of CPython's cyclic garbage collector walks all of them: 0.7 s of CPU
-for one ``gc.collect()`` on the machine of docs/benchmarks.md, and under the throughput
-benchmark the collector ran one every ~100 messages of a worker, each stalling every
-conversation that worker serves.
+for one ``gc.collect()`` on the machine of docs/benchmarks.md ("Fifth round"), a pause for
+every conversation that worker serves.
 
 ``gc.freeze()`` (Python's own answer to this, see its documentation) moves every object alive
 at that moment into a permanent generation the collector skips; objects made later are
