@@ -8,7 +8,7 @@ conversations of 50 messages) the HTTP request took 8% of the Rasa server's CPU 
 ``EndpointConfig.session`` hand out sessions that share one pool of connections per event loop
 (``connector_owner=False``: closing a session leaves its connection open for the next call) and
 encode ``json=`` bodies with ujson (already installed with Rasa; the action server's Sanic
-decodes with it too).
+decodes with it too); :func:`prepare_app` closes the pool when the server stops.
 
 A connection idle longer than :data:`KEEPALIVE_SECONDS` is not reused (aiohttp checks when it
 takes one from the pool), well before the action server's Sanic closes it (after 5 s idle), so
@@ -25,7 +25,6 @@ from typing import Any
 
 import aiohttp
 import ujson
-from rasa.core import run
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.utils.endpoints import EndpointConfig
 from sanic import Sanic
@@ -83,17 +82,14 @@ async def _close_on_stop(app: Sanic, loop: Any) -> None:
     await close_connections()
 
 
-def configure_app(*args: Any, **kwargs: Any) -> Sanic:
-    """Rasa's ``configure_app``, closing the pooled connections when the server stops."""
-    app: Sanic = _installed["configure_app"](*args, **kwargs)
+def prepare_app(app: Sanic) -> None:
+    """Close the pooled connections when the Rasa server's ``app`` stops."""
     app.register_listener(_close_on_stop, "after_server_stop")
-    return app
 
 
 def install() -> None:
-    """Replace ``EndpointConfig.session`` and wrap Rasa's app factory (idempotent)."""
+    """Replace ``EndpointConfig.session`` (idempotent)."""
     if _installed:
         return
-    _installed.update(session=EndpointConfig.session, configure_app=run.configure_app)
+    _installed.update(session=EndpointConfig.session)
     EndpointConfig.session = pooled_session  # type: ignore[method-assign]
-    run.configure_app = configure_app

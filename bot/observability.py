@@ -12,9 +12,9 @@ through, each timed on ``shopdesk_stage_seconds`` or counted (shopdesk/observabi
 * ``MessageProcessor._run_action``: ``action`` fallbacks and handoffs by the action that ran;
 * ``MessageProcessor.handle_message``: ``tracker_store`` errors (the conversation database).
 
-It also adds three routes to the server ``rasa run`` builds: ``/metrics`` (Prometheus),
-``/healthz`` (the process answers) and ``/readyz`` (a model is loaded and the conversation
-database and lock store answer: 503 with the problems otherwise).
+:func:`prepare_app` (called when ``rasa run`` builds its server) adds three routes:
+``/metrics`` (Prometheus), ``/healthz`` (the process answers) and ``/readyz`` (a model is loaded
+and the conversation database and lock store answer: 503 with the problems otherwise).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import logging
 import time
 from typing import Any
 
-from rasa.core import run
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
@@ -62,7 +61,7 @@ _installed: dict[str, Any] = {}
 
 
 def install() -> None:
-    """Wrap Rasa's message path and its app factory (idempotent)."""
+    """Wrap Rasa's message path (idempotent)."""
     if _installed:
         return
     _installed.update(
@@ -72,7 +71,6 @@ def install() -> None:
         predict=MessageProcessor._predict_next_with_tracker,
         run_action=MessageProcessor._run_action,
         request=EndpointConfig.request,
-        configure_app=run.configure_app,
     )
     Agent.handle_message = _handle_message  # type: ignore[method-assign]
     MessageProcessor.handle_message = _process_message  # type: ignore[method-assign]
@@ -80,7 +78,6 @@ def install() -> None:
     MessageProcessor._predict_next_with_tracker = _predict  # type: ignore[method-assign]
     MessageProcessor._run_action = _run_action  # type: ignore[method-assign]
     EndpointConfig.request = _request  # type: ignore[method-assign]
-    run.configure_app = configure_app
 
 
 async def _handle_message(self: Agent, message: UserMessage) -> Any:
@@ -141,12 +138,11 @@ async def _request(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
         STAGE_SECONDS.labels(stage="action").observe(time.perf_counter() - start)
 
 
-def configure_app(*args: Any, **kwargs: Any) -> Sanic:
-    """Rasa's ``configure_app`` plus ``/metrics``, ``/healthz``, ``/readyz`` and JSON logs."""
-    app: Sanic = _installed["configure_app"](*args, **kwargs)
+def prepare_app(app: Sanic) -> None:
+    """Add ``/metrics``, ``/healthz`` and ``/readyz`` to the Rasa server's ``app``; set up the
+    server's logs (JSON with the conversation id, or plain: ``SHOPDESK_LOG_FORMAT``)."""
     add_routes(app)
     configure_logging(get_settings().log_format, SERVER_LOGGERS)
-    return app
 
 
 def add_routes(app: Sanic) -> None:

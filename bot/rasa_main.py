@@ -140,9 +140,16 @@ async def _refreeze_after_model_change(request: Request, reply: BaseHTTPResponse
 
 
 def configure_app(*args: Any, **kwargs: Any) -> Sanic:
-    """Rasa's ``configure_app``; the app keeps its start-up objects (the loaded model) out of
-    the garbage collector's full passes (``shopdesk/memory.py``), again after a model change."""
+    """Rasa's ``configure_app`` with shopdesk's additions to the server, the one place they
+    are made: metrics, health routes and JSON logs (``bot/observability.py``), the action
+    calls' connection pool closed at stop (``bot/action_calls.py``), and the start-up objects
+    (the loaded model) kept out of the garbage collector's full passes
+    (``shopdesk/memory.py``), again after a model change."""
+    from bot import observability
+
     app: Sanic = _RASAS["configure_app"](*args, **kwargs)
+    observability.prepare_app(app)
+    action_calls.prepare_app(app)
     app.register_listener(freeze_after_start, "after_server_start")
     app.register_middleware(_refreeze_after_model_change, "response")
     return app

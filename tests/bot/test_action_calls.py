@@ -52,12 +52,11 @@ async def action_server() -> AsyncIterator[ActionServer]:
 @pytest.fixture(autouse=True)
 async def pooled() -> AsyncIterator[None]:
     """Rasa's EndpointConfig with the pooled session, as the Rasa server runs it."""
-    original_session, original_app = EndpointConfig.session, run.configure_app
+    original_session = EndpointConfig.session
     action_calls.install()
     yield
     await action_calls.close_connections()
     EndpointConfig.session = original_session  # type: ignore[method-assign]
-    run.configure_app = original_app
     action_calls._installed.clear()
 
 
@@ -65,6 +64,7 @@ async def test_the_rasa_server_closes_the_pooled_connections_when_it_stops(
     action_server: ActionServer,
 ) -> None:
     app = run.configure_app(port=0)
+    action_calls.prepare_app(app)
     await endpoint(action_server).request(json={"next_action": "action_listen"}, method="post")
     connector = action_calls.shared_connector()
     assert not connector.closed

@@ -145,6 +145,11 @@ def run_benchmark(
                 if row.threshold is not None
                 else "none"
             )
+            if val is not None:
+                # The figures to choose settings by: the test set stays unseen until the end.
+                row.extra["val"] = oos_figures(
+                    val.labels, apply_threshold(top["val"], row.threshold, oos_label), oos_label
+                )
         png = png_stem.with_name(f"{png_stem.name}-{row.model}.png")
         models[row.model] = score_row(row, test, oos_label, png)
     for name, row_figures in (reused_rows or {}).items():
