@@ -18,15 +18,10 @@ from prometheus_client import REGISTRY
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.event_broker import BufferedPikaEventBroker
+from tests.helpers.live_shop import free_port
 from tests.helpers.tcp_proxy import TcpProxy
 
 RABBITMQ = ("127.0.0.1", 5672)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

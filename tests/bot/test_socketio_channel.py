@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -43,6 +42,7 @@ from bot.channels import (
     subscribe_to_fan_out,
 )
 from bot.rate_limits import RateLimiter
+from tests.helpers.live_shop import free_port
 from tests.helpers.retry_processor import retry_checked_processor
 
 TOKEN = "channel-test-token"
@@ -51,12 +51,6 @@ SESSION = "0123456789abcdef0123456789abcdef"
 REDIS = "redis://127.0.0.1:6379/0"
 
 Bot = Callable[[UserMessage], Awaitable[None]]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:
@@ -124,7 +118,7 @@ def running_server() -> Iterator[Server]:
         await bots[0].answer(message)
 
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/shopdesk")
-    port = _free_port()
+    port = free_port()
     loop = asyncio.new_event_loop()
     started = threading.Event()
 
@@ -402,7 +396,7 @@ async def test_messages_are_refused_while_the_fan_out_cannot_deliver_replies(cap
     up = ShopAsyncServer(async_mode="sanic", client_manager=AsyncRedisManager(REDIS))
     down = ShopAsyncServer(
         async_mode="sanic",
-        client_manager=AsyncRedisManager(f"redis://127.0.0.1:{_free_port()}/0"),
+        client_manager=AsyncRedisManager(f"redis://127.0.0.1:{free_port()}/0"),
     )
     for server in (up, down):
         server.manager._redis_connect()  # what initialize() does, without the listener
