@@ -155,7 +155,10 @@ def test_report_has_every_figure_under_its_stable_key(nlu_report: dict) -> None:
     }
     assert "confidence threshold" in row["oos_detection"]
     assert "learned from 8 training examples" in row["oos_detection"]
-    # The validation split's figures at the chosen threshold, to choose settings by.
+    # Each epoch's held-out accuracy, and the validation split's figures at the chosen
+    # threshold: what settings are chosen by.
+    assert [epoch["epoch"] for epoch in row["history"]] == list(range(1, row["epochs_run"] + 1))
+    assert all(0.0 <= epoch["validation_accuracy"] <= 1.0 for epoch in row["history"])
     assert set(row["val"]) >= {"in_scope_accuracy", "oos_recall", "oos_precision"}
     assert all(0.0 <= figure <= 1.0 for figure in row["val"].values())
     assert "(`train.csv`), test 8 (`test.csv`)" in markdown_section(nlu_report, "small set", [])
